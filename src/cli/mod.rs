@@ -1,0 +1,164 @@
+//! Batch jobs and the server, as `gde <command>`.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, redact_password};
+use crate::seed::{SeedOptions, SeedSet};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gde",
+    version,
+    about = "GDE Tracker: the record of a national digital-exemplar funding programme",
+    long_about = "GDE Tracker: the record of a national digital-exemplar funding programme.\n\n\
+                  Configuration comes from the environment (DATABASE_URL, GDE_BIND, \
+                  GDE_AUTO_SEED, GDE_DB_MAX_CONNECTIONS, RUST_LOG); see README.md."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application. An empty database is migrated and seeded first.
+    Serve {
+        /// Address to listen on (overrides GDE_BIND; default 127.0.0.1:3000).
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<String>,
+    },
+    /// Apply pending schema migrations to DATABASE_URL.
+    Migrate,
+    /// Load the programme's seed data (migrating first). Running it twice changes nothing.
+    Seed {
+        /// Read the CSV files from this folder instead of the copy built into the binary.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Load only the confirmed programme facts, not the illustrative set.
+        #[arg(long)]
+        confirmed_only: bool,
+    },
+}
+
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    match cli.command {
+        Command::Serve { bind } => {
+            let bind: SocketAddr = match bind {
+                Some(text) => crate::config::parse_bind("--bind", &text)?,
+                None => config.bind,
+            };
+            serve(config, bind).await
+        }
+        Command::Migrate => {
+            let db = connect(&config).await?;
+            crate::db::migrate(&db)
+                .await
+                .context("migrating the database")?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::Seed {
+            dir,
+            confirmed_only,
+        } => {
+            let db = connect(&config).await?;
+            crate::db::migrate(&db)
+                .await
+                .context("migrating the database")?;
+            let set = match dir {
+                Some(dir) => SeedSet::from_dir(&dir)?,
+                None => SeedSet::embedded(),
+            };
+            let options = SeedOptions {
+                include_illustrative: !confirmed_only,
+            };
+            let report = crate::seed::load(&db, &set, options).await?;
+            println!("{report}");
+            Ok(())
+        }
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    crate::db::connect(&config.database_url, config.max_connections)
+        .await
+        .with_context(|| {
+            format!(
+                "could not open the database at DATABASE_URL={}",
+                redact_password(&config.database_url)
+            )
+        })
+}
+
+async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    crate::db::migrate(&db)
+        .await
+        .context("migrating the database")?;
+    if config.auto_seed && crate::seed::is_empty(&db).await? {
+        tracing::info!("empty database: loading the programme's seed data");
+        let report = crate::seed::load(&db, &SeedSet::embedded(), SeedOptions::default()).await?;
+        tracing::info!("{report}");
+    }
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("could not listen on {bind}"))?;
+    let address = listener.local_addr()?;
+    tracing::info!(
+        "GDE Tracker is listening on http://{address}/ (database {})",
+        redact_password(&config.database_url)
+    );
+    let app = crate::http::router(crate::http::AppState::new(db));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,41 @@
+//! sea-orm entities, one per table, with no behaviour: rules live in `domain`,
+//! queries and conversions in `store`.
+pub mod allocation;
+pub mod allocation_profile;
+pub mod api_token;
+pub mod audit_event;
+pub mod baseline_change_request;
+pub mod funding_cap;
+pub mod maturity_assessment;
+pub mod milestone;
+pub mod organisation;
+pub mod pairing;
+pub mod participant;
+pub mod partnership;
+pub mod progress_return;
+pub mod reporting_period;
+pub mod return_milestone_update;
+pub mod return_risk;
+pub mod session;
+pub mod tranche;
+pub mod user;
+
+pub use allocation::Entity as Allocations;
+pub use allocation_profile::Entity as AllocationProfiles;
+pub use api_token::Entity as ApiTokens;
+pub use audit_event::Entity as AuditEvents;
+pub use baseline_change_request::Entity as BaselineChangeRequests;
+pub use funding_cap::Entity as FundingCaps;
+pub use maturity_assessment::Entity as MaturityAssessments;
+pub use milestone::Entity as Milestones;
+pub use organisation::Entity as Organisations;
+pub use pairing::Entity as Pairings;
+pub use participant::Entity as Participants;
+pub use partnership::Entity as Partnerships;
+pub use progress_return::Entity as Returns;
+pub use reporting_period::Entity as ReportingPeriods;
+pub use return_milestone_update::Entity as ReturnMilestoneUpdates;
+pub use return_risk::Entity as ReturnRisks;
+pub use session::Entity as Sessions;
+pub use tranche::Entity as Tranches;
+pub use user::Entity as Users;

@@ -1,0 +1,125 @@
+//! Read-only pages. Handlers extract, convert once into domain types, call the
+//! store, and render.
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::Markup;
+use serde::Deserialize;
+use time::{Date, OffsetDateTime};
+
+use super::{AppError, AppState};
+use crate::domain::ods::OdsCode;
+use crate::domain::participant::{Role, Sector};
+use crate::domain::region::RegionCode;
+use crate::store::programme::{self, Filter, ListRequest, SortKey};
+use crate::store::{participants as participant_store, partners as partner_store};
+use crate::views;
+
+fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+pub async fn overview(State(state): State<AppState>) -> Result<Markup, AppError> {
+    let today = today();
+    let summaries = programme::participant_summaries(&state.db, today).await?;
+    let overview = programme::overview(&summaries);
+    Ok(views::overview::page(&overview, &summaries, today))
+}
+
+/// The participants list's query string, as typed; converted once below.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    role: Option<String>,
+    sector: Option<String>,
+    region: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+}
+
+impl ListQuery {
+    fn into_request(self) -> Result<ListRequest, String> {
+        let chosen = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let role = chosen(self.role)
+            .map(|v| Role::from_code(&v).map_err(|e| format!("role: {e}")))
+            .transpose()?;
+        let sector = chosen(self.sector)
+            .map(|v| Sector::from_code(&v).map_err(|e| format!("sector: {e}")))
+            .transpose()?;
+        let region = chosen(self.region)
+            .map(|v| RegionCode::parse(&v).map_err(|e| format!("region: {e}")))
+            .transpose()?;
+        let sort = chosen(self.sort)
+            .map(|v| SortKey::from_code(&v))
+            .transpose()?
+            .unwrap_or_default();
+        let descending = match chosen(self.dir).as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(other) => {
+                return Err(format!(
+                    "dir: {other:?} is not a sort direction; use asc or desc"
+                ));
+            }
+        };
+        Ok(ListRequest {
+            filter: Filter {
+                role,
+                sector,
+                region,
+            },
+            sort,
+            descending,
+        })
+    }
+}
+
+pub async fn participants(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Markup, AppError> {
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let request = query.into_request().map_err(AppError::BadRequest)?;
+    let summaries = programme::participant_summaries(&state.db, today()).await?;
+    let rows = programme::select(
+        &summaries,
+        &request.filter,
+        request.sort,
+        request.descending,
+    );
+    Ok(views::participants::list_page(
+        &rows,
+        summaries.len(),
+        &request,
+    ))
+}
+
+pub async fn participant(
+    State(state): State<AppState>,
+    Path(ods_code): Path<String>,
+) -> Result<Markup, AppError> {
+    // A malformed code cannot name a participant: that is "not found", not an error.
+    let ods_code = OdsCode::parse(&ods_code).map_err(|_| AppError::NotFound)?;
+    let today = today();
+    let detail = participant_store::by_ods_code(&state.db, ods_code.as_str(), today)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(views::participant::page(&detail, today))
+}
+
+pub async fn partners(State(state): State<AppState>) -> Result<Markup, AppError> {
+    let partners = partner_store::list(&state.db).await?;
+    Ok(views::partners::page(&partners))
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    if crate::db::ping(&state.db).await {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+    }
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}

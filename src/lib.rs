@@ -1,0 +1,13 @@
+//! GDE Tracker: the programme office's record of a national digital-exemplar
+//! funding programme. `main.rs` is a thin CLI over this library.
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod http;
+pub mod seed;
+pub mod store;
+pub mod views;
+
+pub use config::Config;

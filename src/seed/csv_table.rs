@@ -1,0 +1,164 @@
+//! Reading a seed CSV file into rows whose cells convert through domain
+//! constructors, with errors that name the file, line and column.
+use std::collections::HashMap;
+use std::fmt::Display;
+
+use csv::StringRecord;
+
+use super::SeedError;
+
+pub struct CsvTable {
+    pub file: String,
+    columns: HashMap<String, usize>,
+    records: Vec<StringRecord>,
+}
+
+impl CsvTable {
+    /// Parses `text`, insisting on every column in `expected` being present.
+    pub fn parse(file: &str, text: &str, expected: &[&str]) -> Result<CsvTable, SeedError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| SeedError::file(file, format!("cannot read the header row: {e}")))?
+            .clone();
+        let columns: HashMap<String, usize> = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.trim_start_matches('\u{feff}').to_owned(), i))
+            .collect();
+        let missing: Vec<&str> = expected
+            .iter()
+            .copied()
+            .filter(|c| !columns.contains_key(*c))
+            .collect();
+        if !missing.is_empty() {
+            return Err(SeedError::file(
+                file,
+                format!(
+                    "the header row lacks column(s) {}; expected {}",
+                    missing.join(", "),
+                    expected.join(",")
+                ),
+            ));
+        }
+        let mut records = Vec::new();
+        for result in reader.records() {
+            let record = result.map_err(|e| {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                SeedError::at(file, line, None, format!("malformed CSV: {e}"))
+            })?;
+            if record.iter().all(|cell| cell.is_empty()) {
+                continue;
+            }
+            records.push(record);
+        }
+        Ok(CsvTable {
+            file: file.to_owned(),
+            columns,
+            records,
+        })
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.records.iter().map(move |record| Row {
+            table: self,
+            record,
+        })
+    }
+}
+
+pub struct Row<'a> {
+    table: &'a CsvTable,
+    record: &'a StringRecord,
+}
+
+impl<'a> Row<'a> {
+    pub fn line(&self) -> u64 {
+        self.record.position().map(|p| p.line()).unwrap_or(0)
+    }
+
+    pub fn file(&self) -> &str {
+        &self.table.file
+    }
+
+    /// The trimmed cell; empty when absent.
+    pub fn text(&self, column: &str) -> &'a str {
+        self.table
+            .columns
+            .get(column)
+            .and_then(|&i| self.record.get(i))
+            .unwrap_or("")
+    }
+
+    pub fn optional(&self, column: &str) -> Option<&'a str> {
+        Some(self.text(column)).filter(|s| !s.is_empty())
+    }
+
+    pub fn required(&self, column: &str) -> Result<&'a str, SeedError> {
+        self.optional(column)
+            .ok_or_else(|| self.error(Some(column), "is empty but a value is required"))
+    }
+
+    /// A required cell converted by a domain constructor.
+    pub fn parse<T, E: Display>(
+        &self,
+        column: &str,
+        convert: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, SeedError> {
+        let text = self.required(column)?;
+        convert(text).map_err(|e| self.error(Some(column), e.to_string()))
+    }
+
+    /// An optional cell converted by a domain constructor when present.
+    pub fn parse_optional<T, E: Display>(
+        &self,
+        column: &str,
+        convert: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, SeedError> {
+        self.optional(column)
+            .map(|text| convert(text).map_err(|e| self.error(Some(column), e.to_string())))
+            .transpose()
+    }
+
+    pub fn error(&self, column: Option<&str>, message: impl Into<String>) -> SeedError {
+        SeedError::at(&self.table.file, self.line(), column, message.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_missing_columns_by_name() {
+        let err = CsvTable::parse("x.csv", "a,b\n1,2\n", &["a", "c"])
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "x.csv: the header row lacks column(s) c; expected a,c"
+        );
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let table = CsvTable::parse("x.csv", "a,b\n1,2\n3,\n", &["a", "b"]).unwrap();
+        let rows: Vec<_> = table.rows().collect();
+        assert_eq!(rows[0].required("b").unwrap(), "2");
+        let err = rows[1].required("b").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.csv line 3, column b: is empty but a value is required"
+        );
+    }
+
+    #[test]
+    fn skips_blank_lines_and_trims_cells() {
+        let table = CsvTable::parse("x.csv", "a,b\n  1  ,x\n,\n\n2,y\n", &["a", "b"]).unwrap();
+        let values: Vec<_> = table.rows().map(|r| r.text("a").to_owned()).collect();
+        assert_eq!(values, ["1", "2"]);
+    }
+}

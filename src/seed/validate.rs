@@ -1,0 +1,474 @@
+//! Cross-file checks: every reference resolves, natural keys are unique, and
+//! the money and milestone rules of `domain` hold before anything is written.
+use std::collections::{HashMap, HashSet};
+
+use super::csv_table::CsvTable;
+use super::records::{self, *};
+use super::{SeedError, SeedOptions, SeedSet};
+use crate::domain::funding::{CapTable, FundingCap, check_profile, check_tranches};
+use crate::domain::ods::OdsCode;
+use crate::domain::participant::{ParticipantStatus, Role};
+use crate::domain::tranche::{TrancheKind, check_release};
+
+/// A parsed and cross-checked seed, ready to write.
+pub struct Seed {
+    pub trusts: Vec<TrustRecord>,
+    pub participants: Vec<ParticipantRecord>,
+    pub pairings: Vec<PairingRecord>,
+    pub partners: Vec<PartnerRecord>,
+    pub partnerships: Vec<PartnershipRecord>,
+    pub caps: Vec<CapRecord>,
+    /// Confirmed and illustrative assessments, each with its provenance.
+    pub maturity: Vec<(MaturityRecord, bool)>,
+    pub allocations: Vec<AllocationRecord>,
+    pub profiles: Vec<ProfileRecord>,
+    pub milestones: Vec<MilestoneRecord>,
+    pub tranches: Vec<TrancheRecord>,
+}
+
+fn table(set: &SeedSet, name: &str, columns: &[&str]) -> Result<CsvTable, SeedError> {
+    let (display, text) = set.text(name)?;
+    CsvTable::parse(&display, text, columns)
+}
+
+fn unique<K: std::hash::Hash + Eq + std::fmt::Debug>(
+    seen: &mut HashSet<K>,
+    key: K,
+    origin: &Origin,
+    what: &str,
+) -> Result<(), SeedError> {
+    let message = format!("duplicate {what} {key:?}");
+    if seen.insert(key) {
+        Ok(())
+    } else {
+        Err(origin.error(None, message))
+    }
+}
+
+pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, SeedError> {
+    let trusts = records::trusts(&table(set, "organisations.csv", TRUST_COLUMNS)?)?;
+    let participants =
+        records::participants(&table(set, "participants.csv", PARTICIPANT_COLUMNS)?)?;
+    let pairings = records::pairings(&table(set, "pairings.csv", PAIRING_COLUMNS)?)?;
+    let partners = records::partners(&table(set, "partner_organisations.csv", PARTNER_COLUMNS)?)?;
+    let partnerships =
+        records::partnerships(&table(set, "partnerships.csv", PARTNERSHIP_COLUMNS)?)?;
+    let caps = records::caps(&table(set, "funding_caps.csv", CAP_COLUMNS)?)?;
+    let mut maturity: Vec<(MaturityRecord, bool)> =
+        records::maturity(&table(set, "maturity_assessments.csv", MATURITY_COLUMNS)?)?
+            .into_iter()
+            .map(|m| (m, false))
+            .collect();
+    let (mut allocations, mut profiles, mut milestones, mut tranches) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    if options.include_illustrative {
+        allocations = records::allocations(&table(
+            set,
+            "illustrative/allocations.csv",
+            ALLOCATION_COLUMNS,
+        )?)?;
+        profiles = records::profiles(&table(
+            set,
+            "illustrative/allocation_profiles.csv",
+            PROFILE_COLUMNS,
+        )?)?;
+        milestones = records::milestones(&table(
+            set,
+            "illustrative/milestones.csv",
+            MILESTONE_COLUMNS,
+        )?)?;
+        tranches = records::tranches(&table(set, "illustrative/tranches.csv", TRANCHE_COLUMNS)?)?;
+        maturity.extend(
+            records::maturity(&table(
+                set,
+                "illustrative/maturity_assessments.csv",
+                MATURITY_COLUMNS,
+            )?)?
+            .into_iter()
+            .map(|m| (m, true)),
+        );
+    }
+    let seed = Seed {
+        trusts,
+        participants,
+        pairings,
+        partners,
+        partnerships,
+        caps,
+        maturity,
+        allocations,
+        profiles,
+        milestones,
+        tranches,
+    };
+    check(&seed)?;
+    Ok(seed)
+}
+
+fn check(seed: &Seed) -> Result<(), SeedError> {
+    // Organisations and successors.
+    let mut trust_codes = HashSet::new();
+    for t in &seed.trusts {
+        unique(&mut trust_codes, t.ods_code.clone(), &t.origin, "ODS code")?;
+    }
+    for t in &seed.trusts {
+        if let Some(successor) = &t.successor {
+            if !trust_codes.contains(successor) {
+                return Err(t.origin.error(
+                    Some("successor_ods_code"),
+                    format!("{successor} is not in organisations.csv"),
+                ));
+            }
+            if successor == &t.ods_code {
+                return Err(t
+                    .origin
+                    .error(Some("successor_ods_code"), "a trust cannot succeed itself"));
+            }
+        }
+    }
+    let trust_sector: HashMap<&OdsCode, _> = seed
+        .trusts
+        .iter()
+        .map(|t| (&t.ods_code, t.sector))
+        .collect();
+
+    // Participants.
+    let mut roles: HashMap<&OdsCode, Role> = HashMap::new();
+    for p in &seed.participants {
+        let Some(sector) = trust_sector.get(&p.ods_code) else {
+            return Err(p.origin.error(
+                Some("ods_code"),
+                format!("{} is not in organisations.csv", p.ods_code),
+            ));
+        };
+        if *sector != p.sector {
+            return Err(p.origin.error(
+                Some("sector"),
+                format!(
+                    "{} is {} in organisations.csv but {} here",
+                    p.ods_code,
+                    sector.label(),
+                    p.sector.label()
+                ),
+            ));
+        }
+        if roles.insert(&p.ods_code, p.role).is_some() {
+            return Err(p.origin.error(
+                Some("ods_code"),
+                format!("{} is listed as a participant twice", p.ods_code),
+            ));
+        }
+        match (p.status, &p.accredited) {
+            (ParticipantStatus::Accredited, None) => {
+                return Err(p.origin.error(
+                    Some("accredited_on"),
+                    "an accredited participant needs its accreditation date",
+                ));
+            }
+            (ParticipantStatus::Active, Some(_)) => {
+                return Err(p.origin.error(
+                    Some("status"),
+                    "has an accreditation date, so the status should be accredited",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(accredited) = &p.accredited
+            && accredited.date < p.designated.date
+        {
+            return Err(p
+                .origin
+                .error(Some("accredited_on"), "is before the designation date"));
+        }
+    }
+    let participant = |ods: &OdsCode, origin: &Origin, column: &str| {
+        roles
+            .get(ods)
+            .copied()
+            .ok_or_else(|| origin.error(Some(column), format!("{ods} is not in participants.csv")))
+    };
+
+    // Pairings.
+    let mut followers = HashSet::new();
+    for pairing in &seed.pairings {
+        let o = &pairing.origin;
+        if participant(&pairing.fast_follower, o, "fast_follower_ods_code")? != Role::FastFollower {
+            return Err(o.error(
+                Some("fast_follower_ods_code"),
+                format!("{} is not a fast follower", pairing.fast_follower),
+            ));
+        }
+        if participant(&pairing.exemplar, o, "exemplar_ods_code")? != Role::GlobalDigitalExemplar {
+            return Err(o.error(
+                Some("exemplar_ods_code"),
+                format!("{} is not a global digital exemplar", pairing.exemplar),
+            ));
+        }
+        unique(
+            &mut followers,
+            pairing.fast_follower.clone(),
+            o,
+            "fast follower",
+        )?;
+    }
+
+    // Partners and partnerships.
+    let mut partner_names: HashMap<&str, usize> = HashMap::new();
+    let mut partner_keys = HashSet::new();
+    for partner in &seed.partners {
+        unique(
+            &mut partner_keys,
+            (partner.name.to_lowercase(), partner.country_code.clone()),
+            &partner.origin,
+            "partner (name, country)",
+        )?;
+        *partner_names.entry(partner.name.as_str()).or_default() += 1;
+    }
+    let mut partnership_keys = HashSet::new();
+    for link in &seed.partnerships {
+        participant(&link.ods_code, &link.origin, "ods_code")?;
+        match partner_names.get(link.partner_name.as_str()) {
+            None => {
+                return Err(link.origin.error(
+                    Some("partner_name"),
+                    format!(
+                        "{:?} is not in partner_organisations.csv",
+                        link.partner_name
+                    ),
+                ));
+            }
+            Some(n) if *n > 1 => {
+                return Err(link.origin.error(
+                    Some("partner_name"),
+                    format!(
+                        "{:?} names more than one partner organisation",
+                        link.partner_name
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+        unique(
+            &mut partnership_keys,
+            (link.ods_code.clone(), link.partner_name.clone(), link.role),
+            &link.origin,
+            "partnership",
+        )?;
+    }
+
+    // Caps: one per role and sector.
+    CapTable::new(
+        seed.caps
+            .iter()
+            .map(|c| FundingCap {
+                role: c.role,
+                sector: c.sector,
+                cap: c.cap,
+            })
+            .collect(),
+    )
+    .map_err(|e| {
+        seed.caps
+            .first()
+            .map(|c| SeedError::file(&c.origin.file, e.to_string()))
+            .unwrap_or_else(|| SeedError::file("funding_caps.csv", e.to_string()))
+    })?;
+
+    // Maturity assessments.
+    let mut maturity_keys = HashSet::new();
+    for (m, _) in &seed.maturity {
+        participant(&m.ods_code, &m.origin, "ods_code")?;
+        unique(
+            &mut maturity_keys,
+            (m.ods_code.clone(), m.scale, m.assessed.date),
+            &m.origin,
+            "assessment (participant, scale, date)",
+        )?;
+    }
+
+    // Allocations and their financial-year profiles (caps are checked when
+    // writing, against what the database already holds).
+    let mut allocation_keys: HashMap<(OdsCode, String), &AllocationRecord> = HashMap::new();
+    for a in &seed.allocations {
+        participant(&a.ods_code, &a.origin, "ods_code")?;
+        if allocation_keys
+            .insert((a.ods_code.clone(), a.reference.clone()), a)
+            .is_some()
+        {
+            return Err(a.origin.error(
+                Some("reference"),
+                format!("duplicate allocation {} for {}", a.reference, a.ods_code),
+            ));
+        }
+    }
+    let mut profile_by_allocation: HashMap<(OdsCode, String), Vec<_>> = HashMap::new();
+    for p in &seed.profiles {
+        let key = (p.ods_code.clone(), p.allocation_reference.clone());
+        if !allocation_keys.contains_key(&key) {
+            return Err(p.origin.error(
+                Some("allocation_reference"),
+                format!(
+                    "{} has no allocation {} in allocations.csv",
+                    p.ods_code, p.allocation_reference
+                ),
+            ));
+        }
+        profile_by_allocation
+            .entry(key)
+            .or_default()
+            .push((p.financial_year, p.amount));
+    }
+    for (key, allocation) in &allocation_keys {
+        let profile = profile_by_allocation.get(key).cloned().unwrap_or_default();
+        check_profile(allocation.central, &profile).map_err(|e| {
+            allocation.origin.error(
+                Some("central"),
+                format!("financial-year profile for {} {}: {e}", key.0, key.1),
+            )
+        })?;
+    }
+
+    // Milestones.
+    let mut milestone_sign_off = HashMap::new();
+    for m in &seed.milestones {
+        participant(&m.ods_code, &m.origin, "ods_code")?;
+        if milestone_sign_off
+            .insert(
+                (m.ods_code.clone(), m.reference.as_str().to_owned()),
+                m.signed_off_on,
+            )
+            .is_some()
+        {
+            return Err(m.origin.error(
+                Some("reference"),
+                format!(
+                    "duplicate milestone {} for {}",
+                    m.reference.as_str(),
+                    m.ods_code
+                ),
+            ));
+        }
+    }
+
+    // Tranches: each names its allocation and (if any) a milestone of the same
+    // participant; together they never exceed the allocation.
+    let mut tranche_totals: HashMap<(OdsCode, String), Vec<_>> = HashMap::new();
+    let mut tranche_names = HashSet::new();
+    for t in &seed.tranches {
+        let key = (t.ods_code.clone(), t.allocation_reference.clone());
+        let Some(allocation) = allocation_keys.get(&key) else {
+            return Err(t.origin.error(
+                Some("allocation_reference"),
+                format!(
+                    "{} has no allocation {} in allocations.csv",
+                    t.ods_code, t.allocation_reference
+                ),
+            ));
+        };
+        unique(
+            &mut tranche_names,
+            (key.clone(), t.name.clone()),
+            &t.origin,
+            "tranche name",
+        )?;
+        if let (TrancheKind::Milestone, Some(reference)) = (t.kind, &t.milestone_reference) {
+            let milestone_key = (t.ods_code.clone(), reference.as_str().to_owned());
+            let Some(signed_off) = milestone_sign_off.get(&milestone_key) else {
+                return Err(t.origin.error(
+                    Some("milestone_reference"),
+                    format!(
+                        "{} has no milestone {} in milestones.csv",
+                        t.ods_code,
+                        reference.as_str()
+                    ),
+                ));
+            };
+            if let Some(released) = t.released_on {
+                check_release(reference.as_str(), *signed_off, released)
+                    .map_err(|e| t.origin.error(Some("released_on"), e.to_string()))?;
+            }
+        }
+        let existing = tranche_totals.entry(key).or_default();
+        check_tranches(allocation.central, existing, t.amount)
+            .map_err(|e| t.origin.error(Some("amount"), e.to_string()))?;
+        existing.push(t.amount);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn embedded_check(name: &str, text: &str) -> Result<Seed, SeedError> {
+        let set = SeedSet::embedded().with_file(name, text);
+        parse_and_check(&set, SeedOptions::default())
+    }
+
+    #[test]
+    fn the_shipped_seed_is_valid() {
+        let seed = parse_and_check(&SeedSet::embedded(), SeedOptions::default()).unwrap();
+        let exemplars = seed
+            .participants
+            .iter()
+            .filter(|p| p.role == Role::GlobalDigitalExemplar)
+            .count();
+        assert_eq!(exemplars, 26);
+    }
+
+    #[test]
+    fn an_allocation_profile_that_does_not_add_up_names_the_row() {
+        let set = SeedSet::embedded();
+        let (_, text) = set.text("illustrative/allocation_profiles.csv").unwrap();
+        // Drop the last profile line: that allocation no longer adds up.
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.pop();
+        let err = embedded_check("illustrative/allocation_profiles.csv", &lines.join("\n"))
+            .err()
+            .unwrap();
+        assert!(err.file.ends_with("illustrative/allocations.csv"), "{err}");
+        assert!(err.line.is_some(), "{err}");
+        assert!(err.message.contains("financial-year profile"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_participant_is_reported_with_file_line_and_column() {
+        let set = SeedSet::embedded();
+        let (_, text) = set.text("pairings.csv").unwrap();
+        let bad = format!("{}\nRZZ,RAL,high,test\n", text.trim_end());
+        let line = bad.lines().count() as u64;
+        let err = embedded_check("pairings.csv", &bad).err().unwrap();
+        assert_eq!(err.line, Some(line));
+        assert_eq!(err.column.as_deref(), Some("fast_follower_ods_code"));
+        assert!(err.message.contains("RZZ"), "{err}");
+    }
+
+    #[test]
+    fn tranches_over_the_allocation_are_refused() {
+        let set = SeedSet::embedded();
+        let (_, text) = set.text("illustrative/tranches.csv").unwrap();
+        let first = text.lines().nth(1).unwrap();
+        let ods = first.split(',').next().unwrap();
+        let bad = format!(
+            "{}\n{ods},ALLOC-1,Extra,upfront,,99000000,\n",
+            text.trim_end()
+        );
+        let err = embedded_check("illustrative/tranches.csv", &bad)
+            .err()
+            .unwrap();
+        assert_eq!(err.column.as_deref(), Some("amount"), "{err}");
+    }
+
+    #[test]
+    fn confirmed_only_ignores_the_illustrative_files() {
+        let set = SeedSet::embedded().with_file("illustrative/milestones.csv", "garbage");
+        let seed = parse_and_check(
+            &set,
+            SeedOptions {
+                include_illustrative: false,
+            },
+        )
+        .unwrap();
+        assert!(seed.milestones.is_empty());
+    }
+}

@@ -1,0 +1,17 @@
+//! Queries and writes over any `ConnectionTrait` (a pool or a transaction),
+//! converting between entities and domain types.
+pub mod audit;
+pub mod funding;
+pub mod participants;
+pub mod partners;
+pub mod programme;
+
+use std::fmt::Display;
+
+use sea_orm::DbErr;
+
+/// Decodes a stored code through its domain constructor; a bad stored value
+/// is a database fault, not user error.
+pub(crate) fn decode<T, E: Display>(what: &str, result: Result<T, E>) -> Result<T, DbErr> {
+    result.map_err(|e| DbErr::Custom(format!("stored {what} is invalid: {e}")))
+}

@@ -1,0 +1,77 @@
+//! Partner organisations (international partners, suppliers, universities)
+//! and the participants each works with.
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::decode;
+use crate::domain::participant::{Confidence, OrganisationKind, PartnershipRole};
+use crate::entities::{self as e, Organisations, Participants, Partnerships};
+
+#[derive(Debug, Clone)]
+pub struct PartnerSummary {
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub country_code: String,
+    pub links: Vec<PartnerLink>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PartnerLink {
+    pub ods_code: String,
+    pub participant_name: String,
+    pub role: PartnershipRole,
+    pub confidence: Confidence,
+}
+
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<PartnerSummary>, DbErr> {
+    let partners = Organisations::find()
+        .filter(e::organisation::Column::OdsCode.is_null())
+        .order_by_asc(e::organisation::Column::Name)
+        .all(db)
+        .await?;
+    let trusts: HashMap<i32, e::organisation::Model> = Organisations::find()
+        .filter(e::organisation::Column::OdsCode.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let participant_org: HashMap<i32, i32> = Participants::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.organisation_id))
+        .collect();
+    let mut links_by_partner: HashMap<i32, Vec<PartnerLink>> = HashMap::new();
+    for link in Partnerships::find().all(db).await? {
+        let Some(org) = participant_org
+            .get(&link.participant_id)
+            .and_then(|id| trusts.get(id))
+        else {
+            continue;
+        };
+        links_by_partner
+            .entry(link.partner_id)
+            .or_default()
+            .push(PartnerLink {
+                ods_code: org.ods_code.clone().unwrap_or_default(),
+                participant_name: org.name.clone(),
+                role: decode("partnership role", PartnershipRole::from_code(&link.role))?,
+                confidence: decode("confidence", Confidence::from_code(&link.confidence))?,
+            });
+    }
+    partners
+        .into_iter()
+        .map(|p| {
+            let mut links = links_by_partner.remove(&p.id).unwrap_or_default();
+            links.sort_by(|a, b| a.participant_name.cmp(&b.participant_name));
+            Ok(PartnerSummary {
+                kind: decode("organisation kind", OrganisationKind::from_code(&p.kind))?,
+                name: p.name,
+                country_code: p.country_code,
+                links,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,22 @@
+//! Error pages.
+use axum::http::StatusCode;
+use maud::{Markup, html};
+
+use super::layout::{Nav, page as layout};
+
+pub fn page(status: StatusCode, message: &str) -> Markup {
+    let title = match status {
+        StatusCode::NOT_FOUND => "Page not found",
+        StatusCode::BAD_REQUEST => "There is a problem with the request",
+        _ => "Sorry, there is a problem with the service",
+    };
+    layout(
+        title,
+        Nav::None,
+        html! {
+            h1 { (title) }
+            p { (message) }
+            p { a href="/" { "Go to the programme overview" } }
+        },
+    )
+}

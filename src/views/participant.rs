@@ -1,0 +1,234 @@
+//! One participant: organisation, role, pairing, partners, funding and milestones.
+use maud::{Markup, html};
+use time::Date;
+
+use super::components::{
+    approx_date, confidence_tag, date, illustrative_tag, money, optional_date, slippage,
+    timeliness_tag,
+};
+use super::layout::{Nav, page as layout};
+use crate::domain::dates::display_date;
+use crate::domain::participant::Role;
+use crate::store::participants::{AllocationView, ParticipantDetail};
+
+pub fn page(d: &ParticipantDetail, today: Date) -> Markup {
+    let s = &d.summary;
+    let org = &d.organisation;
+    layout(
+        &s.name,
+        Nav::Participants,
+        html! {
+            p.breadcrumb { a href="/participants" { "Participants" } }
+            h1 { (s.name) " " span.caption { "(" (s.ods_code) ")" } }
+            dl.summary-list #participant-summary {
+                div { dt { "ODS code" } dd { (s.ods_code) } }
+                div { dt { "Role" } dd { (s.role.label()) } }
+                div { dt { "Sector" } dd { (s.sector.label()) } }
+                div { dt { "Wave" } dd { (s.wave) } }
+                div { dt { "Designated" } dd { (approx_date(&s.designated)) } }
+                div { dt { "Status" } dd {
+                    (s.status.label())
+                    @if let Some(a) = &d.accredited { " (accredited " (approx_date(a)) ")" }
+                } }
+                div { dt { "NHS England region" } dd {
+                    @if let Some(r) = &s.region { (r.name()) } @else { span.muted { "Not recorded" } }
+                    @if let Some(old) = &org.region_code_2017 {
+                        @if let Ok(old) = crate::domain::region::RegionCode::parse(old) {
+                            " (at designation: " (old.name()) ")"
+                        }
+                    }
+                } }
+                @if let Some(name) = &org.name_at_designation {
+                    @if name != &org.name {
+                        div { dt { "Name at designation" } dd { (name) } }
+                    }
+                }
+                @if let Some(closed) = org.closed_on {
+                    div { dt { "Organisation closed" } dd {
+                        (date(closed))
+                        @if let Some(successor) = &d.successor {
+                            "; succeeded by "
+                            (successor.name)
+                            @if let Some(code) = &successor.ods_code { " (" (code) ")" }
+                        }
+                    } }
+                }
+                div { dt { "Confidence in this record" } dd {
+                    (confidence_tag(d.confidence))
+                    @if let Some(source) = &d.source { " Sources: " (source) }
+                } }
+            }
+
+            h2 { "Pairing" }
+            @if s.role == Role::FastFollower {
+                @match &s.exemplar {
+                    Some((code, name)) => p #pairing {
+                        "Fast follower of " a href={ "/participants/" (code) } { (name) " (" (code) ")" }
+                        @if let Some(c) = d.pairing_confidence { " " (confidence_tag(c)) }
+                    },
+                    None => p #pairing { "No exemplar pairing is confirmed by the sources." },
+                }
+            } @else if d.fast_followers.is_empty() {
+                p #pairing { "No fast followers are confirmed for this exemplar." }
+            } @else {
+                p { "Fast followers paired with this exemplar:" }
+                ul #pairing {
+                    @for (code, name) in &d.fast_followers {
+                        li { a href={ "/participants/" (code) } { (name) " (" (code) ")" } }
+                    }
+                }
+            }
+
+            h2 { "Partners" }
+            @if d.partnerships.is_empty() {
+                p { "No partner organisations are confirmed by the sources." }
+            } @else {
+                table.table #partnerships {
+                    caption { "Partner organisations of " (s.name) }
+                    thead { tr {
+                        th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Country" }
+                        th scope="col" { "From" } th scope="col" { "Until" } th scope="col" { "Confidence" } th scope="col" { "Note" }
+                    } }
+                    tbody {
+                        @for p in &d.partnerships {
+                            tr {
+                                td { (p.partner_name) }
+                                td { (p.role.label()) }
+                                td { (p.country_code) }
+                                td { @if let Some(x) = &p.started { (approx_date(x)) } }
+                                td { @if let Some(x) = &p.ended { (approx_date(x)) } }
+                                td { (confidence_tag(p.confidence)) }
+                                td { @if let Some(n) = &p.note { (n) } }
+                            }
+                        }
+                    }
+                }
+            }
+
+            h2 { "Funding" }
+            @if let Some(h) = &d.headroom {
+                p #headroom {
+                    "Cap for a " (s.sector.label().to_lowercase()) " " (s.role.label().to_lowercase()) ": "
+                    strong { (money(h.cap)) } "; allocated " (money(h.allocated)) "; headroom " (money(h.remaining)) "."
+                }
+            } @else {
+                p #headroom { "No funding cap is defined for this role and sector." }
+            }
+            @if let Some(shortfall) = s.match_shortfall() {
+                p.warning #match-shortfall {
+                    "Local match is " (money(shortfall)) " below the central funding; central funding must be matched locally."
+                }
+            }
+            @if d.allocations.is_empty() {
+                p { "No allocation has been recorded." }
+            }
+            @for a in &d.allocations {
+                (allocation(a))
+            }
+
+            h2 { "Milestones" }
+            @if d.milestones.is_empty() {
+                p { "No milestones have been recorded." }
+            } @else {
+                table.table #milestones {
+                    caption {
+                        "Milestones of " (s.name) ", slippage measured from the baseline, as at " (display_date(today))
+                        @if d.milestones.iter().any(|m| m.illustrative) { " " (illustrative_tag()) }
+                    }
+                    thead { tr {
+                        th scope="col" { "Ref" } th scope="col" { "Milestone" } th scope="col" { "Category" }
+                        th scope="col" { "Baseline" } th scope="col" { "Forecast" } th scope="col" { "Actual" }
+                        th scope="col" { "Slippage" } th scope="col" { "Status" } th scope="col" { "Signed off" }
+                    } }
+                    tbody {
+                        @for m in &d.milestones {
+                            tr {
+                                td { (m.reference) }
+                                td { (m.title) }
+                                td { (m.category.label()) }
+                                td { (date(m.baseline_on)) }
+                                td { (optional_date(m.forecast_on)) }
+                                td { (optional_date(m.actual_on)) }
+                                td { (slippage(m.slippage_days)) }
+                                td { (m.status.label()) " " (timeliness_tag(m.timeliness)) }
+                                td { (optional_date(m.signed_off_on)) }
+                            }
+                        }
+                    }
+                }
+            }
+
+            h2 { "Digital maturity" }
+            @if d.maturity.is_empty() {
+                p { "No maturity assessments have been recorded." }
+            } @else {
+                p { "Target: HIMSS EMRAM stage " (s.role.maturity_target()) " for a " (s.role.label().to_lowercase()) "." }
+                table.table #maturity {
+                    caption { "Maturity assessments of " (s.name) }
+                    thead { tr { th scope="col" { "Assessed" } th scope="col" { "Scale" } th scope="col" .num { "Score" } th scope="col" { "Source" } } }
+                    tbody {
+                        @for m in &d.maturity {
+                            tr {
+                                td { (approx_date(&m.assessed)) }
+                                td { (m.scale.label()) }
+                                td.num { (m.score) }
+                                td { @if m.illustrative { (illustrative_tag()) } @else if let Some(src) = &m.source { (src) } }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn allocation(a: &AllocationView) -> Markup {
+    let released = a.released();
+    html! {
+        section.allocation aria-labelledby={ "allocation-" (a.reference) } {
+            h3 id={ "allocation-" (a.reference) } {
+                "Allocation " (a.reference) " " @if a.illustrative { (illustrative_tag()) }
+            }
+            dl.summary-list {
+                div { dt { "Central funding" } dd { (money(a.central)) } }
+                div { dt { "Local match" } dd { (money(a.local_match)) } }
+                div { dt { "Awarded" } dd { (date(a.awarded_on)) } }
+                div { dt { "Released" } dd { (money(released)) } }
+                div { dt { "Remaining" } dd { (money(a.central.saturating_sub(released))) } }
+            }
+            table.table {
+                caption { "Financial-year profile of allocation " (a.reference) }
+                thead { tr { th scope="col" { "Financial year" } th scope="col" .num { "Profiled" } } }
+                tbody {
+                    @for (fy, amount) in &a.profile {
+                        tr { td { (fy.to_string()) } td.num { (money(*amount)) } }
+                    }
+                }
+                tfoot { tr { th scope="row" { "Total" } td.num { (money(a.profile.iter().map(|(_, p)| *p).sum())) } } }
+            }
+            table.table {
+                caption { "Tranches of allocation " (a.reference) }
+                thead { tr {
+                    th scope="col" { "Tranche" } th scope="col" { "Type" } th scope="col" { "Milestone" }
+                    th scope="col" .num { "Amount" } th scope="col" { "Status" }
+                } }
+                tbody {
+                    @for t in &a.tranches {
+                        tr {
+                            td { (t.name) }
+                            td { (t.kind.label()) }
+                            td { @if let Some(r) = &t.milestone_reference { (r) } }
+                            td.num { (money(t.amount)) }
+                            td {
+                                @match t.released_on {
+                                    Some(d) => { "Released " (date(d)) }
+                                    None => { "Not released" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

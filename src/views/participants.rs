@@ -1,0 +1,148 @@
+//! The participants list: filter by role, sector and region; sort by any column.
+use maud::{Markup, html};
+
+use super::components::money;
+use super::layout::{Nav, page as layout};
+use crate::domain::participant::{Role, Sector};
+use crate::domain::region::RegionCode;
+use crate::store::programme::{ListRequest, ParticipantSummary, SortKey};
+
+pub fn list_page(rows: &[ParticipantSummary], total: usize, request: &ListRequest) -> Markup {
+    let f = &request.filter;
+    layout(
+        "Participants",
+        Nav::Participants,
+        html! {
+            h1 { "Participants" }
+            form.filters method="get" action="/participants" {
+                div.form-group {
+                    label for="role" { "Role" }
+                    select #role name="role" {
+                        option value="" { "All roles" }
+                        @for role in Role::ALL {
+                            option value=(role.code()) selected[f.role == Some(*role)] { (role.label()) }
+                        }
+                    }
+                }
+                div.form-group {
+                    label for="sector" { "Sector" }
+                    select #sector name="sector" {
+                        option value="" { "All sectors" }
+                        @for sector in Sector::ALL {
+                            option value=(sector.code()) selected[f.sector == Some(*sector)] { (sector.label()) }
+                        }
+                    }
+                }
+                div.form-group {
+                    label for="region" { "NHS England region" }
+                    select #region name="region" {
+                        option value="" { "All regions" }
+                        @for code in RegionCode::ALL_CURRENT {
+                            @let region = RegionCode::parse(code).ok();
+                            @if let Some(region) = region {
+                                option value=(region.as_str()) selected[f.region.as_ref() == Some(&region)] { (region.name()) }
+                            }
+                        }
+                    }
+                }
+                input type="hidden" name="sort" value=(request.sort.code());
+                input type="hidden" name="dir" value=(if request.descending { "desc" } else { "asc" });
+                div.form-actions {
+                    button.button type="submit" { "Apply filters" }
+                    a href="/participants" { "Clear filters" }
+                }
+            }
+            table.table #participants {
+                caption {
+                    "Showing " (rows.len()) " of " (total) " participants"
+                    @if request.sort != SortKey::Name || request.descending {
+                        ", sorted by " (sort_label(request.sort))
+                        @if request.descending { " (descending)" } @else { " (ascending)" }
+                    }
+                }
+                thead {
+                    tr {
+                        (sortable(request, SortKey::OdsCode, "ODS code", false))
+                        (sortable(request, SortKey::Name, "Trust", false))
+                        (sortable(request, SortKey::Role, "Role", false))
+                        (sortable(request, SortKey::Sector, "Sector", false))
+                        (sortable(request, SortKey::Region, "Region", false))
+                        (sortable(request, SortKey::Designated, "Designated", false))
+                        (sortable(request, SortKey::Allocated, "Allocated", true))
+                        (sortable(request, SortKey::Released, "Released", true))
+                        (sortable(request, SortKey::Overdue, "Overdue milestones", true))
+                    }
+                }
+                tbody {
+                    @if rows.is_empty() {
+                        tr { td colspan="9" { "No participants match these filters." } }
+                    }
+                    @for s in rows {
+                        tr {
+                            td { a href={ "/participants/" (s.ods_code) } { (s.ods_code) } }
+                            td { (s.name) }
+                            td { (s.role.label()) }
+                            td { (s.sector.label()) }
+                            td { @if let Some(r) = &s.region { (r.name()) } }
+                            td { (super::components::approx_date(&s.designated)) }
+                            td.num { (money(s.money.allocated)) }
+                            td.num { (money(s.money.released)) }
+                            td.num { (s.milestones.overdue) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn sort_label(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Name => "trust name",
+        SortKey::OdsCode => "ODS code",
+        SortKey::Role => "role",
+        SortKey::Sector => "sector",
+        SortKey::Region => "region",
+        SortKey::Designated => "designation date",
+        SortKey::Allocated => "allocated funding",
+        SortKey::Released => "released funding",
+        SortKey::Overdue => "overdue milestones",
+    }
+}
+
+/// A column header that links to the list sorted by it, keeping the filters.
+fn sortable(request: &ListRequest, key: SortKey, label: &str, numeric: bool) -> Markup {
+    let active = request.sort == key;
+    let next_desc = active && !request.descending;
+    let f = &request.filter;
+    let mut href = format!(
+        "/participants?sort={}&dir={}",
+        key.code(),
+        if next_desc { "desc" } else { "asc" }
+    );
+    if let Some(role) = f.role {
+        href.push_str(&format!("&role={}", role.code()));
+    }
+    if let Some(sector) = f.sector {
+        href.push_str(&format!("&sector={}", sector.code()));
+    }
+    if let Some(region) = &f.region {
+        href.push_str(&format!("&region={}", region.as_str()));
+    }
+    let aria_sort = match (active, request.descending) {
+        (false, _) => None,
+        (true, false) => Some("ascending"),
+        (true, true) => Some("descending"),
+    };
+    html! {
+        th scope="col" class=[numeric.then_some("num")] aria-sort=[aria_sort] {
+            a href=(href) {
+                (label)
+                @if active {
+                    span.visually-hidden { ", sorted " (aria_sort.unwrap_or("")) }
+                    span aria-hidden="true" { @if request.descending { " ▼" } @else { " ▲" } }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: each boots the real application on a fresh database
+//! (SQLite by default; PostgreSQL when GDE_TEST_POSTGRES_URL is set), seeds
+//! it, and checks what a user sees over real HTTP.
+mod support;
+
+mod pages;
+mod schema;
+mod seeding;
