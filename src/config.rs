@@ -16,6 +16,14 @@ pub struct Config {
     pub auto_seed: bool,
     /// `GDE_DB_MAX_CONNECTIONS`: size of the connection pool.
     pub max_connections: u32,
+    /// `GDE_PUBLIC_URL`: the origin users reach the app at (e.g.
+    /// `https://gde.example.nhs.uk`). When set, form posts must come from it,
+    /// and an `https` origin marks cookies `Secure`.
+    pub public_origin: Option<String>,
+    /// `GDE_SESSION_IDLE_MINUTES`: sign out after this long without a request.
+    pub session_idle_minutes: i64,
+    /// `GDE_SESSION_ABSOLUTE_HOURS`: sign out this long after signing in, however busy.
+    pub session_absolute_hours: i64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -58,12 +66,77 @@ impl Config {
                 }
             },
         };
+        let public_origin = get("GDE_PUBLIC_URL")
+            .map(|v| parse_origin("GDE_PUBLIC_URL", &v))
+            .transpose()?;
+        let session_idle_minutes = parse_range(
+            get("GDE_SESSION_IDLE_MINUTES"),
+            "GDE_SESSION_IDLE_MINUTES",
+            30,
+            1,
+            1440,
+        )?;
+        let session_absolute_hours = parse_range(
+            get("GDE_SESSION_ABSOLUTE_HOURS"),
+            "GDE_SESSION_ABSOLUTE_HOURS",
+            12,
+            1,
+            168,
+        )?;
         Ok(Config {
             database_url,
             bind,
             auto_seed,
             max_connections,
+            public_origin,
+            session_idle_minutes,
+            session_absolute_hours,
         })
+    }
+}
+
+impl Config {
+    /// Cookies carry `Secure` when the public origin is HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"))
+    }
+}
+
+fn parse_range(
+    value: Option<String>,
+    variable: &'static str,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(ConfigError::Invalid {
+                variable,
+                value: v,
+                reason: format!("expected a whole number from {min} to {max}"),
+            }),
+        },
+    }
+}
+
+/// `https://host[:port]` or `http://host[:port]`, without a path.
+fn parse_origin(variable: &'static str, text: &str) -> Result<String, ConfigError> {
+    let trimmed = text.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains('/') => Ok(trimmed.to_owned()),
+        _ => Err(ConfigError::Invalid {
+            variable,
+            value: text.to_owned(),
+            reason: "expected an origin such as https://gde.example.nhs.uk (no path)".into(),
+        }),
     }
 }
 
@@ -159,6 +232,31 @@ mod tests {
     fn parses_auto_seed_flag() {
         assert!(!config(&[("GDE_AUTO_SEED", "false")]).unwrap().auto_seed);
         assert!(config(&[("GDE_AUTO_SEED", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn public_origin_sets_secure_cookies() {
+        let c = config(&[("GDE_PUBLIC_URL", "https://gde.example.nhs.uk/")]).unwrap();
+        assert_eq!(
+            c.public_origin.as_deref(),
+            Some("https://gde.example.nhs.uk")
+        );
+        assert!(c.secure_cookies());
+        assert!(!config(&[]).unwrap().secure_cookies());
+        assert!(config(&[("GDE_PUBLIC_URL", "gde.example.nhs.uk")]).is_err());
+        assert!(config(&[("GDE_PUBLIC_URL", "https://x.org/app")]).is_err());
+    }
+
+    #[test]
+    fn session_timeouts_have_bounds() {
+        assert_eq!(config(&[]).unwrap().session_idle_minutes, 30);
+        assert!(config(&[("GDE_SESSION_IDLE_MINUTES", "0")]).is_err());
+        assert_eq!(
+            config(&[("GDE_SESSION_ABSOLUTE_HOURS", "8")])
+                .unwrap()
+                .session_absolute_hours,
+            8
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! GDE Tracker: the programme office's record of a national digital-exemplar
 //! funding programme. `main.rs` is a thin CLI over this library.
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -7,6 +8,7 @@ pub mod domain;
 pub mod entities;
 pub mod http;
 pub mod seed;
+pub mod services;
 pub mod store;
 pub mod views;
 

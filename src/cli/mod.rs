@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, redact_password};
 use crate::seed::{SeedOptions, SeedSet};
 
+mod user;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "gde",
@@ -40,6 +42,44 @@ pub enum Command {
         /// Load only the confirmed programme facts, not the illustrative set.
         #[arg(long)]
         confirmed_only: bool,
+    },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account. Without --password-stdin a strong password is generated and printed once.
+    Add {
+        /// Sign-in email address.
+        #[arg(long)]
+        email: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// programme-office, trust-reporter or briefing-reader.
+        #[arg(long)]
+        role: String,
+        /// ODS code of the organisation a trust reporter reports for.
+        #[arg(long, value_name = "ODS")]
+        organisation: Option<String>,
+        /// Read the password from standard input (first line) instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (also unlocks the account and signs it out everywhere).
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: it can no longer sign in, and its sessions stop working.
+    Disable {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -90,6 +130,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::User(command) => {
+            let db = connect(&config).await?;
+            crate::db::migrate(&db)
+                .await
+                .context("migrating the database")?;
+            user::run(&db, command).await
+        }
     }
 }
 
@@ -114,6 +161,25 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
         let report = crate::seed::load(&db, &SeedSet::embedded(), SeedOptions::default()).await?;
         tracing::info!("{report}");
     }
+    if crate::services::users::none_exist(&db).await? {
+        tracing::warn!(
+            "no user accounts yet: create the first programme-office account with\n    \
+             gde user add --email you@example.nhs.uk --name \"Your Name\" --role programme-office\n\
+             (it prints a generated password; add --password-stdin to supply your own)"
+        );
+    }
+    // Expired sessions are filtered on load; this sweeps their rows away hourly.
+    let sweeper = crate::auth::session_store::DbSessionStore::new(db.clone());
+    tokio::spawn(async move {
+        use tower_sessions::session_store::ExpiredDeletion;
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            if let Err(error) = sweeper.delete_expired().await {
+                tracing::warn!(%error, "could not delete expired sessions");
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("could not listen on {bind}"))?;
@@ -122,7 +188,7 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
         "GDE Tracker is listening on http://{address}/ (database {})",
         redact_password(&config.database_url)
     );
-    let app = crate::http::router(crate::http::AppState::new(db));
+    let app = crate::http::router(crate::http::AppState::new(db, config));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

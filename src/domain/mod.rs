@@ -6,6 +6,7 @@
 #[macro_use]
 pub mod code;
 
+pub mod access;
 pub mod dates;
 pub mod financial_year;
 pub mod funding;

@@ -1,37 +1,116 @@
 //! The web application: every route in one place, thin handlers, one error type.
+mod audit;
+mod context;
+mod csrf;
 mod error;
+mod guard;
 mod pages;
 mod security;
+mod sign_in;
+mod users;
 
-use axum::Router;
+use std::sync::Arc;
+
+use axum::extract::FromRef;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::{Router, middleware};
+use axum_csrf::CsrfConfig;
+use axum_login::AuthManagerLayerBuilder;
 use sea_orm::DatabaseConnection;
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
+use crate::auth::session_store::DbSessionStore;
+use crate::auth::{AuthBackend, SessionUser};
+use crate::config::Config;
+use crate::domain::access::LockoutPolicy;
+
+pub use context::Ctx;
 pub use error::AppError;
+
+/// The signed-in session, as axum-login gives it to handlers.
+pub type AuthSession = axum_login::AuthSession<AuthBackend>;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub csrf: CsrfConfig,
+    pub lockout: LockoutPolicy,
 }
 
-impl AppState {
-    pub fn new(db: DatabaseConnection) -> AppState {
-        AppState { db }
+impl FromRef<AppState> for CsrfConfig {
+    fn from_ref(state: &AppState) -> CsrfConfig {
+        state.csrf.clone()
     }
 }
 
-/// Every route of the application.
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Config) -> AppState {
+        let secure = config.secure_cookies();
+        let csrf = CsrfConfig::default()
+            .with_cookie_name("gde_csrf")
+            .with_cookie_path("/")
+            .with_http_only(true)
+            .with_secure(secure)
+            .with_prefix_with_host(secure)
+            .with_cookie_same_site(axum_csrf::SameSite::Strict);
+        AppState {
+            db,
+            config: Arc::new(config),
+            csrf,
+            lockout: LockoutPolicy::default(),
+        }
+    }
+}
+
+/// Every route of the application. Everything needs sign-in except the
+/// sign-in page itself, `/healthz` and the stylesheet.
 pub fn router(state: AppState) -> Router {
-    let router = Router::new()
+    let signed_in = Router::new()
         .route("/", get(pages::overview))
         .route("/participants", get(pages::participants))
         .route("/participants/{ods_code}", get(pages::participant))
         .route("/partners", get(pages::partners))
+        .route("/audit", get(audit::page))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/new", get(users::new_form))
+        .route("/users/{id}", get(users::edit_form).post(users::update))
+        .route("/users/{id}/password", post(users::reset_password))
+        .route("/users/{id}/disable", post(users::disable))
+        .route("/users/{id}/enable", post(users::enable))
+        .route("/logout", post(sign_in::sign_out))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::require_sign_in,
+        ));
+    let public = Router::new()
+        .route("/login", get(sign_in::form).post(sign_in::submit))
         .route("/healthz", get(pages::healthz))
-        .route("/static/app.css", get(stylesheet))
+        .route("/static/app.css", get(stylesheet));
+
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name("gde_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            state.config.session_idle_minutes,
+        )));
+    let backend = AuthBackend {
+        db: state.db.clone(),
+        policy: state.lockout,
+    };
+    let auth = AuthManagerLayerBuilder::new(backend, sessions).build();
+
+    let router = signed_in
+        .merge(public)
         .fallback(pages::not_found)
+        .layer(middleware::from_fn(error::with_chrome))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(auth)
         .with_state(state)
         .layer(TraceLayer::new_for_http());
     security::with_headers(router)
@@ -53,4 +132,9 @@ async fn stylesheet() -> impl axum::response::IntoResponse {
         ],
         STYLESHEET,
     )
+}
+
+/// The signed-in user, for handlers behind `require_sign_in`.
+pub fn current_user(auth: &AuthSession) -> Result<&SessionUser, AppError> {
+    auth.user.as_ref().ok_or(AppError::SignInRequired)
 }

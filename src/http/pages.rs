@@ -8,23 +8,22 @@ use maud::Markup;
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
-use super::{AppError, AppState};
+use super::{AppError, AppState, Ctx};
 use crate::domain::ods::OdsCode;
 use crate::domain::participant::{Role, Sector};
 use crate::domain::region::RegionCode;
-use crate::store::programme::{self, Filter, ListRequest, SortKey};
-use crate::store::{participants as participant_store, partners as partner_store};
+use crate::services::programme as service;
+use crate::store::programme::{Filter, ListRequest, SortKey};
 use crate::views;
 
 fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
-pub async fn overview(State(state): State<AppState>) -> Result<Markup, AppError> {
+pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
     let today = today();
-    let summaries = programme::participant_summaries(&state.db, today).await?;
-    let overview = programme::overview(&summaries);
-    Ok(views::overview::page(&overview, &summaries, today))
+    let data = service::overview(&state.db, &ctx.user()?.actor(), today).await?;
+    Ok(views::overview::page(&ctx.chrome, &data, today))
 }
 
 /// The participants list's query string, as typed; converted once below.
@@ -76,40 +75,42 @@ impl ListQuery {
 
 pub async fn participants(
     State(state): State<AppState>,
+    ctx: Ctx,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Markup, AppError> {
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let request = query.into_request().map_err(AppError::BadRequest)?;
-    let summaries = programme::participant_summaries(&state.db, today()).await?;
-    let rows = programme::select(
-        &summaries,
-        &request.filter,
-        request.sort,
-        request.descending,
-    );
+    let (rows, total) =
+        service::participants(&state.db, &ctx.user()?.actor(), &request, today()).await?;
     Ok(views::participants::list_page(
+        &ctx.chrome,
         &rows,
-        summaries.len(),
+        total,
         &request,
     ))
 }
 
 pub async fn participant(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path(ods_code): Path<String>,
 ) -> Result<Markup, AppError> {
     // A malformed code cannot name a participant: that is "not found", not an error.
     let ods_code = OdsCode::parse(&ods_code).map_err(|_| AppError::NotFound)?;
     let today = today();
-    let detail = participant_store::by_ods_code(&state.db, ods_code.as_str(), today)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(views::participant::page(&detail, today))
+    let (detail, history) =
+        service::participant(&state.db, &ctx.user()?.actor(), ods_code.as_str(), today).await?;
+    Ok(views::participant::page(
+        &ctx.chrome,
+        &detail,
+        &history,
+        today,
+    ))
 }
 
-pub async fn partners(State(state): State<AppState>) -> Result<Markup, AppError> {
-    let partners = partner_store::list(&state.db).await?;
-    Ok(views::partners::page(&partners))
+pub async fn partners(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+    let partners = service::partners(&state.db, &ctx.user()?.actor()).await?;
+    Ok(views::partners::page(&ctx.chrome, &partners))
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {

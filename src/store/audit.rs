@@ -36,6 +36,23 @@ impl AuditEntry {
         }
     }
 
+    /// An event caused by `by` (a signed-in user, or the command line).
+    pub fn by(
+        by: &crate::services::By,
+        action: &str,
+        entity_type: &str,
+        entity_id: &str,
+    ) -> AuditEntry {
+        let mut entry = AuditEntry::system(&by.label(), action, entity_type, entity_id);
+        entry.user_id = by.user_id();
+        entry
+    }
+
+    pub fn by_user(mut self, user_id: i32) -> AuditEntry {
+        self.user_id = Some(user_id);
+        self
+    }
+
     pub fn before(mut self, value: Value) -> AuditEntry {
         self.before = Some(value);
         self

@@ -18,6 +18,7 @@ pub struct PartnerSummary {
 
 #[derive(Debug, Clone)]
 pub struct PartnerLink {
+    pub organisation_id: i32,
     pub ods_code: String,
     pub participant_name: String,
     pub role: PartnershipRole,
@@ -55,6 +56,7 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<PartnerSummary>, DbEr
             .entry(link.partner_id)
             .or_default()
             .push(PartnerLink {
+                organisation_id: org.id,
                 ods_code: org.ods_code.clone().unwrap_or_default(),
                 participant_name: org.name.clone(),
                 role: decode("partnership role", PartnershipRole::from_code(&link.role))?,

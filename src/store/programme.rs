@@ -50,8 +50,11 @@ impl MilestoneCounts {
 #[derive(Debug, Clone)]
 pub struct ParticipantSummary {
     pub id: i32,
+    pub organisation_id: i32,
     pub ods_code: String,
     pub name: String,
+    /// The name the programme knew it by, when the organisation has since been renamed.
+    pub designated_name: Option<String>,
     pub role: Role,
     pub sector: Sector,
     pub wave: String,
@@ -112,8 +115,13 @@ pub async fn participant_summaries(
             .map(|o| (o.ods_code.clone().unwrap_or_default(), o.name.clone()));
         summaries.push(ParticipantSummary {
             id: p.id,
+            organisation_id: p.organisation_id,
             ods_code: org.ods_code.clone().unwrap_or_default(),
             name: org.name.clone(),
+            designated_name: org
+                .name_at_designation
+                .clone()
+                .filter(|n| !n.eq_ignore_ascii_case(&org.name)),
             role: decode("role", Role::from_code(&p.role))?,
             sector: decode("sector", Sector::from_code(&p.sector))?,
             wave: p.wave,
@@ -336,8 +344,10 @@ mod tests {
     ) -> ParticipantSummary {
         ParticipantSummary {
             id: 0,
+            organisation_id: 0,
             ods_code: name[..3].to_uppercase(),
             name: name.to_owned(),
+            designated_name: None,
             role,
             sector,
             wave: "1".into(),

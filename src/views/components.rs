@@ -76,6 +76,16 @@ pub fn slippage(days: i64) -> Markup {
     }
 }
 
+/// An instant in UTC, e.g. `22 November 2026 14:05 UTC`.
+pub fn datetime(t: time::OffsetDateTime) -> Markup {
+    let utc = t.to_offset(time::UtcOffset::UTC);
+    html! {
+        time datetime=(utc.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()) {
+            (display_date(utc.date())) " " (format!("{:02}:{:02}", utc.hour(), utc.minute())) " UTC"
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,17 +2,19 @@
 use axum::http::StatusCode;
 use maud::{Markup, html};
 
-use super::layout::{Nav, page as layout};
+use super::layout::{Chrome, Nav, page as layout};
 
-pub fn page(status: StatusCode, message: &str) -> Markup {
+pub fn page(status: StatusCode, message: &str, chrome: &Chrome) -> Markup {
     let title = match status {
         StatusCode::NOT_FOUND => "Page not found",
         StatusCode::BAD_REQUEST => "There is a problem with the request",
+        StatusCode::FORBIDDEN => "You do not have permission to do that",
         _ => "Sorry, there is a problem with the service",
     };
     layout(
         title,
         Nav::None,
+        chrome,
         html! {
             h1 { (title) }
             p { (message) }

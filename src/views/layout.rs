@@ -1,5 +1,8 @@
-//! The page frame: skip link, header, navigation, main landmark and footer.
+//! The page frame: skip link, header with the signed-in user and sign-out,
+//! navigation, main landmark with any confirmation message, and footer.
 use maud::{DOCTYPE, Markup, html};
+
+use crate::domain::access::UserRole;
 
 /// Which navigation item is the current page.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -7,16 +10,78 @@ pub enum Nav {
     Overview,
     Participants,
     Partners,
+    Audit,
+    Users,
     None,
 }
 
-const NAV: &[(Nav, &str, &str)] = &[
-    (Nav::Overview, "/", "Overview"),
-    (Nav::Participants, "/participants", "Participants"),
-    (Nav::Partners, "/partners", "Partner organisations"),
+/// The signed-in person as the header shows them.
+#[derive(Clone, Debug)]
+pub struct UserBadge {
+    pub name: String,
+    pub role: UserRole,
+}
+
+/// Per-request page furniture, filled in by the web layer.
+#[derive(Clone, Debug, Default)]
+pub struct Chrome {
+    pub user: Option<UserBadge>,
+    /// The CSRF token every form on the page carries.
+    pub csrf: String,
+    /// A one-off confirmation, e.g. "Account created".
+    pub flash: Option<String>,
+}
+
+struct NavItem {
+    nav: Nav,
+    href: &'static str,
+    label: &'static str,
+    office_only: bool,
+}
+
+const NAV: &[NavItem] = &[
+    NavItem {
+        nav: Nav::Overview,
+        href: "/",
+        label: "Overview",
+        office_only: false,
+    },
+    NavItem {
+        nav: Nav::Participants,
+        href: "/participants",
+        label: "Participants",
+        office_only: false,
+    },
+    NavItem {
+        nav: Nav::Partners,
+        href: "/partners",
+        label: "Partner organisations",
+        office_only: false,
+    },
+    NavItem {
+        nav: Nav::Audit,
+        href: "/audit",
+        label: "Audit trail",
+        office_only: true,
+    },
+    NavItem {
+        nav: Nav::Users,
+        href: "/users",
+        label: "Users",
+        office_only: true,
+    },
 ];
 
-pub fn page(title: &str, current: Nav, body: Markup) -> Markup {
+/// The hidden field every POST form needs.
+pub fn csrf_field(chrome: &Chrome) -> Markup {
+    html! { input type="hidden" name="authenticity_token" value=(chrome.csrf); }
+}
+
+pub fn page(title: &str, current: Nav, chrome: &Chrome, body: Markup) -> Markup {
+    let office = chrome
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == UserRole::ProgrammeOffice);
     html! {
         (DOCTYPE)
         html lang="en-GB" {
@@ -32,15 +97,26 @@ pub fn page(title: &str, current: Nav, body: Markup) -> Markup {
                     div.container {
                         a.brand href="/" { "GDE Tracker" }
                         span.tagline { "Global Digital Exemplar programme office" }
+                        @if let Some(user) = &chrome.user {
+                            div.account {
+                                span { (user.name) " (" (user.role.label()) ")" }
+                                form.inline method="post" action="/logout" {
+                                    (csrf_field(chrome))
+                                    button.link-button type="submit" { "Sign out" }
+                                }
+                            }
+                        }
                     }
-                    nav.site-nav aria-label="Main" {
-                        ul.container {
-                            @for (item, href, label) in NAV {
-                                li {
-                                    @if *item == current {
-                                        a href=(href) aria-current="page" { (label) }
-                                    } @else {
-                                        a href=(href) { (label) }
+                    @if chrome.user.is_some() {
+                        nav.site-nav aria-label="Main" {
+                            ul.container {
+                                @for item in NAV.iter().filter(|i| office || !i.office_only) {
+                                    li {
+                                        @if item.nav == current {
+                                            a href=(item.href) aria-current="page" { (item.label) }
+                                        } @else {
+                                            a href=(item.href) { (item.label) }
+                                        }
                                     }
                                 }
                             }
@@ -48,6 +124,9 @@ pub fn page(title: &str, current: Nav, body: Markup) -> Markup {
                     }
                 }
                 main #main-content .container {
+                    @if let Some(message) = &chrome.flash {
+                        div.notification role="status" { p { (message) } }
+                    }
                     (body)
                 }
                 footer.site-footer {

@@ -1,8 +1,12 @@
 //! maud views: a layout, small components (functions returning `Markup`) and pages.
+pub mod audit;
 pub mod components;
 pub mod error;
+pub mod forms;
 pub mod layout;
 pub mod overview;
 pub mod participant;
 pub mod participants;
 pub mod partners;
+pub mod sign_in;
+pub mod users;

@@ -3,13 +3,28 @@ use maud::{Markup, html};
 use time::Date;
 
 use super::components::{illustrative_tag, money};
-use super::layout::{Nav, page as layout};
+use super::layout::{Chrome, Nav, page as layout};
 use crate::domain::dates::display_date;
 use crate::domain::milestone::DUE_SOON_DAYS;
 use crate::domain::participant::Role;
-use crate::store::programme::{Overview, ParticipantSummary};
+use crate::services::programme::OverviewData;
+use crate::store::programme::ParticipantSummary;
 
-pub fn page(overview: &Overview, summaries: &[ParticipantSummary], today: Date) -> Markup {
+pub fn page(chrome: &Chrome, data: &OverviewData, today: Date) -> Markup {
+    let overview = &data.overview;
+    let summaries = &data.visible;
+    let count = |role: Role| {
+        overview
+            .by_role_sector
+            .iter()
+            .filter(|(r, _, _)| *r == role)
+            .map(|(_, _, n)| n)
+            .sum::<usize>()
+    };
+    let (exemplar_count, follower_count) = (
+        count(Role::GlobalDigitalExemplar),
+        count(Role::FastFollower),
+    );
     let exemplars: Vec<&ParticipantSummary> = summaries
         .iter()
         .filter(|s| s.role == Role::GlobalDigitalExemplar)
@@ -23,17 +38,18 @@ pub fn page(overview: &Overview, summaries: &[ParticipantSummary], today: Date) 
     layout(
         "Programme overview",
         Nav::Overview,
+        chrome,
         html! {
             h1 { "Programme overview" }
             p.lead {
-                (exemplars.len()) " global digital exemplars and "
-                (followers.len()) " fast followers, as at " (display_date(today)) "."
+                (exemplar_count) " global digital exemplars and "
+                (follower_count) " fast followers, as at " (display_date(today)) "."
             }
             div.cards {
                 section.card aria-labelledby="card-participants" {
                     h2 #card-participants { "Participants" }
-                    p.figure { (summaries.len()) }
-                    p { (exemplars.len()) " exemplars, " (followers.len()) " fast followers" }
+                    p.figure { (data.total_participants) }
+                    p { (exemplar_count) " exemplars, " (follower_count) " fast followers" }
                 }
                 section.card aria-labelledby="card-funding" {
                     h2 #card-funding { "Central funding " (illustrative_tag()) }
@@ -78,14 +94,23 @@ pub fn page(overview: &Overview, summaries: &[ParticipantSummary], today: Date) 
                         }
                     }
                 }
-                tfoot { tr { th scope="row" colspan="2" { "Total" } td.num { (summaries.len()) } } }
+                tfoot { tr { th scope="row" colspan="2" { "Total" } td.num { (data.total_participants) } } }
             }
 
-            h2 #exemplars-heading { "Global digital exemplars" }
-            (participant_table("exemplars", "Global digital exemplars with their ODS codes, funding and overdue milestones", &exemplars, false))
+            @if data.scoped {
+                h2 { "Your organisation" }
+                @if summaries.is_empty() {
+                    p { "Your account's organisation is not a participant in the programme." }
+                } @else {
+                    (participant_table("own-participant", "Your organisation's place in the programme", &summaries.iter().collect::<Vec<_>>(), true))
+                }
+            } @else {
+                h2 #exemplars-heading { "Global digital exemplars" }
+                (participant_table("exemplars", "Global digital exemplars with their ODS codes, funding and overdue milestones", &exemplars, false))
 
-            h2 #followers-heading { "Fast followers" }
-            (participant_table("fast-followers", "Fast followers with the exemplar each is paired with", &followers, true))
+                h2 #followers-heading { "Fast followers" }
+                (participant_table("fast-followers", "Fast followers with the exemplar each is paired with", &followers, true))
+            }
         },
     )
 }
@@ -115,7 +140,10 @@ fn participant_table(
                 @for s in rows {
                     tr {
                         td { a href={ "/participants/" (s.ods_code) } { (s.ods_code) } }
-                        td { (s.name) }
+                        td {
+                            (s.name)
+                            @if let Some(old) = &s.designated_name { br; span.muted { "Designated as " (old) } }
+                        }
                         td { (s.sector.label()) }
                         td { (s.wave) }
                         @if show_exemplar {

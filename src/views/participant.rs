@@ -6,17 +6,20 @@ use super::components::{
     approx_date, confidence_tag, date, illustrative_tag, money, optional_date, slippage,
     timeliness_tag,
 };
-use super::layout::{Nav, page as layout};
+use super::layout::{Chrome, Nav, page as layout};
 use crate::domain::dates::display_date;
+use crate::domain::milestone::Timeliness;
 use crate::domain::participant::Role;
+use crate::services::audit_log::AuditRow;
 use crate::store::participants::{AllocationView, ParticipantDetail};
 
-pub fn page(d: &ParticipantDetail, today: Date) -> Markup {
+pub fn page(chrome: &Chrome, d: &ParticipantDetail, history: &[AuditRow], today: Date) -> Markup {
     let s = &d.summary;
     let org = &d.organisation;
     layout(
         &s.name,
         Nav::Participants,
+        chrome,
         html! {
             p.breadcrumb { a href="/participants" { "Participants" } }
             h1 { (s.name) " " span.caption { "(" (s.ods_code) ")" } }
@@ -34,7 +37,9 @@ pub fn page(d: &ParticipantDetail, today: Date) -> Markup {
                     @if let Some(r) = &s.region { (r.name()) } @else { span.muted { "Not recorded" } }
                     @if let Some(old) = &org.region_code_2017 {
                         @if let Ok(old) = crate::domain::region::RegionCode::parse(old) {
-                            " (at designation: " (old.name()) ")"
+                            @if Some(old.name()) != s.region.as_ref().map(|r| r.name()) {
+                                " (at designation: " (old.name()) ")"
+                            }
                         }
                     }
                 } }
@@ -55,7 +60,7 @@ pub fn page(d: &ParticipantDetail, today: Date) -> Markup {
                 }
                 div { dt { "Confidence in this record" } dd {
                     (confidence_tag(d.confidence))
-                    @if let Some(source) = &d.source { " Sources: " (source) }
+                    @if let Some(source) = &d.source { " Sources: " (source.replace(';', ", ")) }
                 } }
             }
 
@@ -108,7 +113,7 @@ pub fn page(d: &ParticipantDetail, today: Date) -> Markup {
             h2 { "Funding" }
             @if let Some(h) = &d.headroom {
                 p #headroom {
-                    "Cap for a " (s.sector.label().to_lowercase()) " " (s.role.label().to_lowercase()) ": "
+                    "Cap for " (crate::domain::funding::RoleInSector(s.role, s.sector).to_string()) ": "
                     strong { (money(h.cap)) } "; allocated " (money(h.allocated)) "; headroom " (money(h.remaining)) "."
                 }
             } @else {
@@ -150,7 +155,12 @@ pub fn page(d: &ParticipantDetail, today: Date) -> Markup {
                                 td { (optional_date(m.forecast_on)) }
                                 td { (optional_date(m.actual_on)) }
                                 td { (slippage(m.slippage_days)) }
-                                td { (m.status.label()) " " (timeliness_tag(m.timeliness)) }
+                                td {
+                                    (m.status.label())
+                                    @if matches!(m.timeliness, Timeliness::Overdue | Timeliness::DueSoon) {
+                                        " " (timeliness_tag(m.timeliness))
+                                    }
+                                }
                                 td { (optional_date(m.signed_off_on)) }
                             }
                         }
@@ -178,6 +188,9 @@ pub fn page(d: &ParticipantDetail, today: Date) -> Markup {
                     }
                 }
             }
+
+            h2 { "History" }
+            (super::audit::table(history, &format!("Recorded changes to {}", s.name)))
         },
     )
 }

@@ -2,16 +2,22 @@
 use maud::{Markup, html};
 
 use super::components::money;
-use super::layout::{Nav, page as layout};
+use super::layout::{Chrome, Nav, page as layout};
 use crate::domain::participant::{Role, Sector};
 use crate::domain::region::RegionCode;
 use crate::store::programme::{ListRequest, ParticipantSummary, SortKey};
 
-pub fn list_page(rows: &[ParticipantSummary], total: usize, request: &ListRequest) -> Markup {
+pub fn list_page(
+    chrome: &Chrome,
+    rows: &[ParticipantSummary],
+    total: usize,
+    request: &ListRequest,
+) -> Markup {
     let f = &request.filter;
     layout(
         "Participants",
         Nav::Participants,
+        chrome,
         html! {
             h1 { "Participants" }
             form.filters method="get" action="/participants" {
@@ -80,7 +86,10 @@ pub fn list_page(rows: &[ParticipantSummary], total: usize, request: &ListReques
                     @for s in rows {
                         tr {
                             td { a href={ "/participants/" (s.ods_code) } { (s.ods_code) } }
-                            td { (s.name) }
+                            td {
+                            (s.name)
+                            @if let Some(old) = &s.designated_name { br; span.muted { "Designated as " (old) } }
+                        }
                             td { (s.role.label()) }
                             td { (s.sector.label()) }
                             td { @if let Some(r) = &s.region { (r.name()) } }

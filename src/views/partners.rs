@@ -2,13 +2,14 @@
 use maud::{Markup, html};
 
 use super::components::confidence_tag;
-use super::layout::{Nav, page as layout};
+use super::layout::{Chrome, Nav, page as layout};
 use crate::store::partners::PartnerSummary;
 
-pub fn page(partners: &[PartnerSummary]) -> Markup {
+pub fn page(chrome: &Chrome, partners: &[PartnerSummary]) -> Markup {
     layout(
         "Partner organisations",
         Nav::Partners,
+        chrome,
         html! {
             h1 { "Partner organisations" }
             p {

@@ -3,6 +3,9 @@
 //! it, and checks what a user sees over real HTTP.
 mod support;
 
+mod access;
 mod pages;
 mod schema;
+mod security;
 mod seeding;
+mod users_admin;

@@ -2,14 +2,17 @@
 use gde::entities::*;
 use sea_orm::EntityTrait;
 
-use crate::support::{TestApp, pounds, seed_rows, strip_tags};
+use crate::support::{OFFICE, TestApp, pounds, seed_rows, strip_tags};
 
 fn assert_accessible_shell(body: &str) {
     assert!(body.starts_with("<!DOCTYPE html>"), "doctype");
     assert!(body.contains("<html lang=\"en-GB\">"));
     assert_eq!(body.matches("<h1").count(), 1, "exactly one h1");
     assert_eq!(body.matches("<main").count(), 1, "one main landmark");
-    assert!(body.contains("<nav"), "navigation landmark");
+    assert!(
+        body.contains("<nav"),
+        "navigation landmark (signed-in pages)"
+    );
     assert!(body.contains("href=\"#main-content\""), "skip link");
     assert_eq!(
         body.matches("<table").count(),
@@ -21,7 +24,8 @@ fn assert_accessible_shell(body: &str) {
 #[tokio::test]
 async fn overview_lists_all_26_exemplars_with_their_ods_codes() {
     let app = TestApp::seeded().await;
-    let page = app.get("/").await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office.get("/").await;
     assert_eq!(page.status, 200);
     assert_accessible_shell(&page.body);
     let table = page.element("exemplars");
@@ -47,6 +51,7 @@ async fn overview_lists_all_26_exemplars_with_their_ods_codes() {
 #[tokio::test]
 async fn overview_money_reconciles_with_the_records_to_the_penny() {
     let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
     let allocated: i64 = Allocations::find()
         .all(&app.db)
         .await
@@ -63,7 +68,7 @@ async fn overview_money_reconciles_with_the_records_to_the_penny() {
         .map(|t| t.amount_pence)
         .sum();
     assert!(allocated > 0 && released > 0);
-    let page = app.get("/").await;
+    let page = office.get("/").await;
     assert_eq!(page.text_of("total-allocated"), pounds(allocated));
     assert_eq!(page.text_of("total-released"), pounds(released));
     assert_eq!(
@@ -75,6 +80,7 @@ async fn overview_money_reconciles_with_the_records_to_the_penny() {
 #[tokio::test]
 async fn overview_milestone_counts_match_the_records() {
     let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
     let today = time::OffsetDateTime::now_utc().date();
     let milestones = Milestones::find().all(&app.db).await.unwrap();
     let complete = milestones.iter().filter(|m| m.status == "complete").count();
@@ -83,7 +89,7 @@ async fn overview_milestone_counts_match_the_records() {
         .filter(|m| m.status != "complete" && m.status != "cancelled")
         .filter(|m| m.forecast_on.unwrap_or(m.baseline_on) < today)
         .count();
-    let page = app.get("/").await;
+    let page = office.get("/").await;
     assert_eq!(page.text_of("milestones-complete"), complete.to_string());
     assert_eq!(page.text_of("milestones-overdue"), overdue.to_string());
 }
@@ -91,16 +97,17 @@ async fn overview_milestone_counts_match_the_records() {
 #[tokio::test]
 async fn participants_filter_by_role_sector_and_region() {
     let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
     let rows = seed_rows("participants.csv");
     let followers = rows.iter().filter(|r| r["role"] == "fast_follower").count();
-    let page = app.get("/participants?role=fast_follower").await;
+    let page = office.get("/participants?role=fast_follower").await;
     assert_eq!(page.status, 200);
     assert_accessible_shell(&page.body);
     let table = page.element("participants");
     assert!(table.contains(&format!("Showing {followers} of {}", rows.len())));
     assert!(!table.contains(">Global digital exemplar<"));
 
-    let page = app
+    let page = office
         .get("/participants?role=global_digital_exemplar&sector=ambulance")
         .await;
     let table = page.element("participants");
@@ -109,7 +116,7 @@ async fn participants_filter_by_role_sector_and_region() {
     }
     assert!(table.contains("Showing 3 of"));
 
-    let page = app.get("/participants?region=Y56").await;
+    let page = office.get("/participants?region=Y56").await;
     let table = page.element("participants");
     assert!(
         table.contains("/participants/RAL\""),
@@ -124,7 +131,8 @@ async fn participants_filter_by_role_sector_and_region() {
 #[tokio::test]
 async fn participants_sort_by_allocation_descending() {
     let app = TestApp::seeded().await;
-    let page = app.get("/participants?sort=allocated&dir=desc").await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office.get("/participants?sort=allocated&dir=desc").await;
     let table = page.element("participants");
     let body = &table[table.find("<tbody>").unwrap()..];
     let first_row = &body[..body.find("</tr>").unwrap()];
@@ -144,22 +152,24 @@ async fn participants_sort_by_allocation_descending() {
 #[tokio::test]
 async fn bad_filters_get_a_clear_400_message() {
     let app = TestApp::seeded().await;
-    let page = app.get("/participants?role=minister").await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office.get("/participants?role=minister").await;
     assert_eq!(page.status, 400);
     assert!(page.body.contains("role:"), "{}", page.body);
     assert!(page.body.contains("minister"));
     assert_accessible_shell(&page.body);
-    let page = app.get("/participants?sort=colour").await;
+    let page = office.get("/participants?sort=colour").await;
     assert_eq!(page.status, 400);
     assert!(page.body.contains("sort:"));
-    let page = app.get("/participants?region=Y99").await;
+    let page = office.get("/participants?region=Y99").await;
     assert_eq!(page.status, 400);
 }
 
 #[tokio::test]
 async fn participant_page_shows_organisation_partners_money_and_milestones() {
     let app = TestApp::seeded().await;
-    let page = app.get("/participants/RAL").await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office.get("/participants/RAL").await;
     assert_eq!(page.status, 200);
     assert_accessible_shell(&page.body);
     assert!(page.body.contains("Royal Free London NHS Foundation Trust"));
@@ -191,13 +201,14 @@ async fn participant_page_shows_organisation_partners_money_and_milestones() {
 #[tokio::test]
 async fn fast_follower_page_names_its_exemplar_and_merged_trusts_their_successor() {
     let app = TestApp::seeded().await;
-    let page = app.get("/participants/RJR").await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office.get("/participants/RJR").await;
     assert!(
         page.text_of("pairing").contains("Wirral"),
         "{}",
         page.element("pairing")
     );
-    let page = app.get("/participants/RLN").await;
+    let page = office.get("/participants/RLN").await;
     let summary = page.text_of("participant-summary");
     assert!(summary.contains("R0B"), "successor shown: {summary}");
     assert!(page.text_of("pairing").contains("RE9") || page.element("pairing").contains("RE9"));
@@ -206,8 +217,9 @@ async fn fast_follower_page_names_its_exemplar_and_merged_trusts_their_successor
 #[tokio::test]
 async fn unknown_participant_is_a_404_page() {
     let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
     for path in ["/participants/ZZZ", "/participants/not-a-code!", "/nowhere"] {
-        let page = app.get(path).await;
+        let page = office.get(path).await;
         assert_eq!(page.status, 404, "{path}");
         assert!(page.body.contains("Page not found"));
         assert_accessible_shell(&page.body);
@@ -217,7 +229,8 @@ async fn unknown_participant_is_a_404_page() {
 #[tokio::test]
 async fn partners_page_lists_partners_with_the_trusts_they_work_with() {
     let app = TestApp::seeded().await;
-    let page = app.get("/partners").await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office.get("/partners").await;
     assert_eq!(page.status, 200);
     assert_accessible_shell(&page.body);
     let table = page.element("partners");
@@ -233,24 +246,26 @@ async fn partners_page_lists_partners_with_the_trusts_they_work_with() {
 #[tokio::test]
 async fn every_response_carries_security_headers_and_healthz_answers() {
     let app = TestApp::seeded().await;
-    let page = app.get("/healthz").await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office.get("/healthz").await;
     assert_eq!(page.status, 200);
     for path in ["/", "/participants", "/nowhere", "/static/app.css"] {
-        let page = app.get(path).await;
+        let page = office.get(path).await;
         let csp = page.headers["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert!(!csp.contains("unsafe-inline"));
         assert_eq!(page.headers["x-content-type-options"], "nosniff");
         assert!(page.headers.contains_key("referrer-policy"));
     }
-    let css = app.get("/static/app.css").await;
+    let css = office.get("/static/app.css").await;
     assert!(css.body.contains("#005eb8"));
 }
 
 #[tokio::test]
 async fn hostile_text_in_the_url_is_escaped_not_echoed() {
     let app = TestApp::seeded().await;
-    let page = app
+    let office = app.sign_in(OFFICE).await;
+    let page = office
         .get("/participants?role=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
         .await;
     assert_eq!(page.status, 400);

@@ -9,6 +9,7 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 pub struct TestDb {
     pub db: DatabaseConnection,
+    pub url: String,
     // Keeps the SQLite folder alive for the test's duration.
     _dir: Option<tempfile::TempDir>,
 }
@@ -31,6 +32,7 @@ async fn fresh_sqlite() -> TestDb {
     gde::db::migrate(&db).await.expect("migrate SQLite");
     TestDb {
         db,
+        url,
         _dir: Some(dir),
     }
 }
@@ -62,13 +64,25 @@ async fn fresh_postgres(admin_url: &str) -> TestDb {
         .await
         .expect("connect to test database");
     gde::db::migrate(&db).await.expect("migrate PostgreSQL");
-    TestDb { db, _dir: None }
+    TestDb {
+        db,
+        url,
+        _dir: None,
+    }
 }
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const OFFICE: &str = "office@example.org";
+pub const REPORTER: &str = "reporter@ral.example.org";
+pub const READER: &str = "reader@example.org";
+/// The organisation the test reporter reports for.
+pub const REPORTER_ORG: &str = "RAL";
 
 pub struct TestApp {
     pub address: String,
-    pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// The database URL, for a second instance with its own pool.
+    pub url: String,
     _test_db: TestDb,
 }
 
@@ -78,32 +92,142 @@ pub struct Page {
     pub body: String,
 }
 
+/// A browser-like client: keeps cookies, remembers the latest form token,
+/// sends Origin on form posts.
+pub struct Browser {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
+    pub token: std::sync::Mutex<Option<String>>,
+}
+
 impl TestApp {
-    /// The app on a fresh database holding the shipped seed data.
+    /// The app on a fresh database holding the shipped seed data and one
+    /// account of each role.
     pub async fn seeded() -> TestApp {
         let test_db = fresh_db().await;
         gde::seed::load(&test_db.db, &SeedSet::embedded(), SeedOptions::default())
             .await
             .expect("seed loads");
+        for (email, role, organisation) in [
+            (OFFICE, "programme-office", ""),
+            (REPORTER, "trust-reporter", REPORTER_ORG),
+            (READER, "briefing-reader", ""),
+        ] {
+            gde::services::users::add(
+                &test_db.db,
+                &gde::services::By::Cli,
+                gde::services::users::NewUser {
+                    email: email.into(),
+                    name: format!("Test {role}"),
+                    role: role.into(),
+                    organisation: organisation.into(),
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .expect("test user");
+        }
         TestApp::serve(test_db).await
     }
 
     pub async fn serve(test_db: TestDb) -> TestApp {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
-        let app = gde::http::router(gde::http::AppState::new(test_db.db.clone()));
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let address = spawn_instance(test_db.db.clone()).await;
         TestApp {
             address,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
             db: test_db.db.clone(),
+            url: test_db.url.clone(),
             _test_db: test_db,
         }
+    }
+
+    /// A client with no session.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.address)
+    }
+
+    /// A client signed in as `email` with the test password.
+    pub async fn sign_in(&self, email: &str) -> Browser {
+        let browser = self.browser();
+        let page = browser.sign_in(email, PASSWORD).await;
+        assert_eq!(page.status, 303, "sign-in as {email} failed: {}", page.body);
+        browser
+    }
+}
+
+/// Serves the app on an ephemeral port over `db`; returns its base URL.
+pub async fn spawn_instance(db: DatabaseConnection) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let config = gde::Config::from_lookup(|_| None).unwrap();
+    let app = gde::http::router(gde::http::AppState::new(db, config));
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    address
+}
+
+impl Browser {
+    pub fn new(address: &str) -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        Browser {
+            address: address.to_owned(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_provider(jar.clone())
+                .build()
+                .unwrap(),
+            jar,
+            token: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// A client at another address carrying this one's cookies (another app
+    /// instance behind the same name, as a load balancer would present it).
+    pub fn at(&self, address: &str) -> Browser {
+        let other = Browser::new(address);
+        let url: reqwest::Url = address.parse().unwrap();
+        if let Some(cookies) = self.cookie_header() {
+            for cookie in cookies.split("; ") {
+                other.jar.add_cookie_str(cookie, &url);
+            }
+        }
+        *other.token.lock().unwrap() = self.token.lock().unwrap().clone();
+        other
+    }
+
+    fn cookie_header(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.address.parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+
+    /// The value of one cookie the client holds.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookie_header()?
+            .split("; ")
+            .find_map(|c| c.strip_prefix(&format!("{name}=")).map(str::to_owned))
+    }
+
+    /// Sets a cookie by hand (to replay an old session id, say).
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        let url: reqwest::Url = self.address.parse().unwrap();
+        self.jar
+            .add_cookie_str(&format!("{name}={value}; Path=/"), &url);
+    }
+
+    async fn page(&self, response: reqwest::Response) -> Page {
+        let page = Page {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().await.unwrap(),
+        };
+        if let Some(token) = form_token(&page.body) {
+            *self.token.lock().unwrap() = Some(token);
+        }
+        page
     }
 
     pub async fn get(&self, path: &str) -> Page {
@@ -113,12 +237,54 @@ impl TestApp {
             .send()
             .await
             .expect("request succeeds");
-        Page {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: response.text().await.unwrap(),
-        }
+        self.page(response).await
     }
+
+    /// Posts a form the way a browser on our own site would.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.token.lock().unwrap().clone().unwrap_or_default();
+        let token = if token.is_empty() {
+            self.get("/login").await;
+            self.token.lock().unwrap().clone().unwrap_or_default()
+        } else {
+            token
+        };
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("authenticity_token", &token));
+        self.post_raw(path, &form, Some(&self.address)).await
+    }
+
+    /// Posts exactly these fields with this Origin header (or none).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> Page {
+        let mut request = self
+            .client
+            .post(format!("{}{}", self.address, path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(fields).unwrap());
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().await.expect("request succeeds");
+        self.page(response).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.get("/login").await;
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
+    }
+}
+
+fn form_token(body: &str) -> Option<String> {
+    let marker = "name=\"authenticity_token\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')?;
+    Some(body[start..end + start].to_owned())
 }
 
 impl Page {

@@ -1,0 +1,106 @@
+//! The axum-login backend: loads the signed-in user on each request, so a
+//! disabled account or a changed role takes effect at once.
+use axum_login::{AuthUser, AuthnBackend, UserId};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use time::OffsetDateTime;
+
+use crate::domain::access::{Actor, LockoutPolicy, UserRole};
+use crate::entities::{Users, user};
+use crate::services::sign_in::{self, SignInError};
+
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub role: UserRole,
+    pub organisation_id: Option<i32>,
+    /// The password hash: changing the password ends every other session.
+    auth_hash: Vec<u8>,
+}
+
+impl SessionUser {
+    pub fn from_model(model: &user::Model) -> Result<SessionUser, DbErr> {
+        Ok(SessionUser {
+            id: model.id,
+            email: model.email.clone(),
+            name: model.name.clone(),
+            role: crate::store::decode("user role", UserRole::from_code(&model.role))?,
+            organisation_id: model.organisation_id,
+            auth_hash: model.password_hash.as_bytes().to_vec(),
+        })
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            email: self.email.clone(),
+            role: self.role,
+            organisation_id: self.organisation_id,
+        }
+    }
+}
+
+impl AuthUser for SessionUser {
+    type Id = i32;
+
+    fn id(&self) -> i32 {
+        self.id
+    }
+
+    fn session_auth_hash(&self) -> &[u8] {
+        &self.auth_hash
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthBackend {
+    pub db: DatabaseConnection,
+    pub policy: LockoutPolicy,
+}
+
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error(transparent)]
+    Database(#[from] DbErr),
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
+}
+
+impl AuthnBackend for AuthBackend {
+    type User = SessionUser;
+    type Credentials = Credentials;
+    type Error = BackendError;
+
+    async fn authenticate(&self, creds: Credentials) -> Result<Option<SessionUser>, BackendError> {
+        match sign_in::sign_in(
+            &self.db,
+            &self.policy,
+            &creds.email,
+            creds.password,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        {
+            Ok(user) => Ok(Some(SessionUser::from_model(&user)?)),
+            Err(SignInError::Refused { .. }) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, BackendError> {
+        let Some(model) = Users::find_by_id(*id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        if model.disabled_at.is_some() {
+            return Ok(None);
+        }
+        Ok(Some(SessionUser::from_model(&model)?))
+    }
+}

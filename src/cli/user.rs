@@ -1,0 +1,104 @@
+//! `gde user …`: account administration from the server's command line.
+use std::io::BufRead;
+
+use anyhow::{Context, bail};
+use sea_orm::DatabaseConnection;
+
+use super::UserCommand;
+use crate::auth::password;
+use crate::services::users::{self, NewUser};
+use crate::services::{By, ServiceError};
+
+pub async fn run(db: &DatabaseConnection, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add {
+            email,
+            name,
+            role,
+            organisation,
+            password_stdin,
+        } => {
+            let (password, generated) = obtain_password(password_stdin)?;
+            let created = users::add(
+                db,
+                &By::Cli,
+                NewUser {
+                    email,
+                    name,
+                    role,
+                    organisation: organisation.unwrap_or_default(),
+                    password: password.clone(),
+                },
+            )
+            .await
+            .map_err(explain)?;
+            println!(
+                "Added {} <{}> as {}.",
+                created.name, created.email, created.role
+            );
+            if generated {
+                println!("Password (shown once; give it to them securely): {password}");
+            }
+            Ok(())
+        }
+        UserCommand::SetPassword {
+            email,
+            password_stdin,
+        } => {
+            let account = users::find_by_email(db, &email).await.map_err(explain)?;
+            let (password, generated) = obtain_password(password_stdin)?;
+            users::set_password(db, &By::Cli, account.id, password.clone())
+                .await
+                .map_err(explain)?;
+            println!(
+                "Password set for {}; the account is unlocked.",
+                account.email
+            );
+            if generated {
+                println!("New password (shown once): {password}");
+            }
+            Ok(())
+        }
+        UserCommand::Disable { email } => {
+            let account = users::find_by_email(db, &email).await.map_err(explain)?;
+            users::set_disabled(db, &By::Cli, account.id, true)
+                .await
+                .map_err(explain)?;
+            println!("Disabled {}.", account.email);
+            Ok(())
+        }
+    }
+}
+
+/// The first line of standard input, or a generated password.
+fn obtain_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if !from_stdin {
+        return Ok((password::generate(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok((password, false))
+}
+
+/// Field errors as the command line's flags.
+fn explain(error: ServiceError) -> anyhow::Error {
+    match error {
+        ServiceError::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| format!("--{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        ServiceError::NotFound => anyhow::anyhow!("no account has that email address"),
+        other => anyhow::Error::new(other),
+    }
+}

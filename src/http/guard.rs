@@ -1,0 +1,93 @@
+//! Sign-in is required everywhere behind this guard, and a session ends a
+//! fixed time after sign-in however active it has been.
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use time::OffsetDateTime;
+
+use super::{AppState, AuthSession};
+
+/// Session key holding the sign-in time (Unix seconds).
+pub const SIGNED_IN_AT: &str = "signed_in_at";
+
+pub async fn require_sign_in(
+    State(state): State<AppState>,
+    mut auth: AuthSession,
+    request: Request,
+    next: Next,
+) -> Response {
+    if auth.user.is_none() {
+        return to_sign_in(&request, None);
+    }
+    let signed_in_at: Option<i64> = auth.session.get(SIGNED_IN_AT).await.ok().flatten();
+    let limit = state.config.session_absolute_hours * 3600;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    if signed_in_at.is_none_or(|t| now - t > limit) {
+        if let Err(error) = auth.logout().await {
+            tracing::warn!(%error, "could not end an expired session");
+        }
+        return to_sign_in(&request, Some("expired"));
+    }
+    next.run(request).await
+}
+
+fn to_sign_in(request: &Request, reason: Option<&str>) -> Response {
+    let mut target = String::from("/login");
+    let mut params = Vec::new();
+    if request.method() == axum::http::Method::GET {
+        let path = request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        if path != "/" {
+            params.push(format!("next={}", urlencode(path)));
+        }
+    }
+    if let Some(reason) = reason {
+        params.push(format!("reason={reason}"));
+    }
+    if !params.is_empty() {
+        target.push('?');
+        target.push_str(&params.join("&"));
+    }
+    Redirect::to(&target).into_response()
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("v", text)])
+        .map(|s| s.trim_start_matches("v=").to_owned())
+        .unwrap_or_default()
+}
+
+/// Only local paths are followed after sign-in, never another site.
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.contains("://") =>
+        {
+            path
+        }
+        _ => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn follows_only_local_paths() {
+        assert_eq!(
+            safe_next(Some("/participants?role=x")),
+            "/participants?role=x"
+        );
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

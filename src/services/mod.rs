@@ -1,0 +1,80 @@
+//! Use cases: each checks permissions, validates, writes in one transaction
+//! and records an audit event. The web pages, the CLI and any future API
+//! all come through here, so none can bypass the rules.
+pub mod audit_log;
+pub mod programme;
+pub mod sign_in;
+pub mod users;
+
+use crate::domain::access::{AccessError, Actor};
+
+/// Who is acting: a signed-in user, or an operator at the command line
+/// (who already holds the database and is trusted with it).
+#[derive(Clone, Debug)]
+pub enum By {
+    User(Actor),
+    Cli,
+}
+
+impl By {
+    pub fn user_id(&self) -> Option<i32> {
+        match self {
+            By::User(actor) => Some(actor.user_id),
+            By::Cli => None,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            By::User(actor) => actor.email.clone(),
+            By::Cli => "command line".to_owned(),
+        }
+    }
+
+    /// Account administration: the programme office, or the command line.
+    pub fn administer(&self) -> Result<(), AccessError> {
+        match self {
+            By::User(actor) => actor.administer(),
+            By::Cli => Ok(()),
+        }
+    }
+}
+
+/// A problem with one form field, shown beside it and in the error summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error("{}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    /// Someone else saved this record since the form was loaded.
+    #[error("this record was changed by someone else since you loaded it")]
+    Conflict,
+    #[error(transparent)]
+    Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Password(#[from] crate::auth::password::PasswordError),
+}
+
+impl ServiceError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
+        ServiceError::Invalid(vec![FieldError::new(field, message)])
+    }
+}
