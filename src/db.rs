@@ -33,3 +33,37 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
 }
+
+/// Serialises start-up work (migrating, first seeding) across app instances
+/// that start together on one PostgreSQL database: a session-level advisory
+/// lock held on one pooled connection. SQLite needs none (one file, one writer
+/// at a time, and callers re-check after a lost race).
+pub struct SetupLock {
+    held: Option<sea_orm::DatabaseTransaction>,
+}
+
+/// An arbitrary constant naming GDE Tracker's start-up lock.
+const SETUP_LOCK_KEY: i64 = 0x6764_655f_7365_7475;
+
+impl SetupLock {
+    pub async fn acquire(db: &DatabaseConnection) -> Result<SetupLock, DbErr> {
+        use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(SetupLock { held: None });
+        }
+        let txn = db.begin().await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_lock({SETUP_LOCK_KEY})"))
+            .await?;
+        Ok(SetupLock { held: Some(txn) })
+    }
+
+    pub async fn release(self) -> Result<(), DbErr> {
+        use sea_orm::ConnectionTrait;
+        if let Some(txn) = self.held {
+            txn.execute_unprepared(&format!("SELECT pg_advisory_unlock({SETUP_LOCK_KEY})"))
+                .await?;
+            txn.commit().await?;
+        }
+        Ok(())
+    }
+}

@@ -153,14 +153,7 @@ async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection>
 
 async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
     let db = connect(&config).await?;
-    crate::db::migrate(&db)
-        .await
-        .context("migrating the database")?;
-    if config.auto_seed && crate::seed::is_empty(&db).await? {
-        tracing::info!("empty database: loading the programme's seed data");
-        let report = crate::seed::load(&db, &SeedSet::embedded(), SeedOptions::default()).await?;
-        tracing::info!("{report}");
-    }
+    prepare(&db, config.auto_seed).await?;
     if crate::services::users::none_exist(&db).await? {
         tracing::warn!(
             "no user accounts yet: create the first programme-office account with\n    \
@@ -193,6 +186,28 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
+    Ok(())
+}
+
+/// Migrates, and seeds an empty database, once even when several instances
+/// start together.
+async fn prepare(db: &sea_orm::DatabaseConnection, auto_seed: bool) -> anyhow::Result<()> {
+    let lock = crate::db::SetupLock::acquire(db)
+        .await
+        .context("taking the start-up lock")?;
+    crate::db::migrate(db).await.context("migrating the database")?;
+    if auto_seed && crate::seed::is_empty(db).await? {
+        tracing::info!("empty database: loading the programme's seed data");
+        match crate::seed::load(db, &SeedSet::embedded(), SeedOptions::default()).await {
+            Ok(report) => tracing::info!("{report}"),
+            // Another instance on the same SQLite file got there first.
+            Err(_) if !crate::seed::is_empty(db).await? => {
+                tracing::info!("another instance loaded the seed data")
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    lock.release().await.context("releasing the start-up lock")?;
     Ok(())
 }
 

@@ -198,3 +198,59 @@ async fn sessions_are_shared_by_app_instances_on_one_database() {
     assert_eq!(elsewhere.post("/logout", &[]).await.status, 303);
     assert_eq!(browser.get("/").await.status, 303);
 }
+
+/// Rewrites the stored session row behind a browser's cookie.
+async fn edit_session(
+    app: &TestApp,
+    id: &str,
+    edit: impl FnOnce(&mut gde::entities::session::ActiveModel, &mut serde_json::Value),
+) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let row = Sessions::find_by_id(id.to_owned())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("session row");
+    let mut data: serde_json::Value = serde_json::from_str(&row.data).unwrap();
+    let mut active: gde::entities::session::ActiveModel = row.into();
+    edit(&mut active, &mut data);
+    active.data = Set(data.to_string());
+    active.update(&app.db).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_idle_session_expires() {
+    let app = TestApp::seeded().await;
+    let browser = app.sign_in(OFFICE).await;
+    let id = browser.cookie("gde_session").unwrap();
+    edit_session(&app, &id, |row, _| {
+        row.expires_at = sea_orm::Set(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
+    })
+    .await;
+    assert_eq!(browser.get("/").await.status, 303);
+}
+
+#[tokio::test]
+async fn a_session_ends_a_fixed_time_after_sign_in_however_busy() {
+    let app = TestApp::seeded().await;
+    let browser = app.sign_in(OFFICE).await;
+    let id = browser.cookie("gde_session").unwrap();
+    assert_eq!(browser.get("/").await.status, 200);
+    // Signed in 13 hours ago; the default limit is 12.
+    edit_session(&app, &id, |_, data| {
+        let thirteen_hours_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 13 * 3600;
+        data["signed_in_at"] = serde_json::json!(thirteen_hours_ago);
+    })
+    .await;
+    let page = browser.get("/participants").await;
+    assert_eq!(page.status, 303);
+    let location = page.headers["location"].to_str().unwrap();
+    assert!(location.contains("reason=expired"), "{location}");
+    assert!(
+        browser
+            .get(location)
+            .await
+            .body
+            .contains("Your session has ended")
+    );
+}
