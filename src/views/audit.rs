@@ -33,11 +33,11 @@ pub fn page_view(
                 }
                 div.form-group {
                     label for="from" { "From (YYYY-MM-DD)" }
-                    input #from name="from" type="text" value=(filter.from) inputmode="numeric" autocomplete="off";
+                    input #from name="from" type="text" value=(filter.from) autocomplete="off";
                 }
                 div.form-group {
                     label for="to" { "To (YYYY-MM-DD)" }
-                    input #to name="to" type="text" value=(filter.to) inputmode="numeric" autocomplete="off";
+                    input #to name="to" type="text" value=(filter.to) autocomplete="off";
                 }
                 div.form-actions {
                     button.button type="submit" { "Apply filters" }

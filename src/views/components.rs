@@ -80,7 +80,7 @@ pub fn slippage(days: i64) -> Markup {
 pub fn datetime(t: time::OffsetDateTime) -> Markup {
     let utc = t.to_offset(time::UtcOffset::UTC);
     html! {
-        time datetime=(utc.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()) {
+        time datetime=(format!("{}T{:02}:{:02}:{:02}Z", utc.date(), utc.hour(), utc.minute(), utc.second())) {
             (display_date(utc.date())) " " (format!("{:02}:{:02}", utc.hour(), utc.minute())) " UTC"
         }
     }

@@ -26,7 +26,7 @@ pub fn form(chrome: &Chrome, form: &SignInForm<'_>, errors: &[FieldError]) -> Ma
                 form method="post" action="/login" novalidate {
                     (csrf_field(chrome))
                     input type="hidden" name="next" value=(form.next);
-                    (input(Input { name: "email", label: "Email address", value: form.email, kind: "email", hint: None, autocomplete: Some("username") }, errors))
+                    (input(Input { name: "email", label: "Email address", value: form.email, kind: "email", hint: None, autocomplete: Some("email") }, errors))
                     (input(Input { name: "password", label: "Password", value: "", kind: "password", hint: None, autocomplete: Some("current-password") }, errors))
                     button.button type="submit" { "Sign in" }
                 }
