@@ -195,7 +195,9 @@ async fn prepare(db: &sea_orm::DatabaseConnection, auto_seed: bool) -> anyhow::R
     let lock = crate::db::SetupLock::acquire(db)
         .await
         .context("taking the start-up lock")?;
-    crate::db::migrate(db).await.context("migrating the database")?;
+    crate::db::migrate(db)
+        .await
+        .context("migrating the database")?;
     if auto_seed && crate::seed::is_empty(db).await? {
         tracing::info!("empty database: loading the programme's seed data");
         match crate::seed::load(db, &SeedSet::embedded(), SeedOptions::default()).await {
@@ -207,7 +209,9 @@ async fn prepare(db: &sea_orm::DatabaseConnection, auto_seed: bool) -> anyhow::R
             Err(error) => return Err(error.into()),
         }
     }
-    lock.release().await.context("releasing the start-up lock")?;
+    lock.release()
+        .await
+        .context("releasing the start-up lock")?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table, with no behaviour: rules live in `domain`,
 //! queries and conversions in `store`.
 pub mod allocation;
+pub mod allocation_change_request;
 pub mod allocation_profile;
 pub mod api_token;
 pub mod audit_event;
@@ -21,6 +22,7 @@ pub mod tranche;
 pub mod user;
 
 pub use allocation::Entity as Allocations;
+pub use allocation_change_request::Entity as AllocationChangeRequests;
 pub use allocation_profile::Entity as AllocationProfiles;
 pub use api_token::Entity as ApiTokens;
 pub use audit_event::Entity as AuditEvents;

@@ -18,6 +18,7 @@ pub struct Model {
     pub closed_on: Option<TimeDate>,
     pub successor_id: Option<i32>,
     pub source: Option<String>,
+    pub version: i32,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

@@ -1,10 +1,15 @@
 //! The web application: every route in one place, thin handlers, one error type.
 mod audit;
+mod change_requests;
 mod context;
 mod csrf;
 mod error;
+mod funding;
 mod guard;
+mod manage;
+mod milestones;
 mod pages;
+mod respond;
 mod security;
 mod sign_in;
 mod users;
@@ -71,9 +76,69 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let signed_in = Router::new()
         .route("/", get(pages::overview))
-        .route("/participants", get(pages::participants))
+        .route(
+            "/participants",
+            get(pages::participants).post(manage::create_participant),
+        )
+        .route("/participants/new", get(manage::new_participant))
         .route("/participants/{ods_code}", get(pages::participant))
-        .route("/partners", get(pages::partners))
+        .route(
+            "/participants/{ods_code}/edit",
+            get(manage::edit_participant).post(manage::update_participant),
+        )
+        .route(
+            "/participants/{ods_code}/pairing",
+            post(manage::set_pairing),
+        )
+        .route(
+            "/participants/{ods_code}/partnerships",
+            post(manage::link_partner),
+        )
+        .route(
+            "/participants/{ods_code}/allocations",
+            post(funding::create_allocation),
+        )
+        .route(
+            "/participants/{ods_code}/allocations/new",
+            get(funding::new_allocation),
+        )
+        .route(
+            "/participants/{ods_code}/milestones",
+            post(milestones::create),
+        )
+        .route(
+            "/participants/{ods_code}/milestones/new",
+            get(milestones::new_form),
+        )
+        .route(
+            "/allocations/{id}/change",
+            get(funding::change_form).post(funding::request_change),
+        )
+        .route("/allocations/{id}/tranches", post(funding::create_tranche))
+        .route("/allocations/{id}/tranches/new", get(funding::new_tranche))
+        .route("/tranches/{id}/release", post(funding::release))
+        .route("/milestones", get(milestones::list))
+        .route("/milestones/{id}", get(milestones::show))
+        .route("/milestones/{id}/progress", post(milestones::progress))
+        .route("/milestones/{id}/sign-off", post(milestones::sign_off))
+        .route(
+            "/milestones/{id}/baseline-requests",
+            post(milestones::request_baseline),
+        )
+        .route("/change-requests", get(change_requests::list))
+        .route(
+            "/change-requests/baseline/{id}",
+            post(change_requests::decide_baseline),
+        )
+        .route(
+            "/change-requests/allocation/{id}",
+            post(change_requests::decide_allocation),
+        )
+        .route(
+            "/partners",
+            get(pages::partners).post(manage::create_partner),
+        )
+        .route("/partners/new", get(manage::new_partner))
         .route("/audit", get(audit::page))
         .route("/users", get(users::list).post(users::create))
         .route("/users/new", get(users::new_form))

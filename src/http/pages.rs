@@ -105,6 +105,7 @@ pub async fn participant(
         &detail,
         &history,
         today,
+        &[],
     ))
 }
 

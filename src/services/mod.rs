@@ -2,6 +2,11 @@
 //! and records an audit event. The web pages, the CLI and any future API
 //! all come through here, so none can bypass the rules.
 pub mod audit_log;
+pub mod concurrency;
+pub mod fields;
+pub mod funding;
+pub mod milestones;
+pub mod participants;
 pub mod programme;
 pub mod sign_in;
 pub mod users;

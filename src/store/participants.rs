@@ -22,6 +22,7 @@ use crate::store::programme::{ParticipantSummary, participant_summaries};
 #[derive(Debug, Clone)]
 pub struct ParticipantDetail {
     pub summary: ParticipantSummary,
+    pub participant: e::participant::Model,
     pub organisation: e::organisation::Model,
     pub successor: Option<e::organisation::Model>,
     pub accredited: Option<ApproxDate>,
@@ -50,6 +51,7 @@ pub struct PartnershipView {
 
 #[derive(Debug, Clone)]
 pub struct AllocationView {
+    pub id: i32,
     pub reference: String,
     pub central: Pence,
     pub local_match: Pence,
@@ -71,6 +73,8 @@ impl AllocationView {
 
 #[derive(Debug, Clone)]
 pub struct TrancheView {
+    pub id: i32,
+    pub version: i32,
     pub name: String,
     pub kind: TrancheKind,
     pub milestone_reference: Option<String>,
@@ -80,6 +84,7 @@ pub struct TrancheView {
 
 #[derive(Debug, Clone)]
 pub struct MilestoneView {
+    pub id: i32,
     pub reference: String,
     pub title: String,
     pub category: MilestoneCategory,
@@ -203,7 +208,8 @@ pub async fn by_ods_code(
             })
             .transpose()?,
         confidence: decode("confidence", Confidence::from_code(&participant.confidence))?,
-        source: participant.source,
+        source: participant.source.clone(),
+        participant,
         summary,
         organisation,
         successor,
@@ -301,6 +307,8 @@ async fn allocations_of(
             .into_iter()
             .map(|t| {
                 Ok(TrancheView {
+                    id: t.id,
+                    version: t.version,
                     name: t.name,
                     kind: decode("tranche kind", TrancheKind::from_code(&t.kind))?,
                     milestone_reference: t
@@ -312,6 +320,7 @@ async fn allocations_of(
             })
             .collect::<Result<Vec<_>, DbErr>>()?;
         views.push(AllocationView {
+            id: a.id,
             reference: a.reference,
             central: decode("central", Pence::new(a.central_pence))?,
             local_match: decode("local match", Pence::new(a.local_match_pence))?,
@@ -340,6 +349,7 @@ async fn milestones_of(
         .map(|m| {
             let status = decode("milestone status", MilestoneStatus::from_code(&m.status))?;
             Ok(MilestoneView {
+                id: m.id,
                 slippage_days: slippage_days(m.baseline_on, m.forecast_on, m.actual_on),
                 timeliness: timeliness(status, m.forecast_on, m.baseline_on, today),
                 category: decode("category", MilestoneCategory::from_code(&m.category))?,

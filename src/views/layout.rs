@@ -10,6 +10,8 @@ pub enum Nav {
     Overview,
     Participants,
     Partners,
+    Milestones,
+    ChangeRequests,
     Audit,
     Users,
     None,

@@ -1,9 +1,13 @@
 //! maud views: a layout, small components (functions returning `Markup`) and pages.
 pub mod audit;
+pub mod change_requests;
 pub mod components;
 pub mod error;
 pub mod forms;
+pub mod funding;
 pub mod layout;
+pub mod manage;
+pub mod milestones;
 pub mod overview;
 pub mod participant;
 pub mod participants;

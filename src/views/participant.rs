@@ -6,23 +6,42 @@ use super::components::{
     approx_date, confidence_tag, date, illustrative_tag, money, optional_date, slippage,
     timeliness_tag,
 };
-use super::layout::{Chrome, Nav, page as layout};
+use super::forms::error_summary;
+use super::layout::{Chrome, Nav, csrf_field, page as layout};
+use crate::domain::access::UserRole;
 use crate::domain::dates::display_date;
 use crate::domain::milestone::Timeliness;
 use crate::domain::participant::Role;
+use crate::services::FieldError;
 use crate::services::audit_log::AuditRow;
 use crate::store::participants::{AllocationView, ParticipantDetail};
 
-pub fn page(chrome: &Chrome, d: &ParticipantDetail, history: &[AuditRow], today: Date) -> Markup {
+pub fn page(
+    chrome: &Chrome,
+    d: &ParticipantDetail,
+    history: &[AuditRow],
+    today: Date,
+    errors: &[FieldError],
+) -> Markup {
     let s = &d.summary;
     let org = &d.organisation;
+    let office = chrome
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == UserRole::ProgrammeOffice);
     layout(
         &s.name,
         Nav::Participants,
         chrome,
         html! {
+            (error_summary(errors))
             p.breadcrumb { a href="/participants" { "Participants" } }
             h1 { (s.name) " " span.caption { "(" (s.ods_code) ")" } }
+            @if office {
+                p.actions {
+                    a href={ "/participants/" (s.ods_code) "/edit" } { "Edit details, pairing and partners" }
+                }
+            }
             dl.summary-list #participant-summary {
                 div { dt { "ODS code" } dd { (s.ods_code) } }
                 div { dt { "Role" } dd { (s.role.label()) } }
@@ -127,11 +146,17 @@ pub fn page(chrome: &Chrome, d: &ParticipantDetail, history: &[AuditRow], today:
             @if d.allocations.is_empty() {
                 p { "No allocation has been recorded." }
             }
+            @if office {
+                p.actions { a href={ "/participants/" (s.ods_code) "/allocations/new" } { "Record an allocation" } }
+            }
             @for a in &d.allocations {
-                (allocation(a))
+                (allocation(chrome, a, office))
             }
 
             h2 { "Milestones" }
+            @if office {
+                p.actions { a href={ "/participants/" (s.ods_code) "/milestones/new" } { "Add a milestone" } }
+            }
             @if d.milestones.is_empty() {
                 p { "No milestones have been recorded." }
             } @else {
@@ -148,7 +173,7 @@ pub fn page(chrome: &Chrome, d: &ParticipantDetail, history: &[AuditRow], today:
                     tbody {
                         @for m in &d.milestones {
                             tr {
-                                td { (m.reference) }
+                                td { a href={ "/milestones/" (m.id) } { (m.reference) } }
                                 td { (m.title) }
                                 td { (m.category.label()) }
                                 td { (date(m.baseline_on)) }
@@ -195,7 +220,7 @@ pub fn page(chrome: &Chrome, d: &ParticipantDetail, history: &[AuditRow], today:
     )
 }
 
-fn allocation(a: &AllocationView) -> Markup {
+fn allocation(chrome: &Chrome, a: &AllocationView, office: bool) -> Markup {
     let released = a.released();
     html! {
         section.allocation aria-labelledby={ "allocation-" (a.reference) } {
@@ -208,6 +233,13 @@ fn allocation(a: &AllocationView) -> Markup {
                 div { dt { "Awarded" } dd { (date(a.awarded_on)) } }
                 div { dt { "Released" } dd { (money(released)) } }
                 div { dt { "Remaining" } dd { (money(a.central.saturating_sub(released))) } }
+            }
+            @if office {
+                p.actions {
+                    a href={ "/allocations/" (a.id) "/change" } { "Request a change to this allocation" }
+                    " · "
+                    a href={ "/allocations/" (a.id) "/tranches/new" } { "Define a tranche" }
+                }
             }
             table.table {
                 caption { "Financial-year profile of allocation " (a.reference) }
@@ -235,7 +267,17 @@ fn allocation(a: &AllocationView) -> Markup {
                             td {
                                 @match t.released_on {
                                     Some(d) => { "Released " (date(d)) }
-                                    None => { "Not released" }
+                                    None => {
+                                        "Not released"
+                                        @if office {
+                                            form.inline method="post" action={ "/tranches/" (t.id) "/release" } {
+                                                (csrf_field(chrome))
+                                                input type="hidden" name="version" value=(t.version);
+                                                " "
+                                                button.button.button--small type="submit" { "Release " span.visually-hidden { (t.name) } }
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }

@@ -1,0 +1,613 @@
+//! Setting the programme up: participants (and their organisations), fast
+//! follower pairings, partner organisations and partnerships.
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::concurrency::update_versioned;
+use super::fields::Fields;
+use super::milestones::participant_by_ods;
+use super::{By, ServiceError};
+use crate::domain::dates::ApproxDate;
+use crate::domain::funding::check_allocation;
+use crate::domain::money::Pence;
+use crate::domain::ods::OdsCode;
+use crate::domain::participant::{
+    Confidence, OrganisationKind, ParticipantStatus, PartnershipRole, Role, Sector,
+};
+use crate::domain::region::RegionCode;
+use crate::domain::text::CountryCode;
+use crate::entities::{
+    Allocations, Organisations, Pairings, Participants, Partnerships, allocation, organisation,
+    pairing, participant, partnership,
+};
+use crate::store::audit::{self, AuditEntry};
+
+fn change_programme(by: &By) -> Result<(), ServiceError> {
+    match by {
+        By::User(actor) => Ok(actor.change_programme()?),
+        By::Cli => Ok(()),
+    }
+}
+
+pub fn snapshot(p: &participant::Model) -> Value {
+    json!({
+        "role": p.role,
+        "sector": p.sector,
+        "wave": p.wave,
+        "designated_on": p.designated_on.to_string(),
+        "designated_precision": p.designated_precision,
+        "accredited_on": p.accredited_on.map(|d| d.to_string()),
+        "status": p.status,
+    })
+}
+
+/// The participant form, as typed (create and edit share it).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ParticipantForm {
+    pub ods_code: String,
+    /// Only when the ODS code is not yet known: the new trust's details.
+    pub organisation_name: String,
+    pub region_code: String,
+    pub role: String,
+    pub sector: String,
+    pub wave: String,
+    pub designated_on: String,
+    pub accredited_on: String,
+    pub status: String,
+    pub version: String,
+}
+
+struct Profile {
+    role: Role,
+    sector: Sector,
+    wave: String,
+    designated: ApproxDate,
+    accredited: Option<ApproxDate>,
+    status: ParticipantStatus,
+}
+
+fn parse_profile(f: &mut Fields, form: &ParticipantForm) -> Option<Profile> {
+    let role = f.required(
+        "role",
+        &form.role,
+        "Select the participant's role",
+        Role::from_code,
+    );
+    let sector = f.required(
+        "sector",
+        &form.sector,
+        "Select the sector",
+        Sector::from_code,
+    );
+    let wave = f.text(
+        "wave",
+        &form.wave,
+        "Enter the wave, for example Acute wave 1",
+        40,
+    );
+    let designated = f.approx_date(
+        "designated_on",
+        &form.designated_on,
+        "Enter the designation date (YYYY-MM-DD, or YYYY-MM if only the month is known)",
+    );
+    let accredited = f.optional("accredited_on", &form.accredited_on, ApproxDate::parse);
+    let status = f.required(
+        "status",
+        &form.status,
+        "Select a status",
+        ParticipantStatus::from_code,
+    );
+    let (Some(role), Some(sector), Some(wave), Some(designated), Some(accredited), Some(status)) =
+        (role, sector, wave, designated, accredited, status)
+    else {
+        return None;
+    };
+    match (status, accredited) {
+        (ParticipantStatus::Accredited, None) => {
+            f.error("accredited_on", "Enter the accreditation date of an accredited participant");
+        }
+        (ParticipantStatus::Active, Some(_)) => f.error(
+            "status",
+            "A participant with an accreditation date is accredited; choose Accredited or clear the date",
+        ),
+        _ => {}
+    }
+    if let Some(a) = accredited
+        && a.date < designated.date
+    {
+        f.error(
+            "accredited_on",
+            "Accreditation cannot be before designation",
+        );
+    }
+    Some(Profile {
+        role,
+        sector,
+        wave,
+        designated,
+        accredited,
+        status,
+    })
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    by: &By,
+    form: ParticipantForm,
+) -> Result<participant::Model, ServiceError> {
+    change_programme(by)?;
+    let mut f = Fields::default();
+    let ods = f.required(
+        "ods_code",
+        &form.ods_code,
+        "Enter the trust's ODS code, for example RAL",
+        OdsCode::parse,
+    );
+    let profile = parse_profile(&mut f, &form);
+    let mut existing_org = None;
+    let mut new_org = None;
+    if let Some(ods) = &ods {
+        existing_org = Organisations::find()
+            .filter(organisation::Column::OdsCode.eq(ods.as_str()))
+            .one(db)
+            .await?;
+        match &existing_org {
+            Some(org) => {
+                if Participants::find()
+                    .filter(participant::Column::OrganisationId.eq(org.id))
+                    .one(db)
+                    .await?
+                    .is_some()
+                {
+                    f.error("ods_code", format!("{ods} is already a participant"));
+                }
+            }
+            None => {
+                // A trust not yet on record: its name and region are needed too.
+                let name = f.text(
+                    "organisation_name",
+                    &form.organisation_name,
+                    &format!("{ods} is not on record yet; enter the trust's name"),
+                    200,
+                );
+                let region = f.required(
+                    "region_code",
+                    &form.region_code,
+                    "Select the trust's NHS England region",
+                    RegionCode::parse,
+                );
+                if let (Some(name), Some(region)) = (name, region) {
+                    new_org = Some((name, region));
+                }
+            }
+        }
+    }
+    let (Some(ods), Some(profile)) = (ods, profile) else {
+        return Err(ServiceError::Invalid(f.errors));
+    };
+    f.finish()?;
+    let now = OffsetDateTime::now_utc();
+    let txn = db.begin().await?;
+    let org = match existing_org {
+        Some(org) => org,
+        None => {
+            let (name, region) = new_org.ok_or(ServiceError::NotFound)?;
+            let org = organisation::ActiveModel {
+                ods_code: Set(Some(ods.as_str().to_owned())),
+                name: Set(name),
+                kind: Set(OrganisationKind::NhsTrust.code().to_owned()),
+                sector: Set(Some(profile.sector.code().to_owned())),
+                region_code: Set(Some(region.as_str().to_owned())),
+                country_code: Set("GB".to_owned()),
+                source: Set(Some("programme office".to_owned())),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                AuditEntry::by(by, "organisation.create", "organisation", &org.id.to_string())
+                    .organisation(org.id)
+                    .after(json!({ "ods_code": org.ods_code, "name": org.name, "region_code": org.region_code })),
+            )
+            .await?;
+            org
+        }
+    };
+    let (designated_on, designated_precision) = profile.designated.to_storage();
+    let accredited = profile.accredited.map(|a| a.to_storage());
+    let created = participant::ActiveModel {
+        organisation_id: Set(org.id),
+        role: Set(profile.role.code().to_owned()),
+        sector: Set(profile.sector.code().to_owned()),
+        wave: Set(profile.wave),
+        designated_on: Set(designated_on),
+        designated_precision: Set(designated_precision.to_owned()),
+        accredited_on: Set(accredited.map(|a| a.0)),
+        accredited_precision: Set(accredited.map(|a| a.1.to_owned())),
+        status: Set(profile.status.code().to_owned()),
+        confidence: Set(Confidence::High.code().to_owned()),
+        source: Set(Some("programme office".to_owned())),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            ServiceError::invalid("ods_code", format!("{ods} is already a participant"))
+        }
+        _ => ServiceError::Database(e),
+    })?;
+    audit::record(
+        &txn,
+        AuditEntry::by(
+            by,
+            "participant.create",
+            "participant",
+            &created.id.to_string(),
+        )
+        .organisation(org.id)
+        .after(snapshot(&created)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    by: &By,
+    ods_code: &str,
+    form: ParticipantForm,
+) -> Result<participant::Model, ServiceError> {
+    change_programme(by)?;
+    let (current, org) = participant_by_ods(db, ods_code).await?;
+    let mut f = Fields::default();
+    let profile = parse_profile(&mut f, &form);
+    let version = f.version(&form.version);
+    if let Some(p) = &profile
+        && (p.role.code() != current.role || p.sector.code() != current.sector)
+    {
+        // A new role or sector brings a new cap; the money already allocated must fit it.
+        let caps = crate::store::funding::cap_table(db).await?;
+        let allocated: Vec<Pence> = Allocations::find()
+            .filter(allocation::Column::ParticipantId.eq(current.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|a| Pence::new(a.central_pence).ok())
+            .collect();
+        if !allocated.is_empty()
+            && let Err(e) =
+                check_allocation(ods_code, p.role, p.sector, &caps, &allocated, Pence::ZERO)
+        {
+            f.error("role", format!("Cannot change role or sector: {e}"));
+        }
+    }
+    let (Some(profile), Some(version)) = (profile, version) else {
+        return Err(ServiceError::Invalid(f.errors));
+    };
+    f.finish()?;
+    let (designated_on, designated_precision) = profile.designated.to_storage();
+    let accredited = profile.accredited.map(|a| a.to_storage());
+    let txn = db.begin().await?;
+    update_versioned::<Participants, _>(
+        &txn,
+        participant::Column::Id,
+        current.id,
+        participant::Column::Version,
+        version,
+        vec![
+            (participant::Column::Role, Expr::value(profile.role.code())),
+            (
+                participant::Column::Sector,
+                Expr::value(profile.sector.code()),
+            ),
+            (participant::Column::Wave, Expr::value(profile.wave)),
+            (
+                participant::Column::DesignatedOn,
+                Expr::value(designated_on),
+            ),
+            (
+                participant::Column::DesignatedPrecision,
+                Expr::value(designated_precision),
+            ),
+            (
+                participant::Column::AccreditedOn,
+                Expr::value(accredited.map(|a| a.0)),
+            ),
+            (
+                participant::Column::AccreditedPrecision,
+                Expr::value(accredited.map(|a| a.1)),
+            ),
+            (
+                participant::Column::Status,
+                Expr::value(profile.status.code()),
+            ),
+            (
+                participant::Column::UpdatedAt,
+                Expr::value(OffsetDateTime::now_utc()),
+            ),
+        ],
+    )
+    .await?;
+    let updated = Participants::find_by_id(current.id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    audit::record(
+        &txn,
+        AuditEntry::by(
+            by,
+            "participant.update",
+            "participant",
+            &current.id.to_string(),
+        )
+        .organisation(org.id)
+        .before(snapshot(&current))
+        .after(snapshot(&updated)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PairingForm {
+    pub exemplar_ods_code: String,
+}
+
+/// Pairs a fast follower with its exemplar (empty: removes the pairing).
+pub async fn set_pairing(
+    db: &DatabaseConnection,
+    by: &By,
+    ods_code: &str,
+    form: PairingForm,
+) -> Result<(), ServiceError> {
+    change_programme(by)?;
+    let (follower, org) = participant_by_ods(db, ods_code).await?;
+    if follower.role != Role::FastFollower.code() {
+        return Err(ServiceError::invalid(
+            "exemplar_ods_code",
+            "Only fast followers are paired with an exemplar",
+        ));
+    }
+    let existing = Pairings::find()
+        .filter(pairing::Column::FastFollowerId.eq(follower.id))
+        .one(db)
+        .await?;
+    let exemplar = if form.exemplar_ods_code.trim().is_empty() {
+        None
+    } else {
+        let (exemplar, _) = participant_by_ods(db, &form.exemplar_ods_code)
+            .await
+            .map_err(|_| {
+                ServiceError::invalid("exemplar_ods_code", "Select an exemplar from the list")
+            })?;
+        if exemplar.role != Role::GlobalDigitalExemplar.code() {
+            return Err(ServiceError::invalid(
+                "exemplar_ods_code",
+                format!(
+                    "{} is not a global digital exemplar",
+                    form.exemplar_ods_code.trim().to_uppercase()
+                ),
+            ));
+        }
+        Some(exemplar)
+    };
+    if existing.as_ref().map(|p| p.exemplar_id) == exemplar.as_ref().map(|e| e.id) {
+        return Ok(());
+    }
+    let now = OffsetDateTime::now_utc();
+    let txn = db.begin().await?;
+    if let Some(old) = &existing {
+        Pairings::delete_by_id(old.id).exec(&txn).await?;
+    }
+    if let Some(exemplar) = &exemplar {
+        pairing::ActiveModel {
+            fast_follower_id: Set(follower.id),
+            exemplar_id: Set(exemplar.id),
+            confidence: Set(Confidence::High.code().to_owned()),
+            source: Set(Some("programme office".to_owned())),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        AuditEntry::by(by, "pairing.set", "participant", &follower.id.to_string())
+            .organisation(org.id)
+            .before(json!({ "exemplar_participant": existing.map(|p| p.exemplar_id) }))
+            .after(json!({ "exemplar_participant": exemplar.map(|e| e.id), "exemplar_ods_code": form.exemplar_ods_code.trim().to_uppercase() })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PartnerForm {
+    pub name: String,
+    pub kind: String,
+    pub country_code: String,
+}
+
+pub async fn create_partner(
+    db: &DatabaseConnection,
+    by: &By,
+    form: PartnerForm,
+) -> Result<organisation::Model, ServiceError> {
+    change_programme(by)?;
+    let mut f = Fields::default();
+    let name = f.text("name", &form.name, "Enter the organisation's name", 200);
+    let kind = f.required(
+        "kind",
+        &form.kind,
+        "Select the kind of organisation",
+        OrganisationKind::from_code,
+    );
+    let country = f.required(
+        "country_code",
+        &form.country_code,
+        "Enter the two-letter country code, for example US",
+        CountryCode::parse,
+    );
+    if kind == Some(OrganisationKind::NhsTrust) {
+        f.error("kind", "NHS trusts are added as participants, by ODS code");
+    }
+    if let (Some(name), Some(country)) = (&name, &country) {
+        let clash = Organisations::find()
+            .filter(organisation::Column::OdsCode.is_null())
+            .filter(organisation::Column::CountryCode.eq(country.as_str()))
+            .all(db)
+            .await?
+            .into_iter()
+            .any(|o| o.name.eq_ignore_ascii_case(name));
+        if clash {
+            f.error("name", format!("{name} ({country}) is already on record"));
+        }
+    }
+    let (Some(name), Some(kind), Some(country)) = (name, kind, country) else {
+        return Err(ServiceError::Invalid(f.errors));
+    };
+    f.finish()?;
+    let now = OffsetDateTime::now_utc();
+    let txn = db.begin().await?;
+    let created = organisation::ActiveModel {
+        ods_code: Set(None),
+        name: Set(name),
+        kind: Set(kind.code().to_owned()),
+        country_code: Set(country.as_str().to_owned()),
+        source: Set(Some("programme office".to_owned())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        AuditEntry::by(by, "partner.create", "organisation", &created.id.to_string())
+            .after(json!({ "name": created.name, "kind": created.kind, "country_code": created.country_code })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PartnershipForm {
+    pub partner_id: String,
+    pub role: String,
+    pub started_on: String,
+    pub ended_on: String,
+    pub note: String,
+}
+
+pub async fn link_partner(
+    db: &DatabaseConnection,
+    by: &By,
+    ods_code: &str,
+    form: PartnershipForm,
+) -> Result<partnership::Model, ServiceError> {
+    change_programme(by)?;
+    let (participant, org) = participant_by_ods(db, ods_code).await?;
+    let mut f = Fields::default();
+    let partner = match form.partner_id.trim().parse::<i32>() {
+        Ok(id) => Organisations::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|o| o.ods_code.is_none()),
+        Err(_) => None,
+    };
+    if partner.is_none() {
+        f.error("partner_id", "Select a partner organisation");
+    }
+    let role = f.required(
+        "role",
+        &form.role,
+        "Select the partner's role",
+        PartnershipRole::from_code,
+    );
+    let started = f.optional("started_on", &form.started_on, ApproxDate::parse);
+    let ended = f.optional("ended_on", &form.ended_on, ApproxDate::parse);
+    let note = f.optional_text("note", &form.note, 500);
+    if let (Some(Some(s)), Some(Some(e))) = (started, ended)
+        && e.date < s.date
+    {
+        f.error("ended_on", "The end date cannot be before the start date");
+    }
+    if let (Some(partner), Some(role)) = (&partner, role)
+        && Partnerships::find()
+            .filter(partnership::Column::ParticipantId.eq(participant.id))
+            .filter(partnership::Column::PartnerId.eq(partner.id))
+            .filter(partnership::Column::Role.eq(role.code()))
+            .one(db)
+            .await?
+            .is_some()
+    {
+        f.error(
+            "partner_id",
+            format!(
+                "{} is already linked as {}",
+                partner.name,
+                role.label().to_lowercase()
+            ),
+        );
+    }
+    let (Some(partner), Some(role), Some(started), Some(ended), Some(note)) =
+        (partner, role, started, ended, note)
+    else {
+        return Err(ServiceError::Invalid(f.errors));
+    };
+    f.finish()?;
+    let now = OffsetDateTime::now_utc();
+    let started = started.map(|d| d.to_storage());
+    let ended = ended.map(|d| d.to_storage());
+    let txn = db.begin().await?;
+    let created = partnership::ActiveModel {
+        participant_id: Set(participant.id),
+        partner_id: Set(partner.id),
+        role: Set(role.code().to_owned()),
+        started_on: Set(started.map(|s| s.0)),
+        started_precision: Set(started.map(|s| s.1.to_owned())),
+        ended_on: Set(ended.map(|s| s.0)),
+        ended_precision: Set(ended.map(|s| s.1.to_owned())),
+        confidence: Set(Confidence::High.code().to_owned()),
+        source: Set(Some("programme office".to_owned())),
+        note: Set(note),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        AuditEntry::by(by, "partnership.create", "participant", &participant.id.to_string())
+            .organisation(org.id)
+            .after(json!({ "partner": partner.name, "role": role.code(),
+                           "started_on": started.map(|s| s.0.to_string()), "ended_on": ended.map(|s| s.0.to_string()) })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}

@@ -1,0 +1,179 @@
+//! Funding forms: a new allocation, a change request, a new tranche.
+use maud::{Markup, html};
+
+use super::forms::{error_summary, input, select};
+use super::layout::{Chrome, Nav, csrf_field, page};
+use super::manage::{DATE_HINT, text};
+use crate::domain::financial_year::FinancialYear;
+use crate::domain::funding::Headroom;
+use crate::domain::tranche::TrancheKind;
+use crate::services::FieldError;
+use crate::services::funding::{NewTranche, ProfileInput};
+
+/// What an allocation form shows besides the fields.
+pub struct MoneyContext<'a> {
+    pub ods: &'a str,
+    pub name: &'a str,
+    /// e.g. "an acute global digital exemplar"
+    pub cap_label: String,
+    pub headroom: Option<Headroom>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AllocationValues {
+    pub reference: String,
+    pub central: String,
+    pub local_match: String,
+    pub awarded_on: String,
+    pub profile: ProfileInput,
+    pub reason: String,
+}
+
+fn cap_notice(ctx: &MoneyContext<'_>) -> Markup {
+    html! {
+        @match &ctx.headroom {
+            Some(h) => div.inset #cap-notice {
+                p { "The cap for " (ctx.cap_label) " is " strong { (h.cap.to_string()) } "." }
+                p { "Already allocated: " (h.allocated.to_string()) ". Headroom: " strong { (h.remaining.to_string()) } "." }
+            },
+            None => div.inset #cap-notice { p { "No funding cap is defined for " (ctx.cap_label) ", so nothing can be allocated." } },
+        }
+    }
+}
+
+fn profile_fields(years: &[FinancialYear], values: &ProfileInput, errors: &[FieldError]) -> Markup {
+    let error = errors.iter().find(|e| e.field == "profile");
+    html! {
+        fieldset #profile class={ "fieldset" @if error.is_some() { " form-group--error" } } {
+            legend { "Financial-year profile" }
+            div.hint { "How the central funding is spread across UK financial years (April to March). The years must add up to the central amount exactly; leave a year empty if nothing falls in it." }
+            @for e in errors.iter().filter(|e| e.field == "profile") {
+                p.error-message { span.visually-hidden { "Error: " } (e.message) }
+            }
+            div.profile-grid {
+                @for fy in years {
+                    @let name = format!("fy_{}", fy.start_year());
+                    @let value = values.get(&fy.start_year()).cloned().unwrap_or_default();
+                    div {
+                        label for=(name) { (fy.to_string()) }
+                        input #(name) name=(name) type="text" value=(value) autocomplete="off";
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn new_allocation(
+    chrome: &Chrome,
+    ctx: &MoneyContext<'_>,
+    years: &[FinancialYear],
+    v: &AllocationValues,
+    errors: &[FieldError],
+) -> Markup {
+    page(
+        "Record an allocation",
+        Nav::Participants,
+        chrome,
+        html! {
+            div.narrow {
+                (error_summary(errors))
+                p.breadcrumb { a href={ "/participants/" (ctx.ods) } { (ctx.name) } }
+                h1 { "Record an allocation for " (ctx.name) }
+                (cap_notice(ctx))
+                form method="post" action={ "/participants/" (ctx.ods) "/allocations" } novalidate {
+                    (csrf_field(chrome))
+                    (input(text("reference", "Reference", &v.reference, Some("For example ALLOC-2")), errors))
+                    (input(text("central", "Central funding (£)", &v.central, Some("Pounds and pence, for example 2500000 or £2,500,000.00")), errors))
+                    (input(text("local_match", "Local match (£)", &v.local_match, Some("Central funding must be matched locally")), errors))
+                    (input(text("awarded_on", "Awarded on", &v.awarded_on, Some(DATE_HINT)), errors))
+                    (profile_fields(years, &v.profile, errors))
+                    button.button type="submit" { "Record allocation" }
+                }
+            }
+        },
+    )
+}
+
+pub fn change_allocation(
+    chrome: &Chrome,
+    ctx: &MoneyContext<'_>,
+    reference: &str,
+    id: i32,
+    years: &[FinancialYear],
+    v: &AllocationValues,
+    errors: &[FieldError],
+) -> Markup {
+    page(
+        "Request a change to an allocation",
+        Nav::Participants,
+        chrome,
+        html! {
+            div.narrow {
+                (error_summary(errors))
+                p.breadcrumb { a href={ "/participants/" (ctx.ods) } { (ctx.name) } }
+                h1 { "Request a change to allocation " (reference) }
+                p { "Changes to money need a reason and are decided by someone else in the programme office. Nothing changes until the request is approved." }
+                (cap_notice(ctx))
+                form method="post" action={ "/allocations/" (id) "/change" } novalidate {
+                    (csrf_field(chrome))
+                    (input(text("central", "New central funding (£)", &v.central, None), errors))
+                    (input(text("local_match", "New local match (£)", &v.local_match, None), errors))
+                    (profile_fields(years, &v.profile, errors))
+                    div class={ "form-group" @if errors.iter().any(|e| e.field == "reason") { " form-group--error" } } {
+                        label for="reason" { "Reason for the change" }
+                        @for e in errors.iter().filter(|e| e.field == "reason") {
+                            p.error-message id="reason-error" { span.visually-hidden { "Error: " } (e.message) }
+                        }
+                        textarea #reason name="reason" rows="4" { (v.reason) }
+                    }
+                    button.button type="submit" { "Send for decision" }
+                }
+            }
+        },
+    )
+}
+
+/// The allocation a new tranche belongs to, and what is left to commit.
+pub struct TrancheContext<'a> {
+    pub reference: &'a str,
+    pub allocation_id: i32,
+    pub milestones: &'a [(String, String)],
+    pub remaining: &'a str,
+}
+
+pub fn new_tranche(
+    chrome: &Chrome,
+    ctx: &MoneyContext<'_>,
+    t: &TrancheContext<'_>,
+    v: &NewTranche,
+    errors: &[FieldError],
+) -> Markup {
+    let (reference, id, milestones, remaining) =
+        (t.reference, t.allocation_id, t.milestones, t.remaining);
+    let kinds: Vec<(String, String)> = TrancheKind::ALL
+        .iter()
+        .map(|k| (k.code().to_owned(), k.label().to_owned()))
+        .collect();
+    page(
+        "Define a tranche",
+        Nav::Participants,
+        chrome,
+        html! {
+            div.narrow {
+                (error_summary(errors))
+                p.breadcrumb { a href={ "/participants/" (ctx.ods) } { (ctx.name) } }
+                h1 { "Define a tranche of allocation " (reference) }
+                div.inset { p { "Not yet committed to a tranche: " strong #tranche-headroom { (remaining) } "." } }
+                form method="post" action={ "/allocations/" (id) "/tranches" } novalidate {
+                    (csrf_field(chrome))
+                    (input(text("name", "Name", &v.name, Some("For example Instalment 3: EPR go-live")), errors))
+                    (select("kind", "Released", &kinds, &v.kind, "Select how it is released", errors))
+                    (select("milestone_reference", "Milestone whose sign-off releases it", milestones, &v.milestone_reference, "None (upfront tranche)", errors))
+                    (input(text("amount", "Amount (£)", &v.amount, None), errors))
+                    button.button type="submit" { "Define tranche" }
+                }
+            }
+        },
+    )
+}
