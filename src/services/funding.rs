@@ -77,10 +77,7 @@ fn parse_profile(f: &mut Fields, input: &ProfileInput) -> Option<Vec<(FinancialY
             Ok(_) => {}
             Err(e) => {
                 ok = false;
-                f.errors.push(super::FieldError {
-                    field: "profile",
-                    message: format!("{fy}: {e}"),
-                });
+                f.error("profile", format!("{fy}: {e}"));
             }
         }
     }
@@ -511,11 +508,7 @@ pub async fn decide_allocation_change(
         decision,
         &form.comment,
     ) {
-        let field = if matches!(e, crate::domain::change::ChangeError::RejectionNeedsComment) {
-            "comment"
-        } else {
-            "decision"
-        };
+        let field = "decision";
         f.error(field, e.to_string());
     }
     f.finish()?;

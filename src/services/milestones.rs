@@ -468,11 +468,7 @@ pub async fn decide_baseline_change(
         decision,
         &form.comment,
     ) {
-        let field = if matches!(e, crate::domain::change::ChangeError::RejectionNeedsComment) {
-            "comment"
-        } else {
-            "decision"
-        };
+        let field = "decision";
         f.error(field, e.to_string());
     }
     f.finish()?;

@@ -53,11 +53,15 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// Messages start with a capital letter, whichever rule produced them.
     pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field,
-            message: message.into(),
-        }
+        let message = message.into();
+        let mut chars = message.chars();
+        let message = match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => message,
+        };
+        FieldError { field, message }
     }
 }
 

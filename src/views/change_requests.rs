@@ -38,7 +38,7 @@ pub fn page_view(
             (error_summary(errors))
             h1 { "Change requests" }
             p { "Baselines and allocations change only through these requests. Someone other than the requester decides each one." }
-            h2 { "Baseline dates" }
+            h2 #decision { "Baseline dates" }
             table.table #baseline-requests {
                 caption { (baseline.iter().filter(|r| r.pending).count()) " awaiting a decision" }
                 thead { tr {

@@ -48,7 +48,7 @@ fn profile_fields(years: &[FinancialYear], values: &ProfileInput, errors: &[Fiel
             legend { "Financial-year profile" }
             div.hint { "How the central funding is spread across UK financial years (April to March). The years must add up to the central amount exactly; leave a year empty if nothing falls in it." }
             @for e in errors.iter().filter(|e| e.field == "profile") {
-                p.error-message { span.visually-hidden { "Error: " } (e.message) }
+                p.error-message id="profile-error" { span.visually-hidden { "Error: " } (e.message) }
             }
             div.profile-grid {
                 @for fy in years {

@@ -173,15 +173,11 @@ pub fn detail(chrome: &Chrome, p: &MilestonePage<'_>, errors: &[FieldError]) -> 
                     button.button type="submit" { "Save progress" }
                 }
                 h2 { "Sign off" }
-                @if r.actual_on.is_some() && r.status == MilestoneStatus::Complete {
-                    form.narrow method="post" action={ "/milestones/" (r.id) "/sign-off" } novalidate {
-                        (csrf_field(chrome))
-                        input type="hidden" name="version" value=(p.version);
-                        (input(text("signed_off_on", "Sign-off date (defaults to today)", "", Some(DATE_HINT)), errors))
-                        button.button type="submit" { "Sign off as complete" }
-                    }
-                } @else {
-                    p { "A milestone can be signed off once it is complete with an actual date." }
+                form.narrow method="post" action={ "/milestones/" (r.id) "/sign-off" } novalidate {
+                    (csrf_field(chrome))
+                    input type="hidden" name="version" value=(p.version);
+                    (input(text("signed_off_on", "Sign-off date (defaults to today)", "", Some("A milestone can be signed off once it is complete with an actual date. As YYYY-MM-DD")), errors))
+                    button.button type="submit" { "Sign off as complete" }
                 }
             }
             h2 { "Baseline changes" }

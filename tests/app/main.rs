@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod pages;
+mod programme_office;
 mod schema;
 mod security;
 mod seeding;

@@ -75,6 +75,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub const OFFICE: &str = "office@example.org";
 pub const REPORTER: &str = "reporter@ral.example.org";
 pub const READER: &str = "reader@example.org";
+/// A second programme-office account, to decide the first one's requests.
+pub const OFFICE2: &str = "office2@example.org";
 /// The organisation the test reporter reports for.
 pub const REPORTER_ORG: &str = "RAL";
 
@@ -113,6 +115,7 @@ impl TestApp {
             (OFFICE, "programme-office", ""),
             (REPORTER, "trust-reporter", REPORTER_ORG),
             (READER, "briefing-reader", ""),
+            (OFFICE2, "programme-office", ""),
         ] {
             gde::services::users::add(
                 &test_db.db,
