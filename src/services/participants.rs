@@ -515,7 +515,7 @@ pub async fn create_partner(
 #[serde(default)]
 pub struct PartnershipForm {
     pub partner_id: String,
-    pub role: String,
+    pub partner_role: String,
     pub started_on: String,
     pub ended_on: String,
     pub note: String,
@@ -541,8 +541,8 @@ pub async fn link_partner(
         f.error("partner_id", "Select a partner organisation");
     }
     let role = f.required(
-        "role",
-        &form.role,
+        "partner_role",
+        &form.partner_role,
         "Select the partner's role",
         PartnershipRole::from_code,
     );

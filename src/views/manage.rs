@@ -145,7 +145,7 @@ pub fn relations(chrome: &Chrome, r: &Relations<'_>, errors: &[FieldError]) -> M
         form method="post" action={ "/participants/" (ods) "/partnerships" } novalidate {
             (csrf_field(chrome))
             (select("partner_id", "Partner organisation", partners, &link.partner_id, "Select an organisation", errors))
-            (select("role", "Role", &options(PartnershipRole::ALL, PartnershipRole::code, PartnershipRole::label), &link.role, "Select a role", errors))
+            (select("partner_role", "Partner's role", &options(PartnershipRole::ALL, PartnershipRole::code, PartnershipRole::label), &link.partner_role, "Select a role", errors))
             (input(text("started_on", "From (optional)", &link.started_on, Some(APPROX_DATE_HINT)), errors))
             (input(text("ended_on", "Until (optional)", &link.ended_on, Some(APPROX_DATE_HINT)), errors))
             (input(text("note", "Note (optional)", &link.note, None), errors))
