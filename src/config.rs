@@ -24,6 +24,8 @@ pub struct Config {
     pub session_idle_minutes: i64,
     /// `GDE_SESSION_ABSOLUTE_HOURS`: sign out this long after signing in, however busy.
     pub session_absolute_hours: i64,
+    /// `GDE_RATING_SCALE`: `rag` (default) or `five_point`, for new returns.
+    pub rating_scale: crate::domain::rating::RatingScale,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -83,7 +85,18 @@ impl Config {
             1,
             168,
         )?;
+        let rating_scale = match get("GDE_RATING_SCALE") {
+            None => crate::domain::rating::RatingScale::Rag,
+            Some(v) => crate::domain::rating::RatingScale::from_code(v.trim()).map_err(|_| {
+                ConfigError::Invalid {
+                    variable: "GDE_RATING_SCALE",
+                    value: v.clone(),
+                    reason: "expected rag or five_point".into(),
+                }
+            })?,
+        };
         Ok(Config {
+            rating_scale,
             database_url,
             bind,
             auto_seed,
@@ -257,6 +270,19 @@ mod tests {
                 .session_absolute_hours,
             8
         );
+    }
+
+    #[test]
+    fn rating_scale_defaults_to_rag() {
+        use crate::domain::rating::RatingScale;
+        assert_eq!(config(&[]).unwrap().rating_scale, RatingScale::Rag);
+        assert_eq!(
+            config(&[("GDE_RATING_SCALE", "five_point")])
+                .unwrap()
+                .rating_scale,
+            RatingScale::FivePoint
+        );
+        assert!(config(&[("GDE_RATING_SCALE", "traffic")]).is_err());
     }
 
     #[test]

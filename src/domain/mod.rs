@@ -18,6 +18,8 @@ pub mod ods;
 pub mod participant;
 pub mod rating;
 pub mod region;
+pub mod reporting;
+pub mod suggested_rating;
 pub mod text;
 pub mod tranche;
 

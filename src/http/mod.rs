@@ -10,6 +10,7 @@ mod manage;
 mod milestones;
 mod pages;
 mod respond;
+mod returns;
 mod security;
 mod sign_in;
 mod users;
@@ -125,6 +126,15 @@ pub fn router(state: AppState) -> Router {
             "/milestones/{id}/baseline-requests",
             post(milestones::request_baseline),
         )
+        .route("/returns", get(returns::queue))
+        .route(
+            "/returns/{period}/{ods_code}",
+            get(returns::show).post(returns::save),
+        )
+        .route("/returns/{period}/{ods_code}/review", post(returns::review))
+        .route("/periods", get(returns::periods).post(returns::open_period))
+        .route("/participants/{ods_code}/returns", get(returns::history))
+        .route("/participants/{ods_code}/compare", get(returns::compare))
         .route("/change-requests", get(change_requests::list))
         .route(
             "/change-requests/baseline/{id}",

@@ -8,6 +8,7 @@ pub mod funding;
 pub mod milestones;
 pub mod participants;
 pub mod programme;
+pub mod returns;
 pub mod sign_in;
 pub mod users;
 

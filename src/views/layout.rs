@@ -11,6 +11,7 @@ pub enum Nav {
     Participants,
     Partners,
     Milestones,
+    Returns,
     ChangeRequests,
     Audit,
     Users,

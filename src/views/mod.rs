@@ -12,5 +12,6 @@ pub mod overview;
 pub mod participant;
 pub mod participants;
 pub mod partners;
+pub mod returns;
 pub mod sign_in;
 pub mod users;

@@ -1,0 +1,266 @@
+//! Return pages: the queue, periods, one return, a trust's history and comparisons.
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::Markup;
+use sea_orm::{EntityTrait, QueryOrder};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::respond::{id, respond};
+use super::{AppError, AppState, Ctx};
+use crate::domain::access::UserRole;
+use crate::domain::reporting::{ReturnStatus, check_editable};
+use crate::entities::{ReportingPeriods, reporting_period};
+use crate::services::returns::{self as service, PeriodForm, ReturnData, ReviewForm};
+use crate::services::{FieldError, ServiceError};
+use crate::views::returns::{self as view, ReturnAccess};
+
+fn today() -> time::Date {
+    OffsetDateTime::now_utc().date()
+}
+
+pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+    let rows = service::standings(&state.db, &ctx.by()?, today()).await?;
+    Ok(view::queue(
+        &ctx.chrome,
+        &rows,
+        ctx.user()?.actor().is_office(),
+    ))
+}
+
+async fn periods_page(
+    state: &AppState,
+    ctx: &Ctx,
+    v: &PeriodForm,
+    errors: &[FieldError],
+) -> Result<Markup, AppError> {
+    ctx.user()?
+        .actor()
+        .change_programme()
+        .map_err(ServiceError::from)?;
+    let periods = ReportingPeriods::find()
+        .order_by_desc(reporting_period::Column::EndsOn)
+        .all(&state.db)
+        .await?;
+    Ok(view::periods(&ctx.chrome, &periods, v, errors))
+}
+
+pub async fn periods(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+    periods_page(&state, &ctx, &PeriodForm::default(), &[]).await
+}
+
+pub async fn open_period(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PeriodForm>,
+) -> Result<Response, AppError> {
+    let result = service::open_period(&state.db, &ctx.by()?, form.clone()).await;
+    let invalid = match &result {
+        Err(ServiceError::Invalid(errors)) => {
+            Some(periods_page(&state, &ctx, &form, errors).await?)
+        }
+        _ => None,
+    };
+    respond(
+        &ctx,
+        result,
+        |p| (format!("Period {} opened.", p.label), "/periods".into()),
+        |_| invalid.unwrap_or_default(),
+    )
+    .await
+}
+
+fn access(ctx: &Ctx, d: &ReturnData) -> Result<ReturnAccess, AppError> {
+    let actor = ctx.user()?.actor();
+    let own =
+        actor.role == UserRole::TrustReporter && actor.organisation_id == Some(d.organisation.id);
+    Ok(ReturnAccess {
+        can_edit: own && check_editable(d.status).is_ok(),
+        can_review: actor.is_office() && d.status == Some(ReturnStatus::Submitted),
+    })
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    period_id: i32,
+    ods: &str,
+    posted: Option<&[(String, String)]>,
+    errors: &[FieldError],
+) -> Result<Markup, AppError> {
+    let data = service::load(
+        &state.db,
+        &ctx.by()?,
+        period_id,
+        ods,
+        state.config.rating_scale,
+    )
+    .await?;
+    let access = access(ctx, &data)?;
+    Ok(view::return_page(
+        &ctx.chrome,
+        &data,
+        &access,
+        posted,
+        errors,
+    ))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((period_id, ods)): Path<(String, String)>,
+) -> Result<Markup, AppError> {
+    render(
+        &state,
+        &ctx,
+        id(&period_id)?,
+        &ods.to_uppercase(),
+        None,
+        &[],
+    )
+    .await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((period_id, ods)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (period_id, ods) = (id(&period_id)?, ods.to_uppercase());
+    let submit = service::field(&pairs, "action") == "submit";
+    let result = service::save(
+        &state.db,
+        &ctx.by()?,
+        period_id,
+        &ods,
+        &pairs,
+        submit,
+        state.config.rating_scale,
+    )
+    .await;
+    match result {
+        Err(ServiceError::Invalid(errors)) => {
+            let page = render(&state, &ctx, period_id, &ods, Some(&pairs), &errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(ServiceError::Conflict) => Ok(super::respond::conflict(crate::views::manage::conflict(
+            &ctx.chrome,
+            "return",
+            &format!("/returns/{period_id}/{ods}"),
+            &[("Return".into(), "Saved by someone else in the meantime; reload it and try again".into())],
+        ))),
+        other => {
+            respond(
+                &ctx,
+                other,
+                |s| {
+                    let message = if *s == ReturnStatus::Submitted {
+                        "Return submitted to the programme office. It can no longer be changed unless the office returns it."
+                    } else {
+                        "Draft saved."
+                    };
+                    (message.into(), format!("/returns/{period_id}/{ods}"))
+                },
+                |_| Markup::default(),
+            )
+            .await
+        }
+    }
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((period_id, ods)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (period_id, ods) = (id(&period_id)?, ods.to_uppercase());
+    let form = ReviewForm {
+        decision: service::field(&pairs, "decision").to_owned(),
+        office_rating: service::field(&pairs, "office_rating").to_owned(),
+        office_comment: service::field(&pairs, "office_comment").to_owned(),
+    };
+    let result = service::review(&state.db, &ctx.by()?, period_id, &ods, form).await;
+    match result {
+        Err(ServiceError::Invalid(errors)) => {
+            let page = render(&state, &ctx, period_id, &ods, Some(&pairs), &errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(ServiceError::Conflict) => Ok(super::respond::conflict(crate::views::manage::conflict(
+            &ctx.chrome,
+            "return",
+            &format!("/returns/{period_id}/{ods}"),
+            &[("Return".into(), "Already reviewed by someone else".into())],
+        ))),
+        other => {
+            respond(
+                &ctx,
+                other,
+                |s| {
+                    let message = if *s == ReturnStatus::Approved {
+                        "Return approved: the live milestones now carry its forecasts, and the return is frozen."
+                    } else {
+                        "Return sent back to the trust with your comments."
+                    };
+                    (message.into(), format!("/returns/{period_id}/{ods}"))
+                },
+                |_| Markup::default(),
+            )
+            .await
+        }
+    }
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(ods): Path<String>,
+) -> Result<Markup, AppError> {
+    let ods = ods.to_uppercase();
+    let (_, org) = crate::services::milestones::participant_by_ods(&state.db, &ods).await?;
+    let actor = ctx.user()?.actor();
+    actor
+        .read_organisation(org.id)
+        .map_err(ServiceError::from)?;
+    let rows: Vec<_> = service::standings(&state.db, &ctx.by()?, today())
+        .await?
+        .into_iter()
+        .filter(|r| r.organisation_id == org.id)
+        .collect();
+    Ok(view::history(&ctx.chrome, &org.name, &ods, &rows))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CompareQuery {
+    from: String,
+    to: String,
+}
+
+pub async fn compare(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(ods): Path<String>,
+    Query(q): Query<CompareQuery>,
+) -> Result<Markup, AppError> {
+    let ods = ods.to_uppercase();
+    let parse = |t: &str, which: &str| {
+        t.parse::<i32>()
+            .map_err(|_| AppError::BadRequest(format!("{which}: choose a period to compare")))
+    };
+    let (from, to) = (parse(&q.from, "from")?, parse(&q.to, "to")?);
+    let by = ctx.by()?;
+    let a = service::load(&state.db, &by, from, &ods, state.config.rating_scale).await?;
+    let b = service::load(&state.db, &by, to, &ods, state.config.rating_scale).await?;
+    Ok(view::compare(
+        &ctx.chrome,
+        &a.organisation.name,
+        &ods,
+        &a,
+        &b,
+    ))
+}
