@@ -344,7 +344,7 @@ RED_SLIP_JUST = [
 RED_SPEND_JUST = [
     "Spend is {pct}% below profile and delivery of {n} is at risk without a re-plan.",
 ]
-SPEND_WHAT = ["the device rollout", "supplier milestone payments", "the infrastructure contract",
+SPEND_WHAT = ["the device rollout", "a supplier milestone payment", "the infrastructure contract",
               "backfill for clinical staff", "the integration work"]
 
 OFFICE_AGREE = [

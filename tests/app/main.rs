@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod pages;
 mod programme_office;
+mod returns;
 mod schema;
 mod security;
 mod seeding;

@@ -1,0 +1,387 @@
+//! Trust returns through HTTP: the whole workflow, scoping, and frozen records.
+use gde::entities::{
+    Milestones, Organisations, Participants, ReportingPeriods, ReturnMilestoneUpdates, Returns,
+    milestone, organisation, participant, progress_return, reporting_period,
+    return_milestone_update,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::support::{Browser, OFFICE, READER, REPORTER, TestApp};
+
+async fn open_milestones(app: &TestApp, ods: &str) -> Vec<milestone::Model> {
+    let org = Organisations::find()
+        .filter(organisation::Column::OdsCode.eq(ods))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let p = Participants::find()
+        .filter(participant::Column::OrganisationId.eq(org.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    Milestones::find()
+        .filter(milestone::Column::ParticipantId.eq(p.id))
+        .filter(milestone::Column::Status.is_not_in(["complete", "cancelled"]))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn open_period(office: &Browser, app: &TestApp) -> i32 {
+    let page = office
+        .post(
+            "/periods",
+            &[
+                ("frequency", "quarterly"),
+                ("year", "2026"),
+                ("number", "2"),
+                ("due_on", "2026-10-30"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    ReportingPeriods::find()
+        .filter(reporting_period::Column::Label.eq("2026/27 Q2"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("period opened")
+        .id
+}
+
+async fn status_of(app: &TestApp, period: i32) -> String {
+    let org = Organisations::find()
+        .filter(organisation::Column::OdsCode.eq("RAL"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let p = Participants::find()
+        .filter(participant::Column::OrganisationId.eq(org.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    Returns::find()
+        .filter(progress_return::Column::PeriodId.eq(period))
+        .filter(progress_return::Column::ParticipantId.eq(p.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .map(|r| r.status)
+        .unwrap_or_else(|| "none".into())
+}
+
+fn complete_return(
+    milestones: &[milestone::Model],
+    forecast: &str,
+    rating: &str,
+) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = vec![
+        ("spend_to_date".into(), "7,500,000.00".into()),
+        ("self_rating".into(), rating.into()),
+        (
+            "rating_justification".into(),
+            "Go-live slipped but funded and staffed".into(),
+        ),
+        (
+            "narrative".into(),
+            "Shared care record live in two boroughs.".into(),
+        ),
+        (
+            "risk_1_description".into(),
+            "Supplier capacity for the final release".into(),
+        ),
+        ("risk_1_rating".into(), "amber".into()),
+        (
+            "risk_1_mitigation".into(),
+            "Weekly call with the supplier".into(),
+        ),
+    ];
+    for m in milestones {
+        fields.push((format!("m_{}_forecast", m.id), forecast.into()));
+        fields.push((format!("m_{}_status", m.id), "in_progress".into()));
+        fields.push((
+            format!("m_{}_comment", m.id),
+            "On track for the new date".into(),
+        ));
+    }
+    fields
+}
+
+fn borrow(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_return_workflow_from_draft_to_frozen_record() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let reporter = app.sign_in(REPORTER).await;
+    let period = open_period(&office, &app).await;
+    let path = format!("/returns/{period}/RAL");
+    let milestones = open_milestones(&app, "RAL").await;
+    assert!(
+        !milestones.is_empty(),
+        "RAL has open milestones in the seed"
+    );
+
+    // Draft: saved any number of times, incomplete is fine.
+    let page = reporter.get(&path).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Submit to the programme office"));
+    let page = reporter
+        .post(&path, &[("action", "save"), ("narrative", "Half written")])
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(status_of(&app, period).await, "draft");
+    // Submitting an incomplete return lists what is missing, and changes nothing.
+    let page = reporter
+        .post(
+            &path,
+            &[("action", "submit"), ("narrative", "Half written")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.text_of("spend_to_date-error")
+            .contains("Enter the actual spend")
+    );
+    assert!(
+        page.text_of("self_rating-error")
+            .contains("Select your delivery confidence")
+    );
+    assert!(
+        page.body
+            .contains(&format!("href=\"#m_{}_status\"", milestones[0].id))
+    );
+    assert_eq!(status_of(&app, period).await, "draft");
+
+    // Submit in full.
+    let mut fields = complete_return(&milestones, "2027-03-31", "green");
+    fields.push(("action".into(), "submit".into()));
+    let page = reporter.post(&path, &borrow(&fields)).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(status_of(&app, period).await, "submitted");
+    // The trust cannot change it now.
+    let page = reporter.post(&path, &borrow(&fields)).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body
+            .contains("cannot be changed unless the programme office returns it")
+    );
+    assert!(
+        !reporter
+            .get(&path)
+            .await
+            .body
+            .contains("Submit to the programme office")
+    );
+    // Nor approve its own return.
+    let page = reporter
+        .post(
+            &format!("{path}/review"),
+            &[("decision", "approve"), ("office_rating", "green")],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+
+    // The office sees it in the queue, with the disagreement flagged: the
+    // trust says Green, but forecasts years past baseline suggest Red.
+    let queue = office.get("/returns").await;
+    let row = queue.element("review-queue");
+    assert!(row.contains("/returns/") && row.contains("RAL"), "{row}");
+    assert!(row.contains("Ratings disagree"), "{row}");
+    let review = office.get(&path).await;
+    assert!(review.text_of("suggested").contains("Red"));
+
+    // Returning needs a comment; then the trust can edit again.
+    let page = office
+        .post(&format!("{path}/review"), &[("decision", "return")])
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.text_of("office_comment-error")
+            .contains("Say what the trust needs to change")
+    );
+    let page = office
+        .post(
+            &format!("{path}/review"),
+            &[
+                ("decision", "return"),
+                ("office_comment", "Rating looks optimistic; please revisit"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    assert_eq!(status_of(&app, period).await, "returned");
+    assert!(
+        reporter
+            .get(&path)
+            .await
+            .text_of("office-comment")
+            .contains("optimistic")
+    );
+
+    // Resubmitted with a later forecast and an honest rating.
+    let mut fields = complete_return(&milestones, "2027-06-30", "red");
+    fields.push(("action".into(), "submit".into()));
+    assert_eq!(reporter.post(&path, &borrow(&fields)).await.status, 303);
+    // Approval needs the office's own rating, then applies the forecasts.
+    let page = office
+        .post(&format!("{path}/review"), &[("decision", "approve")])
+        .await;
+    assert_eq!(page.status, 422);
+    let page = office
+        .post(
+            &format!("{path}/review"),
+            &[("decision", "approve"), ("office_rating", "red")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(status_of(&app, period).await, "approved");
+    for m in &milestones {
+        let live = Milestones::find_by_id(m.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            live.forecast_on.unwrap().to_string(),
+            "2027-06-30",
+            "{}",
+            m.reference
+        );
+        assert_eq!(live.status, "in_progress");
+    }
+
+    // A later edit to a live milestone leaves the approved return as it was.
+    let m = Milestones::find_by_id(milestones[0].id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let page = office
+        .post(
+            &format!("/milestones/{}/progress", m.id),
+            &[
+                ("forecast_on", "2028-01-31"),
+                ("status", "at_risk"),
+                ("version", &m.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    let frozen = office.get(&path).await;
+    let table = frozen.element("return-milestones");
+    assert!(
+        table.contains("2027-06-30") && !table.contains("2028-01-31"),
+        "{table}"
+    );
+    let stored = ReturnMilestoneUpdates::find()
+        .filter(return_milestone_update::Column::MilestoneId.eq(m.id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|u| u.forecast_on.unwrap().to_string() == "2027-06-30")
+    );
+    // And nobody can change it any more.
+    assert_eq!(reporter.post(&path, &borrow(&fields)).await.status, 422);
+    let page = office
+        .post(
+            &format!("{path}/review"),
+            &[("decision", "return"), ("office_comment", "again")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body
+            .contains("Only a submitted return can be reviewed")
+    );
+}
+
+#[tokio::test]
+async fn a_reporter_cannot_see_draft_or_submit_another_trusts_return() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let reporter = app.sign_in(REPORTER).await;
+    let reader = app.sign_in(READER).await;
+    let period = open_period(&office, &app).await;
+    let other = format!("/returns/{period}/RGT");
+    assert_eq!(reporter.get(&other).await.status, 404);
+    assert_eq!(
+        reporter
+            .post(&other, &[("action", "save"), ("narrative", "x")])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        reporter.post(&other, &[("action", "submit")]).await.status,
+        404
+    );
+    assert_eq!(reporter.get("/participants/RGT/returns").await.status, 404);
+    // The reader may read but not write; the office does not fill in trusts' returns.
+    assert_eq!(reader.get(&other).await.status, 200);
+    assert_eq!(reader.post(&other, &[("action", "save")]).await.status, 403);
+    assert_eq!(office.post(&other, &[("action", "save")]).await.status, 403);
+    assert_eq!(reporter.get("/periods").await.status, 403);
+    assert_eq!(
+        reporter
+            .post("/periods", &[("frequency", "monthly")])
+            .await
+            .status,
+        403
+    );
+    // The reporter's queue holds only their own trust.
+    let queue = reporter.get("/returns").await;
+    assert!(!queue.body.contains("/RGT\""));
+}
+
+#[tokio::test]
+async fn not_reported_is_shown_never_green() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let period = open_period(&office, &app).await;
+    let page = office.get(&format!("/returns/{period}/RGT")).await;
+    assert!(page.text_of("not-reported").contains("Not reported"));
+    let queue = office.get("/returns").await;
+    let latest = queue.element("latest-period");
+    assert!(latest.contains("Not reported"));
+    let history = office.get("/participants/RGT/returns").await;
+    assert!(history.element("return-history").contains("Not reported"));
+    // Periods are validated like any form.
+    let page = office
+        .post(
+            "/periods",
+            &[
+                ("frequency", "quarterly"),
+                ("year", "2026"),
+                ("number", "5"),
+                ("due_on", "2026-10-30"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("A quarter is 1 to 4"));
+    let page = office
+        .post(
+            "/periods",
+            &[
+                ("frequency", "quarterly"),
+                ("year", "2026"),
+                ("number", "2"),
+                ("due_on", "2026-10-30"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422, "the same period twice");
+}
