@@ -356,14 +356,23 @@ OFFICE_AGREE_CONCERN = [
     "Agreed. Please bring the revised plan for {n} to the next check-in.",
     "Rating agreed; the office will follow up on {n} with the SRO.",
 ]
-OFFICE_WORSE = [
-    "The office rates this {r}: {n} has moved again this quarter and spend is {pct}% off profile.",
-    "Rated {r} by the office because the revised date for {n} is not yet backed by a supplier plan.",
-    "The office rates {r}: the pattern of slippage on {n} over recent quarters is a concern.",
+OFFICE_WORSE_MOVED = [
+    "The office rates this {r}: {n} has moved again this quarter.",
+    "The office rates {r}: the forecast for {n} has moved for another quarter and the new date "
+    "is not yet backed by a delivery plan.",
 ]
-OFFICE_BETTER = [
-    "The office rates {r}: the revised date for {n} is realistic and benefits are not affected.",
+OFFICE_WORSE_SLIP = [
+    "Rated {r} by the office because the revised date for {n} is not yet backed by a delivery plan.",
+    "The office rates {r}: {n} is {days} days behind baseline and needs a recovery plan.",
+]
+OFFICE_WORSE_SPEND = [
+    "The office rates {r}: spend is {pct}% {dir} profile and the re-phasing is not yet explained.",
+]
+OFFICE_BETTER_SPEND = [
     "Rated {r} by the office; the underspend is timing only and the plan is credible.",
+]
+OFFICE_BETTER_SLIP = [
+    "The office rates {r}: the revised date for {n} is realistic and benefits are not affected.",
 ]
 
 COVID_SENTENCES = [
@@ -515,7 +524,7 @@ def generate():
         plan = []
         for desc, mit in rng.sample(pool, k=rng.randint(3, 5)):
             start = rng.randint(0, 9)
-            plan.append([desc, mit, start, start + rng.randint(2, 7), rng.choice([0, 1, 1, 1, 2, 2])])
+            plan.append([desc, mit, start, start + rng.randint(2, 7), rng.choice([0, 1, 1, 1, 2, 2, 2])])
         if ods not in ("RE9", "RLN") and rng.random() < 0.7:
             plan.append([COVID_RISK[0], COVID_RISK[1], 7, 10, 0])
 
@@ -590,8 +599,10 @@ def generate():
                         comment = f"Behind baseline because of {reason}."
                 else:
                     status = "in_progress"
-                    comment = rng.choice(IN_PROGRESS_COMMENTS[cat])
-                rows.append({"m": m, "forecast": f, "status": status, "comment": comment})
+                    comment = rng.choice(IN_PROGRESS_COMMENTS[cat] if slip <= 90 else
+                                         ["Working to the revised date.", "Revised plan holding.", ""])
+                rows.append({"m": m, "forecast": f, "status": status, "comment": comment,
+                             "prev": prev})
                 prev_forecast[m["reference"]] = f
 
             # ---- which state is the return in?
@@ -629,7 +640,10 @@ def generate():
                     "supplier": supplier or "the supplier", "pct": pct,
                     "what": rng.choice(SPEND_WHAT)}
             slip_driven = worst_slip > 90
-            if self_rating == "green":
+            if end_p < awarded:
+                just = ("No central funding has been released yet; the business case is on track "
+                        "with the exemplar partner.")
+            elif self_rating == "green":
                 at_risk_now = any(r["status"] == "at_risk" for r in open_rows)
                 just = rng.choice(GREEN_DONE_JUST if not open_rows else
                                   GREEN_SLIP_JUST if at_risk_now else GREEN_JUST)
@@ -680,11 +694,16 @@ def generate():
                     ]))
                 elif r["status"] == "not_started":
                     sentences.append(f"Planning has begun for {n}, forecast for {when}.")
+                elif (r["forecast"] - d(r["m"]["baseline_on"])).days > 90:
+                    sentences.append(rng.choice([
+                        f"Work on {n} continues against the revised date of {when}.",
+                        f"{cap(n)} is holding to its re-planned date of {when}.",
+                    ]))
                 else:
                     sentences.append(rng.choice([
                         f"Work continues on {n}, with {when} the current forecast.",
                         f"{cap(n)} is on track for {when}.",
-                        f"Preparation for {n} is progressing towards a {when} forecast.",
+                        f"Preparation for {n} is progressing towards its {when} forecast.",
                     ]))
             if not sentences:
                 sentences.append(rng.choice(DONE_SENTENCES))
@@ -696,25 +715,34 @@ def generate():
             due = period["due_on"]
             if state in ("approved", "submitted", "returned"):
                 if state == "approved":
-                    late_chance = 0.45 if label == "2019/20 Q4" else 0.05
+                    late_chance = 0.3 if label == "2019/20 Q4" else 0.02
                     if rng.random() < late_chance:
                         submitted_on = due + dt.timedelta(days=rng.randint(1, 16))
                     else:
                         submitted_on = end_p + dt.timedelta(days=rng.randint(6, DUE_AFTER_DAYS))
                     approved_on = submitted_on + dt.timedelta(days=rng.randint(5, 20))
                     roll = rng.random()
-                    p_worse = 0.16 if RATINGS.index(suggested) < RATINGS.index(self_rating) else 0.04
-                    if roll < p_worse and self_rating != "red":
+                    moved = bool(worst and worst.get("prev") and worst["prev"] != worst["forecast"])
+                    spend_off = variance is not None and pct > 10
+                    concern_pool = ((OFFICE_WORSE_MOVED if moved else [])
+                                    + (OFFICE_WORSE_SLIP if worst_slip > 90 else [])
+                                    + (OFFICE_WORSE_SPEND if spend_off else []))
+                    p_worse = 0.15 if RATINGS.index(suggested) < RATINGS.index(self_rating) else 0.04
+                    better_pool = ((OFFICE_BETTER_SPEND if spend_off and variance < 0 else [])
+                                   + (OFFICE_BETTER_SLIP if 0 < worst_slip <= 270 else []))
+                    if roll < p_worse and self_rating != "red" and concern_pool:
                         office_rating = worse(self_rating)
-                        office_comment = rng.choice(OFFICE_WORSE)
-                    elif 0.96 < roll and self_rating != "green" and suggested != "red":
+                        office_comment = rng.choice(concern_pool)
+                    elif roll > 0.95 and self_rating != "green" and suggested != "red" and better_pool:
                         office_rating = better(self_rating)
-                        office_comment = rng.choice(OFFICE_BETTER)
+                        office_comment = rng.choice(better_pool)
                     else:
                         office_rating = self_rating
                         office_comment = rng.choice(OFFICE_AGREE if self_rating == "green"
                                                     else OFFICE_AGREE_CONCERN + OFFICE_AGREE[:2])
-                    office_comment = office_comment.format(r=office_rating, n=wn, pct=pct)
+                    office_comment = office_comment.format(
+                        r=office_rating, n=wn, pct=pct, days=worst_slip,
+                        dir="below" if variance is not None and variance < 0 else "above")
                 elif state == "submitted":
                     submitted_on = rng.choice([
                         end_p + dt.timedelta(days=rng.randint(20, DUE_AFTER_DAYS)),
@@ -750,9 +778,12 @@ def generate():
 
             # ---- risks
             active = [p for p in plan if p[2] <= k <= p[3]]
-            for p in active:                           # ratings move now and then
-                if rng.random() < 0.2:
-                    p[4] = min(2, p[4] + 1) if k > (p[2] + p[3]) / 2 else max(0, p[4] - 1)
+            for p in active:         # ratings move now and then: worse early, better late
+                roll = rng.random()
+                if k > (p[2] + p[3]) / 2 and roll < 0.3:
+                    p[4] = min(2, p[4] + 1)
+                elif k <= (p[2] + p[3]) / 2 and roll < 0.1:
+                    p[4] = max(0, p[4] - 1)
             if not open_rows:                          # nothing left to deliver: fewer risks
                 active = active[:1]
             if state == "draft":

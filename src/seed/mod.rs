@@ -91,6 +91,10 @@ pub const ILLUSTRATIVE_FILES: &[&str] = &[
     "illustrative/milestones.csv",
     "illustrative/tranches.csv",
     "illustrative/maturity_assessments.csv",
+    "illustrative/reporting_periods.csv",
+    "illustrative/returns.csv",
+    "illustrative/return_milestone_updates.csv",
+    "illustrative/return_risks.csv",
 ];
 
 /// The text of each seed file, by relative path.
@@ -125,6 +129,10 @@ impl SeedSet {
                 "illustrative/milestones.csv",
                 "illustrative/tranches.csv",
                 "illustrative/maturity_assessments.csv",
+                "illustrative/reporting_periods.csv",
+                "illustrative/returns.csv",
+                "illustrative/return_milestone_updates.csv",
+                "illustrative/return_risks.csv",
             ],
         }
     }

@@ -489,3 +489,212 @@ pub fn tranches(table: &CsvTable) -> Result<Vec<TrancheRecord>, SeedError> {
         })
         .collect()
 }
+
+#[derive(Clone, Debug)]
+pub struct PeriodRecord {
+    pub origin: Origin,
+    pub label: String,
+    pub frequency: crate::domain::reporting::Frequency,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub due_on: Date,
+    pub status: crate::domain::reporting::PeriodStatus,
+}
+
+pub const PERIOD_COLUMNS: &[&str] = &[
+    "label",
+    "frequency",
+    "starts_on",
+    "ends_on",
+    "due_on",
+    "status",
+];
+
+pub fn periods(table: &CsvTable) -> Result<Vec<PeriodRecord>, SeedError> {
+    use crate::domain::reporting::{Frequency, PeriodStatus};
+    table
+        .rows()
+        .map(|row| {
+            let starts_on = row.parse("starts_on", parse_date)?;
+            let ends_on = row.parse("ends_on", parse_date)?;
+            let due_on = row.parse("due_on", parse_date)?;
+            if ends_on < starts_on {
+                return Err(row.error(Some("ends_on"), "is before starts_on"));
+            }
+            if due_on < ends_on {
+                return Err(row.error(Some("due_on"), "is before the period ends"));
+            }
+            Ok(PeriodRecord {
+                origin: origin(&row),
+                label: row.parse("label", text(40))?,
+                frequency: row.parse("frequency", Frequency::from_code)?,
+                starts_on,
+                ends_on,
+                due_on,
+                status: row.parse("status", PeriodStatus::from_code)?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug)]
+pub struct ReturnRecord {
+    pub origin: Origin,
+    pub ods_code: OdsCode,
+    pub period: String,
+    pub status: crate::domain::reporting::ReturnStatus,
+    pub spend_to_date: Option<Pence>,
+    pub self_rating: Option<crate::domain::rating::Rating>,
+    pub rating_justification: Option<String>,
+    pub narrative: Option<String>,
+    pub office_rating: Option<crate::domain::rating::Rating>,
+    pub office_comment: Option<String>,
+    pub submitted_on: Option<Date>,
+    pub approved_on: Option<Date>,
+}
+
+pub const RETURN_COLUMNS: &[&str] = &[
+    "ods_code",
+    "period",
+    "status",
+    "spend_to_date",
+    "self_rating",
+    "rating_justification",
+    "narrative",
+    "office_rating",
+    "office_comment",
+    "submitted_on",
+    "approved_on",
+];
+
+pub fn returns(table: &CsvTable) -> Result<Vec<ReturnRecord>, SeedError> {
+    use crate::domain::rating::{Rating, RatingScale};
+    use crate::domain::reporting::ReturnStatus;
+    table
+        .rows()
+        .map(|row| {
+            let status = row.parse("status", ReturnStatus::from_code)?;
+            let submitted_on = row.parse_optional("submitted_on", parse_date)?;
+            let approved_on = row.parse_optional("approved_on", parse_date)?;
+            let office_rating =
+                row.parse_optional("office_rating", |t| Rating::parse(RatingScale::Rag, t))?;
+            match status {
+                ReturnStatus::Draft if submitted_on.is_some() => {
+                    return Err(row.error(Some("submitted_on"), "a draft has not been submitted"));
+                }
+                ReturnStatus::Submitted | ReturnStatus::Returned | ReturnStatus::Approved
+                    if submitted_on.is_none() =>
+                {
+                    return Err(row.error(Some("submitted_on"), "is needed for a submitted return"));
+                }
+                ReturnStatus::Approved if approved_on.is_none() || office_rating.is_none() => {
+                    return Err(row.error(
+                        Some("approved_on"),
+                        "an approved return needs its approval date and the office's rating",
+                    ));
+                }
+                _ => {}
+            }
+            if let (Some(s), Some(a)) = (submitted_on, approved_on)
+                && a < s
+            {
+                return Err(row.error(Some("approved_on"), "is before submitted_on"));
+            }
+            Ok(ReturnRecord {
+                origin: origin(&row),
+                ods_code: row.parse("ods_code", OdsCode::parse)?,
+                period: row.parse("period", text(40))?,
+                status,
+                spend_to_date: row.parse_optional("spend_to_date", Pence::parse)?,
+                self_rating: row
+                    .parse_optional("self_rating", |t| Rating::parse(RatingScale::Rag, t))?,
+                rating_justification: row.parse_optional("rating_justification", text(2000))?,
+                narrative: row.parse_optional("narrative", text(5000))?,
+                office_rating,
+                office_comment: row.parse_optional("office_comment", text(2000))?,
+                submitted_on,
+                approved_on,
+            })
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug)]
+pub struct UpdateRecord {
+    pub origin: Origin,
+    pub ods_code: OdsCode,
+    pub period: String,
+    pub milestone_reference: MilestoneReference,
+    pub forecast_on: Option<Date>,
+    pub status: MilestoneStatus,
+    pub comment: Option<String>,
+}
+
+pub const UPDATE_COLUMNS: &[&str] = &[
+    "ods_code",
+    "period",
+    "milestone_reference",
+    "forecast_on",
+    "status",
+    "comment",
+];
+
+pub fn updates(table: &CsvTable) -> Result<Vec<UpdateRecord>, SeedError> {
+    table
+        .rows()
+        .map(|row| {
+            Ok(UpdateRecord {
+                origin: origin(&row),
+                ods_code: row.parse("ods_code", OdsCode::parse)?,
+                period: row.parse("period", text(40))?,
+                milestone_reference: row.parse("milestone_reference", MilestoneReference::parse)?,
+                forecast_on: row.parse_optional("forecast_on", parse_date)?,
+                status: row.parse("status", MilestoneStatus::from_code)?,
+                comment: row.parse_optional("comment", text(1000))?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug)]
+pub struct RiskRecord {
+    pub origin: Origin,
+    pub ods_code: OdsCode,
+    pub period: String,
+    pub position: i32,
+    pub description: String,
+    pub rating: crate::domain::rating::Rating,
+    pub mitigation: Option<String>,
+}
+
+pub const RISK_COLUMNS: &[&str] = &[
+    "ods_code",
+    "period",
+    "position",
+    "description",
+    "rating",
+    "mitigation",
+];
+
+pub fn risks(table: &CsvTable) -> Result<Vec<RiskRecord>, SeedError> {
+    use crate::domain::rating::{Rating, RatingScale};
+    table
+        .rows()
+        .map(|row| {
+            Ok(RiskRecord {
+                origin: origin(&row),
+                ods_code: row.parse("ods_code", OdsCode::parse)?,
+                period: row.parse("period", text(40))?,
+                position: row.parse("position", |t| {
+                    t.parse::<i32>()
+                        .ok()
+                        .filter(|n| (1..=20).contains(n))
+                        .ok_or("is not a position from 1 to 20")
+                })?,
+                description: row.parse("description", text(1000))?,
+                rating: row.parse("rating", |t| Rating::parse(RatingScale::Rag, t))?,
+                mitigation: row.parse_optional("mitigation", text(1000))?,
+            })
+        })
+        .collect()
+}

@@ -4,6 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::csv_table::CsvTable;
 use super::records::{self, *};
+#[allow(unused_imports)]
+use super::records::{PeriodRecord, ReturnRecord, RiskRecord, UpdateRecord};
 use super::{SeedError, SeedOptions, SeedSet};
 use crate::domain::funding::{CapTable, FundingCap, check_profile, check_tranches};
 use crate::domain::ods::OdsCode;
@@ -24,6 +26,10 @@ pub struct Seed {
     pub profiles: Vec<ProfileRecord>,
     pub milestones: Vec<MilestoneRecord>,
     pub tranches: Vec<TrancheRecord>,
+    pub periods: Vec<PeriodRecord>,
+    pub returns: Vec<ReturnRecord>,
+    pub updates: Vec<UpdateRecord>,
+    pub risks: Vec<RiskRecord>,
 }
 
 fn table(set: &SeedSet, name: &str, columns: &[&str]) -> Result<CsvTable, SeedError> {
@@ -61,6 +67,8 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
             .collect();
     let (mut allocations, mut profiles, mut milestones, mut tranches) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut periods, mut returns, mut updates, mut risks) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     if options.include_illustrative {
         allocations = records::allocations(&table(
             set,
@@ -78,6 +86,18 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
             MILESTONE_COLUMNS,
         )?)?;
         tranches = records::tranches(&table(set, "illustrative/tranches.csv", TRANCHE_COLUMNS)?)?;
+        periods = records::periods(&table(
+            set,
+            "illustrative/reporting_periods.csv",
+            PERIOD_COLUMNS,
+        )?)?;
+        returns = records::returns(&table(set, "illustrative/returns.csv", RETURN_COLUMNS)?)?;
+        updates = records::updates(&table(
+            set,
+            "illustrative/return_milestone_updates.csv",
+            UPDATE_COLUMNS,
+        )?)?;
+        risks = records::risks(&table(set, "illustrative/return_risks.csv", RISK_COLUMNS)?)?;
         maturity.extend(
             records::maturity(&table(
                 set,
@@ -100,6 +120,10 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
         profiles,
         milestones,
         tranches,
+        periods,
+        returns,
+        updates,
+        risks,
     };
     check(&seed)?;
     Ok(seed)
@@ -392,6 +416,92 @@ fn check(seed: &Seed) -> Result<(), SeedError> {
         check_tranches(allocation.central, existing, t.amount)
             .map_err(|e| t.origin.error(Some("amount"), e.to_string()))?;
         existing.push(t.amount);
+    }
+
+    // Reporting periods and returns.
+    let mut period_ends = HashMap::new();
+    for p in &seed.periods {
+        if period_ends.insert(p.label.clone(), p.ends_on).is_some() {
+            return Err(p
+                .origin
+                .error(Some("label"), format!("duplicate period {}", p.label)));
+        }
+    }
+    let mut return_keys = HashSet::new();
+    for r in &seed.returns {
+        participant(&r.ods_code, &r.origin, "ods_code")?;
+        let Some(ends_on) = period_ends.get(&r.period) else {
+            return Err(r.origin.error(
+                Some("period"),
+                format!("{} is not in reporting_periods.csv", r.period),
+            ));
+        };
+        if let Some(submitted) = r.submitted_on
+            && submitted < *ends_on
+        {
+            return Err(r
+                .origin
+                .error(Some("submitted_on"), "is before the period ends"));
+        }
+        unique(
+            &mut return_keys,
+            (r.ods_code.clone(), r.period.clone()),
+            &r.origin,
+            "return",
+        )?;
+    }
+    let mut update_keys = HashSet::new();
+    for u in &seed.updates {
+        if !return_keys.contains(&(u.ods_code.clone(), u.period.clone())) {
+            return Err(u.origin.error(
+                Some("period"),
+                format!(
+                    "{} has no return for {} in returns.csv",
+                    u.ods_code, u.period
+                ),
+            ));
+        }
+        if !milestone_sign_off.contains_key(&(
+            u.ods_code.clone(),
+            u.milestone_reference.as_str().to_owned(),
+        )) {
+            return Err(u.origin.error(
+                Some("milestone_reference"),
+                format!(
+                    "{} has no milestone {} in milestones.csv",
+                    u.ods_code,
+                    u.milestone_reference.as_str()
+                ),
+            ));
+        }
+        unique(
+            &mut update_keys,
+            (
+                u.ods_code.clone(),
+                u.period.clone(),
+                u.milestone_reference.as_str().to_owned(),
+            ),
+            &u.origin,
+            "milestone update",
+        )?;
+    }
+    let mut risk_keys = HashSet::new();
+    for r in &seed.risks {
+        if !return_keys.contains(&(r.ods_code.clone(), r.period.clone())) {
+            return Err(r.origin.error(
+                Some("period"),
+                format!(
+                    "{} has no return for {} in returns.csv",
+                    r.ods_code, r.period
+                ),
+            ));
+        }
+        unique(
+            &mut risk_keys,
+            (r.ods_code.clone(), r.period.clone(), r.position),
+            &r.origin,
+            "risk position",
+        )?;
     }
     Ok(())
 }

@@ -465,5 +465,113 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             report.added("tranches");
         }
     }
+
+    // Reporting periods, by label; returns, by period and participant, with
+    // their milestone updates and risks (an existing return keeps its own).
+    let mut period_ids: HashMap<String, i32> = ReportingPeriods::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.label, p.id))
+        .collect();
+    for p in &seed.periods {
+        if period_ids.contains_key(&p.label) {
+            report.present("reporting periods");
+            continue;
+        }
+        let id = e::reporting_period::ActiveModel {
+            label: Set(p.label.clone()),
+            frequency: Set(p.frequency.code().to_owned()),
+            starts_on: Set(p.starts_on),
+            ends_on: Set(p.ends_on),
+            due_on: Set(p.due_on),
+            status: Set(p.status.code().to_owned()),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?
+        .id;
+        period_ids.insert(p.label.clone(), id);
+        report.added("reporting periods");
+    }
+    let existing_returns: Vec<(i32, i32)> = Returns::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.period_id, r.participant_id))
+        .collect();
+    let at_noon = |d: time::Date| d.with_hms(12, 0, 0).map(|t| t.assume_utc()).ok();
+    for r in &seed.returns {
+        let participant_id = pid(r.ods_code.as_str());
+        let period_id = period_ids[&r.period];
+        if existing_returns.contains(&(period_id, participant_id)) {
+            report.present("returns");
+            continue;
+        }
+        let return_id = e::progress_return::ActiveModel {
+            period_id: Set(period_id),
+            participant_id: Set(participant_id),
+            status: Set(r.status.code().to_owned()),
+            spend_to_date_pence: Set(r.spend_to_date.map(|p| p.value())),
+            rating_scale: Set(crate::domain::rating::RatingScale::Rag.code().to_owned()),
+            self_rating: Set(r.self_rating.map(|x| x.code().to_owned())),
+            rating_justification: Set(r.rating_justification.clone()),
+            narrative: Set(r.narrative.clone()),
+            office_rating: Set(r.office_rating.map(|x| x.code().to_owned())),
+            office_comment: Set(r.office_comment.clone()),
+            submitted_at: Set(r.submitted_on.and_then(at_noon)),
+            submitted_by: Set(None),
+            approved_at: Set(r.approved_on.and_then(at_noon)),
+            approved_by: Set(None),
+            illustrative: Set(true),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?
+        .id;
+        report.added("returns");
+        for u in seed
+            .updates
+            .iter()
+            .filter(|u| u.ods_code == r.ods_code && u.period == r.period)
+        {
+            e::return_milestone_update::ActiveModel {
+                return_id: Set(return_id),
+                milestone_id: Set(
+                    milestone_ids[&(participant_id, u.milestone_reference.as_str().to_owned())]
+                ),
+                forecast_on: Set(u.forecast_on),
+                status: Set(u.status.code().to_owned()),
+                comment: Set(u.comment.clone()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            report.added("return milestone updates");
+        }
+        for k in seed
+            .risks
+            .iter()
+            .filter(|k| k.ods_code == r.ods_code && k.period == r.period)
+        {
+            e::return_risk::ActiveModel {
+                return_id: Set(return_id),
+                position: Set(k.position),
+                description: Set(k.description.clone()),
+                rating: Set(k.rating.code().to_owned()),
+                mitigation: Set(k.mitigation.clone()),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            report.added("return risks");
+        }
+    }
     Ok(report)
 }
