@@ -62,6 +62,24 @@ const NAV: &[NavItem] = &[
         office_only: false,
     },
     NavItem {
+        nav: Nav::Milestones,
+        href: "/milestones",
+        label: "Milestones",
+        office_only: false,
+    },
+    NavItem {
+        nav: Nav::Returns,
+        href: "/returns",
+        label: "Returns",
+        office_only: false,
+    },
+    NavItem {
+        nav: Nav::ChangeRequests,
+        href: "/change-requests",
+        label: "Change requests",
+        office_only: true,
+    },
+    NavItem {
         nav: Nav::Audit,
         href: "/audit",
         label: "Audit trail",

@@ -37,8 +37,10 @@ pub fn page(
             (error_summary(errors))
             p.breadcrumb { a href="/participants" { "Participants" } }
             h1 { (s.name) " " span.caption { "(" (s.ods_code) ")" } }
-            @if office {
-                p.actions {
+            p.actions {
+                a href={ "/participants/" (s.ods_code) "/returns" } { "Progress returns" }
+                @if office {
+                    " · "
                     a href={ "/participants/" (s.ods_code) "/edit" } { "Edit details, pairing and partners" }
                 }
             }
