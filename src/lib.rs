@@ -1,12 +1,14 @@
 //! GDE Tracker: the programme office's record of a national digital-exemplar
 //! funding programme. `main.rs` is a thin CLI over this library.
 pub mod auth;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod entities;
 pub mod http;
+pub mod reports;
 pub mod seed;
 pub mod services;
 pub mod store;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, redact_password};
 use crate::seed::{SeedOptions, SeedSet};
 
+mod report;
 mod user;
 
 #[derive(Debug, Parser)]
@@ -46,6 +47,22 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Produce reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Write the ministers' briefing pack: index.html, figures.csv, and each chart as PNG, SVG and CSV.
+    Briefing {
+        /// Figures as they stood at the end of this day (YYYY-MM-DD); default today.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_at: Option<String>,
+        /// Folder to write into; default reports/briefing-<date>/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +146,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = crate::seed::load(&db, &set, options).await?;
             println!("{report}");
             Ok(())
+        }
+        Command::Report(ReportCommand::Briefing { as_at, out }) => {
+            let db = connect(&config).await?;
+            crate::db::migrate(&db)
+                .await
+                .context("migrating the database")?;
+            report::briefing(&db, as_at.as_deref(), out).await
         }
         Command::User(command) => {
             let db = connect(&config).await?;

@@ -3,6 +3,7 @@ mod audit;
 mod change_requests;
 mod context;
 mod csrf;
+pub mod dashboard;
 mod error;
 mod funding;
 mod guard;
@@ -126,6 +127,9 @@ pub fn router(state: AppState) -> Router {
             "/milestones/{id}/baseline-requests",
             post(milestones::request_baseline),
         )
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/briefing", get(dashboard::briefing_page))
+        .route("/charts/{file}", get(dashboard::chart))
         .route("/returns", get(returns::queue))
         .route(
             "/returns/{period}/{ods_code}",
@@ -191,7 +195,7 @@ pub fn router(state: AppState) -> Router {
     security::with_headers(router)
 }
 
-const STYLESHEET: &str = include_str!("../../static/app.css");
+pub const STYLESHEET: &str = include_str!("../../static/app.css");
 
 async fn stylesheet() -> impl axum::response::IntoResponse {
     (

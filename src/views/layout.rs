@@ -8,6 +8,7 @@ use crate::domain::access::UserRole;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
     Overview,
+    Dashboard,
     Participants,
     Partners,
     Milestones,
@@ -47,6 +48,12 @@ const NAV: &[NavItem] = &[
         nav: Nav::Overview,
         href: "/",
         label: "Overview",
+        office_only: false,
+    },
+    NavItem {
+        nav: Nav::Dashboard,
+        href: "/dashboard",
+        label: "Dashboard",
         office_only: false,
     },
     NavItem {
@@ -103,6 +110,11 @@ pub fn page(title: &str, current: Nav, chrome: &Chrome, body: Markup) -> Markup 
         .user
         .as_ref()
         .is_some_and(|u| u.role == UserRole::ProgrammeOffice);
+    // Dashboards show every trust's figures, so reporters are not offered them.
+    let reporter = chrome
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == UserRole::TrustReporter);
     html! {
         (DOCTYPE)
         html lang="en-GB" {
@@ -131,7 +143,7 @@ pub fn page(title: &str, current: Nav, chrome: &Chrome, body: Markup) -> Markup 
                     @if chrome.user.is_some() {
                         nav.site-nav aria-label="Main" {
                             ul.container {
-                                @for item in NAV.iter().filter(|i| office || !i.office_only) {
+                                @for item in NAV.iter().filter(|i| office || !i.office_only).filter(|i| !(reporter && i.nav == Nav::Dashboard)) {
                                     li {
                                         @if item.nav == current {
                                             a href=(item.href) aria-current="page" { (item.label) }

@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod change_requests;
 pub mod components;
+pub mod dashboard;
 pub mod error;
 pub mod forms;
 pub mod funding;

@@ -4,6 +4,7 @@
 mod support;
 
 mod access;
+mod briefing;
 mod pages;
 mod programme_office;
 mod returns;

@@ -1,0 +1,117 @@
+//! Input rows for the charts: plain types, no database or domain types.
+//!
+//! Money is always integer pence (`i64`); months are `(year, month)` with
+//! `month` in `1..=12`.
+
+/// The role a participant plays in the programme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ParticipantGroup {
+    /// Global Digital Exemplar.
+    Exemplar,
+    /// Fast follower, paired with an exemplar.
+    FastFollower,
+}
+
+impl ParticipantGroup {
+    /// The singular label a reader sees ("Exemplar", "Fast follower").
+    pub fn label(self) -> &'static str {
+        match self {
+            ParticipantGroup::Exemplar => "Exemplar",
+            ParticipantGroup::FastFollower => "Fast follower",
+        }
+    }
+
+    /// The plural label ("exemplars", "fast followers").
+    pub fn plural(self) -> &'static str {
+        match self {
+            ParticipantGroup::Exemplar => "exemplars",
+            ParticipantGroup::FastFollower => "fast followers",
+        }
+    }
+}
+
+/// One month of the milestone burn-up: cumulative counts up to and including
+/// the month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BurnUpPoint {
+    pub year: i32,
+    /// 1 = January … 12 = December.
+    pub month: u8,
+    /// Milestones due by this month on the original (baseline) dates.
+    pub planned_baseline: u32,
+    /// Milestones due by this month on the current forecast dates.
+    pub planned_forecast: u32,
+    /// Milestones actually completed by this month.
+    pub completed: u32,
+}
+
+/// Central funding for one participant, in pence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundingBar {
+    /// ODS code: the axis label.
+    pub code: String,
+    pub name: String,
+    pub group: ParticipantGroup,
+    /// The most the participant may be paid.
+    pub cap: i64,
+    /// Central funding awarded.
+    pub allocated: i64,
+    /// Tranches paid so far.
+    pub released: i64,
+    /// Spend reported by the trust, if it has reported any.
+    pub spent: Option<i64>,
+}
+
+/// Funding profiled for, and released in, one UK financial year (pence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinancialYearBar {
+    /// The financial year as readers write it, e.g. "2017/18".
+    pub label: String,
+    pub profiled: i64,
+    pub released: i64,
+}
+
+/// Self-assessed delivery confidence of all participants for one period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfidencePeriod {
+    /// The reporting period, e.g. "2019/20 Q1".
+    pub label: String,
+    pub red: u32,
+    pub amber: u32,
+    pub green: u32,
+    /// Participants with no approved return for the period: shown as its own
+    /// category, never folded into green.
+    pub not_reported: u32,
+}
+
+impl ConfidencePeriod {
+    /// All participants counted in the period, reported or not.
+    pub fn total(&self) -> u64 {
+        u64::from(self.red)
+            + u64::from(self.amber)
+            + u64::from(self.green)
+            + u64::from(self.not_reported)
+    }
+}
+
+/// The worst milestone slippage of one participant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlippageBar {
+    pub code: String,
+    pub name: String,
+    /// Days from baseline to forecast (or actual) date of the participant's
+    /// worst milestone; negative means early.
+    pub days: i64,
+}
+
+/// The latest HIMSS EMRAM stage of one participant against its target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaturityBar {
+    pub code: String,
+    pub name: String,
+    pub group: ParticipantGroup,
+    /// Stage 0–7; `None` when the participant has not been assessed.
+    pub stage: Option<u8>,
+    /// Stage the participant aims for: 7 for exemplars, 5 for fast followers.
+    pub target: u8,
+}

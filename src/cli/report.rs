@@ -1,0 +1,55 @@
+//! `gde report briefing`: the briefing pack on disk.
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::domain::dates::parse_date;
+use crate::reports::briefing::{self, Progress};
+
+struct Console {
+    started: Instant,
+}
+
+impl Progress for Console {
+    fn step(&mut self, done: usize, total: usize, what: &str) {
+        let mut err = std::io::stderr();
+        let _ = writeln!(err, "[{done:>2}/{total}] wrote {what}");
+    }
+}
+
+pub async fn briefing(
+    db: &DatabaseConnection,
+    as_at: Option<&str>,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let as_at = match as_at {
+        Some(text) => parse_date(text).with_context(|| format!("--as-at {text:?}"))?,
+        None => time::OffsetDateTime::now_utc().date(),
+    };
+    let out = out.unwrap_or_else(|| PathBuf::from("reports").join(format!("briefing-{as_at}")));
+    let mut console = Console {
+        started: Instant::now(),
+    };
+    eprintln!("Reading the programme as at {as_at}…");
+    let snapshot = crate::reports::snapshot::build(db, as_at).await?;
+    eprintln!(
+        "Drawing {} charts…",
+        crate::reports::catalogue::ChartKind::ALL.len()
+    );
+    let pack = tokio::task::spawn_blocking(move || briefing::assemble(&snapshot)).await??;
+    let dir = out.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        briefing::write(&pack, &dir, &mut console).map(|w| (w, console.started))
+    })
+    .await??;
+    println!(
+        "Briefing pack as at {as_at}: {} files in {} ({} ms)",
+        written.0.len(),
+        out.display(),
+        written.1.elapsed().as_millis()
+    );
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! The ministers' briefing pack: headline figures, summary sentences and
+//! exceptions, every chart with its table, as one page (in the app, or as a
+//! self-contained `index.html` with PNG, SVG and CSV files beside it).
+use std::path::{Path, PathBuf};
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use time::Date;
+
+use super::catalogue::{ChartData, ChartKind};
+use super::figures::{Briefing, briefing};
+use super::snapshot::Snapshot;
+use crate::domain::dates::display_date;
+
+/// Chart size in the pack and the benchmarks.
+pub const WIDTH: u32 = 1600;
+pub const HEIGHT: u32 = 900;
+
+/// Everything a briefing shows, computed once from one snapshot.
+pub struct Pack {
+    pub as_at: Date,
+    pub briefing: Briefing,
+    pub charts: Vec<(ChartData, String)>,
+}
+
+fn subtitle(as_at: Date) -> String {
+    format!(
+        "As at {}. Figures computed from GDE Tracker records.",
+        display_date(as_at)
+    )
+}
+
+/// Builds the pack; `svg` says whether to draw each chart's SVG now.
+pub fn assemble(s: &Snapshot) -> Result<Pack, crate::charts::ChartError> {
+    let mut charts = Vec::new();
+    for kind in ChartKind::ALL {
+        let data = ChartData::of(*kind, s);
+        let svg = data.svg(&data.options(WIDTH, HEIGHT, &subtitle(s.as_at)))?;
+        charts.push((data, svg));
+    }
+    Ok(Pack {
+        as_at: s.as_at,
+        briefing: briefing(s),
+        charts,
+    })
+}
+
+/// The briefing's content (no page frame), shared by the app and the pack.
+/// `links` gives each chart's download links (PNG, SVG, CSV).
+pub fn body(
+    pack: &Pack,
+    heading_level_2: bool,
+    links: &dyn Fn(ChartKind) -> Vec<(String, String)>,
+) -> Markup {
+    let b = &pack.briefing;
+    let _ = heading_level_2;
+    html! {
+        section aria-labelledby="headlines" {
+            h2 #headlines { "Headline figures" }
+            ul.summary-sentences {
+                @for s in &b.sentences { li { (s) } }
+            }
+            table.table #figures {
+                caption { "Headline figures as at " (display_date(pack.as_at)) }
+                thead { tr { th scope="col" { "Figure" } th scope="col" .num { "Value" } } }
+                tbody {
+                    @for f in b.figures.iter().filter(|f| f.key != "as_at") {
+                        tr id={ "figure-" (f.key) } { th scope="row" { (f.label) } td.num { (f.value) } }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="exceptions" {
+            h2 #exceptions { "Exceptions" }
+            h3 { "Participants rated Red" }
+            @if b.exceptions.rated_red.is_empty() { p { "None." } } @else {
+                ul #rated-red { @for (code, name, role) in &b.exceptions.rated_red { li { (name) " (" (code) "), " (role.to_lowercase()) } } }
+            }
+            h3 { "Milestones slipped more than 90 days" }
+            @if b.exceptions.slipped_over_90.is_empty() { p { "None." } } @else {
+                table.table #slipped {
+                    caption { (b.exceptions.slipped_over_90.len()) " milestones, worst first" }
+                    thead { tr { th scope="col" { "ODS code" } th scope="col" { "Milestone" } th scope="col" .num { "Days late" } } }
+                    tbody { @for (code, reference, days) in &b.exceptions.slipped_over_90 { tr { td { (code) } td { (reference) } td.num { (days) } } } }
+                }
+            }
+            h3 { "Returns not submitted" @if let Some(p) = &b.exceptions.latest_period { " for " (p) } }
+            @if b.exceptions.not_submitted.is_empty() { p { "None." } } @else {
+                ul #not-submitted { @for (code, name) in &b.exceptions.not_submitted { li { (name) " (" (code) ")" } } }
+            }
+        }
+        @for (data, svg) in &pack.charts {
+            @let table = data.table();
+            section.chart aria-labelledby={ "chart-" (data.kind.slug()) } {
+                h2 id={ "chart-" (data.kind.slug()) } { (data.kind.title()) }
+                figure {
+                    // The program drew this SVG itself; it carries role="img", a title and a description.
+                    div.chart-image { (PreEscaped(svg)) }
+                    figcaption { (data.description()) }
+                }
+                p.downloads {
+                    "Download: "
+                    @for (i, (href, label)) in links(data.kind).iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(href) { (label) }
+                    }
+                }
+                details.details {
+                    summary { "Data table: " (data.kind.title()) }
+                    table.table id={ "table-" (data.kind.slug()) } {
+                        caption { (data.kind.title()) ": the data in the chart" }
+                        thead { tr { @for (i, h) in table.headings.iter().enumerate() { th scope="col" class=[table.numeric[i].then_some("num")] { (h) } } } }
+                        tbody {
+                            @for row in &table.rows {
+                                tr { @for (i, cell) in row.iter().enumerate() { td class=[table.numeric[i].then_some("num")] { (cell) } } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `figures.csv`: every headline figure, one per row.
+pub fn figures_csv(b: &Briefing) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["key", "figure", "value"]);
+    for f in &b.figures {
+        let value = if f.value.starts_with('£') {
+            f.value.trim_start_matches('£').replace(',', "")
+        } else {
+            f.value.clone()
+        };
+        let _ = w.write_record([f.key, f.label, value.as_str()]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The standalone `index.html`: our stylesheet inlined, charts inline as SVG.
+pub fn index_html(pack: &Pack) -> String {
+    let links = |k: ChartKind| {
+        vec![
+            (format!("{}.png", k.slug()), "PNG".to_owned()),
+            (format!("{}.svg", k.slug()), "SVG".to_owned()),
+            (format!("{}.csv", k.slug()), "CSV".to_owned()),
+        ]
+    };
+    html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Programme briefing as at " (display_date(pack.as_at)) " – GDE Tracker" }
+                style { (PreEscaped(crate::http::STYLESHEET)) }
+            }
+            body {
+                main #main-content .container {
+                    h1 { "GDE programme briefing as at " (display_date(pack.as_at)) }
+                    p.lead { "Computed from the GDE Tracker record: approved returns and changes recorded by the end of " (display_date(pack.as_at)) ". Regenerating for the same date gives the same figures. Money, milestones and returns in the seeded data are illustrative." }
+                    (body(pack, true, &links))
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// Progress messages while the pack is written.
+pub trait Progress {
+    fn step(&mut self, done: usize, total: usize, what: &str);
+}
+
+/// Writes the pack into `dir`: index.html, figures.csv, and per chart PNG, SVG and CSV.
+pub fn write(
+    pack: &Pack,
+    dir: &Path,
+    progress: &mut dyn Progress,
+) -> Result<Vec<PathBuf>, WriteError> {
+    std::fs::create_dir_all(dir).map_err(|e| WriteError::Io(dir.to_path_buf(), e))?;
+    let total = 2 + pack.charts.len() * 3;
+    let mut done = 0;
+    let mut written = Vec::new();
+    let mut put =
+        |name: &str, bytes: &[u8], progress: &mut dyn Progress| -> Result<(), WriteError> {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).map_err(|e| WriteError::Io(path.clone(), e))?;
+            done += 1;
+            progress.step(done, total, name);
+            written.push(path);
+            Ok(())
+        };
+    for (data, svg) in &pack.charts {
+        let slug = data.kind.slug();
+        let png = data
+            .png(&data.options(WIDTH, HEIGHT, &subtitle(pack.as_at)))
+            .map_err(WriteError::Chart)?;
+        put(&format!("{slug}.png"), &png, progress)?;
+        put(&format!("{slug}.svg"), svg.as_bytes(), progress)?;
+        put(&format!("{slug}.csv"), data.csv().as_bytes(), progress)?;
+    }
+    put(
+        "figures.csv",
+        figures_csv(&pack.briefing).as_bytes(),
+        progress,
+    )?;
+    put("index.html", index_html(pack).as_bytes(), progress)?;
+    Ok(written)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("could not write {0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("could not draw a chart: {0}")]
+    Chart(crate::charts::ChartError),
+}

@@ -1,0 +1,263 @@
+//! The briefing's charts: each with a stable name for URLs and files, a
+//! title, its rows from a snapshot, and the same rows as a table and as CSV.
+use crate::charts::{self, ChartError, ChartOptions};
+
+use super::chart_data;
+use super::figures::money;
+use super::snapshot::Snapshot;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartKind {
+    BurnUp,
+    Funding,
+    FundingByYear,
+    Confidence,
+    Slippage,
+    Maturity,
+}
+
+impl ChartKind {
+    pub const ALL: &'static [ChartKind] = &[
+        ChartKind::BurnUp,
+        ChartKind::Funding,
+        ChartKind::FundingByYear,
+        ChartKind::Confidence,
+        ChartKind::Slippage,
+        ChartKind::Maturity,
+    ];
+
+    /// The stable name in URLs and file names.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ChartKind::BurnUp => "milestone-burn-up",
+            ChartKind::Funding => "funding-by-participant",
+            ChartKind::FundingByYear => "funding-by-year",
+            ChartKind::Confidence => "delivery-confidence",
+            ChartKind::Slippage => "milestone-slippage",
+            ChartKind::Maturity => "digital-maturity",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<ChartKind> {
+        ChartKind::ALL.iter().copied().find(|k| k.slug() == slug)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ChartKind::BurnUp => "Milestone burn-up",
+            ChartKind::Funding => "Funding by participant",
+            ChartKind::FundingByYear => "Funding by financial year",
+            ChartKind::Confidence => "Delivery confidence by period",
+            ChartKind::Slippage => "Milestone slippage by participant",
+            ChartKind::Maturity => "Digital maturity (HIMSS EMRAM) by participant",
+        }
+    }
+}
+
+/// A chart's data, computed once and shared by the chart, table and CSV.
+pub struct ChartData {
+    pub kind: ChartKind,
+    rows: Rows,
+}
+
+enum Rows {
+    BurnUp(Vec<charts::BurnUpPoint>),
+    Funding(Vec<charts::FundingBar>),
+    FundingByYear(Vec<charts::FinancialYearBar>),
+    Confidence(Vec<charts::ConfidencePeriod>),
+    Slippage(Vec<charts::SlippageBar>),
+    Maturity(Vec<charts::MaturityBar>),
+}
+
+/// A table: column headings and rows of cells, as shown and as CSV.
+pub struct Table {
+    pub headings: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+    /// Columns holding numbers (right-aligned).
+    pub numeric: Vec<bool>,
+}
+
+impl ChartData {
+    pub fn of(kind: ChartKind, s: &Snapshot) -> ChartData {
+        let rows = match kind {
+            ChartKind::BurnUp => Rows::BurnUp(chart_data::burn_up(s)),
+            ChartKind::Funding => Rows::Funding(chart_data::funding(s)),
+            ChartKind::FundingByYear => Rows::FundingByYear(chart_data::funding_by_year(s)),
+            ChartKind::Confidence => Rows::Confidence(chart_data::confidence(s)),
+            ChartKind::Slippage => Rows::Slippage(chart_data::slippage(s)),
+            ChartKind::Maturity => Rows::Maturity(chart_data::maturity(s)),
+        };
+        ChartData { kind, rows }
+    }
+
+    pub fn options(&self, width: u32, height: u32, subtitle: &str) -> ChartOptions {
+        ChartOptions::new(self.kind.title())
+            .size(width, height)
+            .subtitle(subtitle)
+    }
+
+    pub fn svg(&self, o: &ChartOptions) -> Result<String, ChartError> {
+        match &self.rows {
+            Rows::BurnUp(r) => charts::burn_up_svg(r, o),
+            Rows::Funding(r) => charts::funding_by_participant_svg(r, o),
+            Rows::FundingByYear(r) => charts::funding_by_year_svg(r, o),
+            Rows::Confidence(r) => charts::delivery_confidence_svg(r, o),
+            Rows::Slippage(r) => charts::slippage_svg(r, o),
+            Rows::Maturity(r) => charts::maturity_svg(r, o),
+        }
+    }
+
+    pub fn png(&self, o: &ChartOptions) -> Result<Vec<u8>, ChartError> {
+        match &self.rows {
+            Rows::BurnUp(r) => charts::burn_up_png(r, o),
+            Rows::Funding(r) => charts::funding_by_participant_png(r, o),
+            Rows::FundingByYear(r) => charts::funding_by_year_png(r, o),
+            Rows::Confidence(r) => charts::delivery_confidence_png(r, o),
+            Rows::Slippage(r) => charts::slippage_png(r, o),
+            Rows::Maturity(r) => charts::maturity_png(r, o),
+        }
+    }
+
+    pub fn description(&self) -> String {
+        match &self.rows {
+            Rows::BurnUp(r) => charts::burn_up_description(r),
+            Rows::Funding(r) => charts::funding_by_participant_description(r),
+            Rows::FundingByYear(r) => charts::funding_by_year_description(r),
+            Rows::Confidence(r) => charts::delivery_confidence_description(r),
+            Rows::Slippage(r) => charts::slippage_description(r),
+            Rows::Maturity(r) => charts::maturity_description(r),
+        }
+    }
+
+    pub fn table(&self) -> Table {
+        match &self.rows {
+            Rows::BurnUp(r) => Table {
+                headings: vec![
+                    "Month",
+                    "Due by baseline (cumulative)",
+                    "Due by forecast (cumulative)",
+                    "Completed (cumulative)",
+                ],
+                numeric: vec![false, true, true, true],
+                rows: r
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            chart_data::month_label(p.year, p.month),
+                            p.planned_baseline.to_string(),
+                            p.planned_forecast.to_string(),
+                            p.completed.to_string(),
+                        ]
+                    })
+                    .collect(),
+            },
+            Rows::Funding(r) => Table {
+                headings: vec![
+                    "ODS code",
+                    "Participant",
+                    "Role",
+                    "Cap",
+                    "Allocated",
+                    "Released",
+                    "Spent (latest approved return)",
+                ],
+                numeric: vec![false, false, false, true, true, true, true],
+                rows: r
+                    .iter()
+                    .map(|b| {
+                        vec![
+                            b.code.clone(),
+                            b.name.clone(),
+                            b.group.label().to_owned(),
+                            money(b.cap),
+                            money(b.allocated),
+                            money(b.released),
+                            b.spent.map(money).unwrap_or_else(|| "Not reported".into()),
+                        ]
+                    })
+                    .collect(),
+            },
+            Rows::FundingByYear(r) => Table {
+                headings: vec!["Financial year", "Profiled", "Released"],
+                numeric: vec![false, true, true],
+                rows: r
+                    .iter()
+                    .map(|y| vec![y.label.clone(), money(y.profiled), money(y.released)])
+                    .collect(),
+            },
+            Rows::Confidence(r) => Table {
+                headings: vec!["Period", "Red", "Amber", "Green", "Not reported"],
+                numeric: vec![false, true, true, true, true],
+                rows: r
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.label.clone(),
+                            p.red.to_string(),
+                            p.amber.to_string(),
+                            p.green.to_string(),
+                            p.not_reported.to_string(),
+                        ]
+                    })
+                    .collect(),
+            },
+            Rows::Slippage(r) => Table {
+                headings: vec![
+                    "ODS code",
+                    "Participant",
+                    "Worst slippage (days late; negative = early)",
+                ],
+                numeric: vec![false, false, true],
+                rows: r
+                    .iter()
+                    .map(|b| vec![b.code.clone(), b.name.clone(), b.days.to_string()])
+                    .collect(),
+            },
+            Rows::Maturity(r) => Table {
+                headings: vec![
+                    "ODS code",
+                    "Participant",
+                    "Role",
+                    "HIMSS EMRAM stage",
+                    "Target",
+                ],
+                numeric: vec![false, false, false, true, true],
+                rows: r
+                    .iter()
+                    .map(|b| {
+                        vec![
+                            b.code.clone(),
+                            b.name.clone(),
+                            b.group.label().to_owned(),
+                            b.stage
+                                .map(|s| s.to_string())
+                                .unwrap_or_else(|| "Not assessed".into()),
+                            b.target.to_string(),
+                        ]
+                    })
+                    .collect(),
+            },
+        }
+    }
+
+    /// The table as CSV (money in pounds and pence, no symbols, for spreadsheets).
+    pub fn csv(&self) -> String {
+        let table = self.table();
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(&table.headings);
+        for row in &table.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| {
+                    if c.starts_with('£') {
+                        c.trim_start_matches('£').replace(',', "")
+                    } else {
+                        c.clone()
+                    }
+                })
+                .collect();
+            let _ = writer.write_record(&cells);
+        }
+        String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+}

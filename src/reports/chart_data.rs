@@ -1,0 +1,225 @@
+//! Chart rows from a snapshot: the same rows feed the chart, its table and
+//! its CSV download, so they always agree.
+use std::collections::{BTreeMap, HashMap};
+
+use time::{Date, Month};
+
+use crate::charts::{
+    BurnUpPoint, ConfidencePeriod, FinancialYearBar, FundingBar, MaturityBar, ParticipantGroup,
+    SlippageBar,
+};
+use crate::domain::financial_year::FinancialYear;
+use crate::domain::milestone::{MilestoneStatus, slippage_days};
+use crate::domain::participant::Role;
+
+use super::figures::latest_approved;
+use super::snapshot::Snapshot;
+
+fn group(role: Role) -> ParticipantGroup {
+    match role {
+        Role::GlobalDigitalExemplar => ParticipantGroup::Exemplar,
+        Role::FastFollower => ParticipantGroup::FastFollower,
+    }
+}
+
+fn month_key(d: Date) -> (i32, u8) {
+    (d.year(), u8::from(d.month()))
+}
+
+/// Cumulative milestones due by baseline, due by forecast, and completed, by
+/// month, from the earliest date to the later of the as-at month and the last
+/// forecast.
+pub fn burn_up(s: &Snapshot) -> Vec<BurnUpPoint> {
+    let mut baseline: BTreeMap<(i32, u8), u32> = BTreeMap::new();
+    let mut forecast: BTreeMap<(i32, u8), u32> = BTreeMap::new();
+    let mut completed: BTreeMap<(i32, u8), u32> = BTreeMap::new();
+    for m in s
+        .milestones
+        .iter()
+        .filter(|m| m.status != MilestoneStatus::Cancelled.code())
+    {
+        *baseline.entry(month_key(m.baseline_on)).or_default() += 1;
+        *forecast
+            .entry(month_key(
+                m.actual_on.or(m.forecast_on).unwrap_or(m.baseline_on),
+            ))
+            .or_default() += 1;
+        if let Some(a) = m.actual_on {
+            *completed.entry(month_key(a)).or_default() += 1;
+        }
+    }
+    let first = [
+        baseline.keys().next(),
+        forecast.keys().next(),
+        completed.keys().next(),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .copied();
+    let last = [
+        baseline.keys().last(),
+        forecast.keys().last(),
+        Some(&month_key(s.as_at)),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .copied();
+    let (Some(mut at), Some(last)) = (first, last) else {
+        return Vec::new();
+    };
+    let (mut b, mut f, mut c) = (0, 0, 0);
+    let mut points = Vec::new();
+    while at <= last {
+        b += baseline.get(&at).copied().unwrap_or(0);
+        f += forecast.get(&at).copied().unwrap_or(0);
+        c += completed.get(&at).copied().unwrap_or(0);
+        points.push(BurnUpPoint {
+            year: at.0,
+            month: at.1,
+            planned_baseline: b,
+            planned_forecast: f,
+            // Completions are known only up to the as-at month.
+            completed: c,
+        });
+        at = if at.1 == 12 {
+            (at.0 + 1, 1)
+        } else {
+            (at.0, at.1 + 1)
+        };
+    }
+    points
+}
+
+pub fn funding(s: &Snapshot) -> Vec<FundingBar> {
+    let latest = latest_approved(s);
+    let mut allocated: HashMap<i32, i64> = HashMap::new();
+    let mut participant_of: HashMap<i32, i32> = HashMap::new();
+    for a in &s.allocations {
+        *allocated.entry(a.participant_id).or_default() += a.central;
+        participant_of.insert(a.id, a.participant_id);
+    }
+    let mut released: HashMap<i32, i64> = HashMap::new();
+    for t in s.tranches.iter().filter(|t| t.released_on.is_some()) {
+        if let Some(p) = participant_of.get(&t.allocation_id) {
+            *released.entry(*p).or_default() += t.amount;
+        }
+    }
+    s.participants
+        .iter()
+        .map(|p| FundingBar {
+            code: p.ods_code.clone(),
+            name: p.name.clone(),
+            group: group(p.role),
+            cap: s.caps.get(&p.id).copied().unwrap_or(0),
+            allocated: allocated.get(&p.id).copied().unwrap_or(0),
+            released: released.get(&p.id).copied().unwrap_or(0),
+            spent: latest.get(&p.id).and_then(|r| r.spend),
+        })
+        .collect()
+}
+
+pub fn funding_by_year(s: &Snapshot) -> Vec<FinancialYearBar> {
+    let mut years: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
+    for a in &s.allocations {
+        for (fy, amount) in &a.profile {
+            years.entry(*fy).or_default().0 += amount;
+        }
+    }
+    let mut participant_of: HashMap<i32, ()> = HashMap::new();
+    for a in &s.allocations {
+        participant_of.insert(a.id, ());
+    }
+    for t in &s.tranches {
+        if let Some(d) = t.released_on {
+            years
+                .entry(FinancialYear::containing(d).start_year())
+                .or_default()
+                .1 += t.amount;
+        }
+    }
+    years
+        .into_iter()
+        .filter_map(|(y, (profiled, released))| {
+            FinancialYear::new(y).ok().map(|fy| FinancialYearBar {
+                label: fy.to_string(),
+                profiled,
+                released,
+            })
+        })
+        .collect()
+}
+
+pub fn confidence(s: &Snapshot) -> Vec<ConfidencePeriod> {
+    s.periods
+        .iter()
+        .map(|period| {
+            let mut row = ConfidencePeriod {
+                label: period.label.clone(),
+                red: 0,
+                amber: 0,
+                green: 0,
+                not_reported: 0,
+            };
+            for p in &s.participants {
+                let r = s.returns.iter().find(|r| {
+                    r.period_id == period.id
+                        && r.participant_id == p.id
+                        && r.status == crate::domain::reporting::ReturnStatus::Approved
+                });
+                // Five-point ratings fold to their nearest RAG band for the chart.
+                match r.and_then(|r| r.office_rating.as_deref().or(r.self_rating.as_deref())) {
+                    Some("red" | "amber_red") => row.red += 1,
+                    Some("amber") => row.amber += 1,
+                    Some("green" | "amber_green") => row.green += 1,
+                    _ => row.not_reported += 1,
+                }
+            }
+            row
+        })
+        .collect()
+}
+
+pub fn slippage(s: &Snapshot) -> Vec<SlippageBar> {
+    let mut worst: HashMap<i32, i64> = HashMap::new();
+    for m in s
+        .milestones
+        .iter()
+        .filter(|m| m.status != MilestoneStatus::Cancelled.code())
+    {
+        let days = slippage_days(m.baseline_on, m.forecast_on, m.actual_on);
+        let entry = worst.entry(m.participant_id).or_insert(days);
+        *entry = (*entry).max(days);
+    }
+    s.participants
+        .iter()
+        .filter_map(|p| {
+            worst.get(&p.id).map(|d| SlippageBar {
+                code: p.ods_code.clone(),
+                name: p.name.clone(),
+                days: *d,
+            })
+        })
+        .collect()
+}
+
+pub fn maturity(s: &Snapshot) -> Vec<MaturityBar> {
+    s.participants
+        .iter()
+        .map(|p| MaturityBar {
+            code: p.ods_code.clone(),
+            name: p.name.clone(),
+            group: group(p.role),
+            stage: s.emram.get(&p.id).copied(),
+            target: p.role.maturity_target(),
+        })
+        .collect()
+}
+
+/// "March 2019" for a burn-up month.
+pub fn month_label(year: i32, month: u8) -> String {
+    Month::try_from(month)
+        .map(|m| format!("{m} {year}"))
+        .unwrap_or_default()
+}

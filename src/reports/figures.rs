@@ -1,0 +1,346 @@
+//! Headline figures, plain-English summary sentences and exceptions, all
+//! computed from one snapshot so they reconcile with the charts and tables.
+use std::collections::HashMap;
+
+use crate::domain::milestone::{MilestoneStatus, Timeliness, slippage_days, timeliness};
+use crate::domain::money::Pence;
+use crate::domain::participant::Role;
+use crate::domain::reporting::ReturnStatus;
+use crate::store::programme::Filter;
+
+use super::snapshot::{ParticipantAt, Snapshot};
+
+/// Restricts a snapshot to the participants a filter selects.
+pub fn filtered(s: &Snapshot, f: &Filter) -> Snapshot {
+    let keep: std::collections::HashSet<i32> = s
+        .participants
+        .iter()
+        .filter(|p| {
+            f.role.is_none_or(|r| r == p.role)
+                && f.sector.is_none_or(|x| x == p.sector)
+                && f.region
+                    .as_ref()
+                    .is_none_or(|r| p.region.as_ref() == Some(r))
+        })
+        .map(|p| p.id)
+        .collect();
+    let allocations: Vec<_> = s
+        .allocations
+        .iter()
+        .filter(|a| keep.contains(&a.participant_id))
+        .cloned()
+        .collect();
+    let allocation_ids: std::collections::HashSet<i32> = allocations.iter().map(|a| a.id).collect();
+    Snapshot {
+        as_at: s.as_at,
+        participants: s
+            .participants
+            .iter()
+            .filter(|p| keep.contains(&p.id))
+            .cloned()
+            .collect(),
+        milestones: s
+            .milestones
+            .iter()
+            .filter(|m| keep.contains(&m.participant_id))
+            .cloned()
+            .collect(),
+        tranches: s
+            .tranches
+            .iter()
+            .filter(|t| allocation_ids.contains(&t.allocation_id))
+            .cloned()
+            .collect(),
+        allocations,
+        periods: s.periods.clone(),
+        returns: s
+            .returns
+            .iter()
+            .filter(|r| keep.contains(&r.participant_id))
+            .cloned()
+            .collect(),
+        emram: s
+            .emram
+            .iter()
+            .filter(|(k, _)| keep.contains(k))
+            .map(|(k, v)| (*k, *v))
+            .collect(),
+        caps: s
+            .caps
+            .iter()
+            .filter(|(k, _)| keep.contains(k))
+            .map(|(k, v)| (*k, *v))
+            .collect(),
+    }
+}
+
+/// One headline figure: a stable key, a label and its value as shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Figure {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Exceptions {
+    /// Participants whose latest approved return is rated Red (office rating, else the trust's).
+    pub rated_red: Vec<(String, String, String)>,
+    /// Milestones slipped more than 90 days: (ODS, reference, days).
+    pub slipped_over_90: Vec<(String, String, i64)>,
+    /// Returns owed for the latest period due by the date and not submitted.
+    pub not_submitted: Vec<(String, String)>,
+    pub latest_period: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Briefing {
+    pub figures: Vec<Figure>,
+    pub sentences: Vec<String>,
+    pub exceptions: Exceptions,
+}
+
+pub fn money(p: i64) -> String {
+    Pence::new(p.max(0))
+        .map(|p| p.to_string())
+        .unwrap_or_default()
+}
+
+/// Per participant: the latest approved return by the date (period order).
+pub fn latest_approved(s: &Snapshot) -> HashMap<i32, &super::snapshot::ReturnAt> {
+    let order: HashMap<i32, usize> = s
+        .periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id, i))
+        .collect();
+    let mut latest: HashMap<i32, &super::snapshot::ReturnAt> = HashMap::new();
+    for r in s
+        .returns
+        .iter()
+        .filter(|r| r.status == ReturnStatus::Approved)
+    {
+        let better = latest
+            .get(&r.participant_id)
+            .is_none_or(|cur| order.get(&r.period_id) > order.get(&cur.period_id));
+        if better {
+            latest.insert(r.participant_id, r);
+        }
+    }
+    latest
+}
+
+fn name_of(s: &Snapshot) -> HashMap<i32, &ParticipantAt> {
+    s.participants.iter().map(|p| (p.id, p)).collect()
+}
+
+pub fn briefing(s: &Snapshot) -> Briefing {
+    let names = name_of(s);
+    let exemplars = s
+        .participants
+        .iter()
+        .filter(|p| p.role == Role::GlobalDigitalExemplar)
+        .count();
+    let followers = s.participants.len() - exemplars;
+    let allocated: i64 = s.allocations.iter().map(|a| a.central).sum();
+    let local: i64 = s.allocations.iter().map(|a| a.local_match).sum();
+    let released: i64 = s
+        .tranches
+        .iter()
+        .filter(|t| t.released_on.is_some())
+        .map(|t| t.amount)
+        .sum();
+    let latest = latest_approved(s);
+    let spent: i64 = latest.values().filter_map(|r| r.spend).sum();
+    let mut counts: HashMap<Timeliness, usize> = HashMap::new();
+    let mut slipped = Vec::new();
+    for m in &s.milestones {
+        let status = MilestoneStatus::from_code(&m.status).unwrap_or(MilestoneStatus::NotStarted);
+        *counts
+            .entry(timeliness(status, m.forecast_on, m.baseline_on, s.as_at))
+            .or_default() += 1;
+        let days = slippage_days(m.baseline_on, m.forecast_on, m.actual_on);
+        if days > 90 && status != MilestoneStatus::Cancelled {
+            let ods = names
+                .get(&m.participant_id)
+                .map(|p| p.ods_code.clone())
+                .unwrap_or_default();
+            slipped.push((ods, m.reference.clone(), days));
+        }
+    }
+    slipped.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
+    let mut rated_red: Vec<(String, String, String)> = latest
+        .iter()
+        .filter(|(_, r)| r.office_rating.as_deref().or(r.self_rating.as_deref()) == Some("red"))
+        .filter_map(|(id, _)| names.get(id))
+        .map(|p| {
+            (
+                p.ods_code.clone(),
+                p.name.clone(),
+                p.role.label().to_owned(),
+            )
+        })
+        .collect();
+    rated_red.sort();
+    // The latest period whose returns were due by the date.
+    let latest_period = s
+        .periods
+        .iter()
+        .filter(|p| p.due_on <= s.as_at)
+        .max_by_key(|p| p.ends_on);
+    let mut not_submitted = Vec::new();
+    if let Some(period) = latest_period {
+        for p in &s.participants {
+            let reported = s
+                .returns
+                .iter()
+                .any(|r| r.period_id == period.id && r.participant_id == p.id);
+            if !reported {
+                not_submitted.push((p.ods_code.clone(), p.name.clone()));
+            }
+        }
+    }
+    let count = |t: Timeliness| counts.get(&t).copied().unwrap_or(0);
+    let figures = vec![
+        Figure {
+            key: "as_at",
+            label: "As at",
+            value: s.as_at.to_string(),
+        },
+        Figure {
+            key: "participants",
+            label: "Participants",
+            value: s.participants.len().to_string(),
+        },
+        Figure {
+            key: "exemplars",
+            label: "Global digital exemplars",
+            value: exemplars.to_string(),
+        },
+        Figure {
+            key: "fast_followers",
+            label: "Fast followers",
+            value: followers.to_string(),
+        },
+        Figure {
+            key: "allocated",
+            label: "Central funding allocated",
+            value: money(allocated),
+        },
+        Figure {
+            key: "released",
+            label: "Central funding released",
+            value: money(released),
+        },
+        Figure {
+            key: "remaining",
+            label: "Allocated but not yet released",
+            value: money(allocated - released),
+        },
+        Figure {
+            key: "local_match",
+            label: "Local match committed",
+            value: money(local),
+        },
+        Figure {
+            key: "spend_reported",
+            label: "Spend reported in latest approved returns",
+            value: money(spent),
+        },
+        Figure {
+            key: "milestones",
+            label: "Milestones",
+            value: s.milestones.len().to_string(),
+        },
+        Figure {
+            key: "milestones_complete",
+            label: "Milestones complete",
+            value: count(Timeliness::Complete).to_string(),
+        },
+        Figure {
+            key: "milestones_overdue",
+            label: "Milestones overdue",
+            value: count(Timeliness::Overdue).to_string(),
+        },
+        Figure {
+            key: "milestones_due_soon",
+            label: "Milestones due in the next 90 days",
+            value: count(Timeliness::DueSoon).to_string(),
+        },
+        Figure {
+            key: "rated_red",
+            label: "Participants rated Red in their latest approved return",
+            value: rated_red.len().to_string(),
+        },
+        Figure {
+            key: "slipped_over_90",
+            label: "Milestones slipped more than 90 days",
+            value: slipped.len().to_string(),
+        },
+        Figure {
+            key: "returns_not_submitted",
+            label: "Returns not submitted for the latest period due",
+            value: not_submitted.len().to_string(),
+        },
+    ];
+    let red_exemplars: Vec<&str> = rated_red
+        .iter()
+        .filter(|(_, _, role)| role == Role::GlobalDigitalExemplar.label())
+        .map(|(_, name, _)| name.as_str())
+        .collect();
+    let percent = if allocated > 0 {
+        released * 100 / allocated
+    } else {
+        0
+    };
+    let mut sentences = vec![
+        format!(
+            "The programme has {} participants: {exemplars} global digital exemplars and {followers} fast followers.",
+            s.participants.len()
+        ),
+        format!(
+            "{} of central funding has been allocated and {} ({percent}%) released.",
+            money(allocated),
+            money(released)
+        ),
+        format!(
+            "{} of {} milestones are complete; {} are overdue.",
+            count(Timeliness::Complete),
+            s.milestones.len(),
+            count(Timeliness::Overdue)
+        ),
+    ];
+    sentences.push(match red_exemplars.len() {
+        0 => "No exemplar is rated Red in its latest approved return.".to_owned(),
+        1 => format!(
+            "One exemplar is rated Red in its latest approved return: {}.",
+            red_exemplars[0]
+        ),
+        n => format!(
+            "{n} exemplars are rated Red in their latest approved returns: {}.",
+            red_exemplars.join(", ")
+        ),
+    });
+    if let Some(period) = latest_period {
+        sentences.push(match not_submitted.len() {
+            0 => format!(
+                "Every participant has submitted its return for {}.",
+                period.label
+            ),
+            n => format!(
+                "{n} participants have not submitted a return for {}.",
+                period.label
+            ),
+        });
+    }
+    Briefing {
+        figures,
+        sentences,
+        exceptions: Exceptions {
+            rated_red,
+            slipped_over_90: slipped,
+            not_submitted,
+            latest_period: latest_period.map(|p| p.label.clone()),
+        },
+    }
+}

@@ -1,0 +1,86 @@
+//! The dashboard (filters, then the briefing's figures and charts) and the
+//! briefing page.
+use maud::{Markup, html};
+
+use super::forms::select;
+use super::layout::{Chrome, Nav, page};
+use super::manage::options;
+use crate::domain::dates::display_date;
+use crate::domain::participant::{Role, Sector};
+use crate::domain::region::RegionCode;
+use crate::http::dashboard::{DashboardQuery, DashboardRequest};
+use crate::reports::briefing::{Pack, body};
+use crate::reports::catalogue::ChartKind;
+
+fn links(qs: &str) -> impl Fn(ChartKind) -> Vec<(String, String)> + '_ {
+    move |k: ChartKind| {
+        let suffix = if qs.is_empty() {
+            String::new()
+        } else {
+            format!("?{qs}")
+        };
+        ["png", "svg", "csv"]
+            .iter()
+            .map(|ext| {
+                (
+                    format!("/charts/{}.{ext}{suffix}", k.slug()),
+                    format!("{} ({})", ext.to_uppercase(), k.title()),
+                )
+            })
+            .collect()
+    }
+}
+
+pub fn dashboard(
+    chrome: &Chrome,
+    q: &DashboardQuery,
+    r: &DashboardRequest,
+    pack: &Pack,
+    qs: &str,
+) -> Markup {
+    let regions: Vec<(String, String)> = RegionCode::ALL_CURRENT
+        .iter()
+        .filter_map(|c| RegionCode::parse(c).ok())
+        .map(|r| (r.as_str().to_owned(), r.name().to_owned()))
+        .collect();
+    page(
+        "Dashboard",
+        Nav::Dashboard,
+        chrome,
+        html! {
+            h1 { "Dashboard" }
+            p.lead {
+                "As at " (display_date(r.as_at)) "."
+                @if r.filter != Default::default() { " Filtered: only the participants selected below are counted." }
+                " " a href={ "/briefing" @if !qs.is_empty() { "?" (qs) } } { "Open as a briefing" }
+            }
+            form.filters method="get" action="/dashboard" {
+                (select("role", "Role", &options(Role::ALL, Role::code, Role::label), &q.role, "All roles", &[]))
+                (select("sector", "Sector", &options(Sector::ALL, Sector::code, Sector::label), &q.sector, "All sectors", &[]))
+                (select("region", "NHS England region", &regions, &q.region, "All regions", &[]))
+                div.form-group {
+                    label for="as_at" { "As at (YYYY-MM-DD)" }
+                    input #as_at name="as_at" type="text" value=(q.as_at) autocomplete="off";
+                }
+                div.form-actions {
+                    button.button type="submit" { "Apply" }
+                    a href="/dashboard" { "Clear" }
+                }
+            }
+            (body(pack, true, &links(qs)))
+        },
+    )
+}
+
+pub fn briefing(chrome: &Chrome, pack: &Pack, qs: &str) -> Markup {
+    page(
+        "Briefing",
+        Nav::Dashboard,
+        chrome,
+        html! {
+            h1 { "Programme briefing as at " (display_date(pack.as_at)) }
+            p.lead { "Computed from approved returns and changes recorded by the end of " (display_date(pack.as_at)) "; generating it again later gives the same figures." }
+            (body(pack, true, &links(qs)))
+        },
+    )
+}
