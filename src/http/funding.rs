@@ -42,15 +42,7 @@ async fn money_context(
     state: &AppState,
     p: &participant::Model,
     except: Option<i32>,
-) -> Result<
-    (
-        String,
-        String,
-        String,
-        Option<crate::domain::funding::Headroom>,
-    ),
-    AppError,
-> {
+) -> Result<MoneyContext, AppError> {
     let org = Organisations::find_by_id(p.organisation_id)
         .one(&state.db)
         .await?
@@ -66,12 +58,12 @@ async fn money_context(
         .filter(|a| Some(a.id) != except)
         .filter_map(|a| Pence::new(a.central_pence).ok())
         .collect();
-    Ok((
-        org.ods_code.unwrap_or_default(),
-        org.name,
-        RoleInSector(role, sector).to_string(),
-        headroom(&caps, role, sector, &existing),
-    ))
+    Ok(MoneyContext {
+        ods: org.ods_code.unwrap_or_default(),
+        name: org.name,
+        cap_label: RoleInSector(role, sector).to_string(),
+        headroom: headroom(&caps, role, sector, &existing),
+    })
 }
 
 pub async fn new_allocation(
@@ -81,13 +73,7 @@ pub async fn new_allocation(
 ) -> Result<Markup, AppError> {
     office(&ctx)?;
     let (p, _) = crate::services::milestones::participant_by_ods(&state.db, &ods).await?;
-    let (ods, name, cap_label, headroom) = money_context(&state, &p, None).await?;
-    let ctx_view = MoneyContext {
-        ods: &ods,
-        name: &name,
-        cap_label,
-        headroom,
-    };
+    let ctx_view = money_context(&state, &p, None).await?;
     Ok(view::new_allocation(
         &ctx.chrome,
         &ctx_view,
@@ -120,13 +106,8 @@ pub async fn create_allocation(
         profile: values.profile.clone(),
     };
     let result = service::create_allocation(&state.db, &ctx.by()?, &ods, form).await;
-    let (ods, name, cap_label, headroom) = money_context(&state, &p, None).await?;
-    let ctx_view = MoneyContext {
-        ods: &ods,
-        name: &name,
-        cap_label,
-        headroom,
-    };
+    let ctx_view = money_context(&state, &p, None).await?;
+    let ods = ctx_view.ods.clone();
     respond(
         &ctx,
         result,
@@ -170,13 +151,7 @@ pub async fn change_form(
 ) -> Result<Markup, AppError> {
     office(&ctx)?;
     let (a, p) = service::load_allocation(&state.db, id(&allocation_id)?).await?;
-    let (ods, name, cap_label, headroom) = money_context(&state, &p, Some(a.id)).await?;
-    let ctx_view = MoneyContext {
-        ods: &ods,
-        name: &name,
-        cap_label,
-        headroom,
-    };
+    let ctx_view = money_context(&state, &p, Some(a.id)).await?;
     let values = allocation_values(&state, &a).await?;
     Ok(view::change_allocation(
         &ctx.chrome,
@@ -211,13 +186,8 @@ pub async fn request_change(
         reason: values.reason.clone(),
     };
     let result = service::request_allocation_change(&state.db, &ctx.by()?, a.id, form).await;
-    let (ods, name, cap_label, headroom) = money_context(&state, &p, Some(a.id)).await?;
-    let ctx_view = MoneyContext {
-        ods: &ods,
-        name: &name,
-        cap_label,
-        headroom,
-    };
+    let ctx_view = money_context(&state, &p, Some(a.id)).await?;
+    let ods = ctx_view.ods.clone();
     respond(
         &ctx,
         result,
@@ -261,13 +231,7 @@ pub async fn new_tranche(
 ) -> Result<Markup, AppError> {
     office(&ctx)?;
     let (a, p) = service::load_allocation(&state.db, id(&allocation_id)?).await?;
-    let (ods, name, cap_label, headroom) = money_context(&state, &p, None).await?;
-    let ctx_view = MoneyContext {
-        ods: &ods,
-        name: &name,
-        cap_label,
-        headroom,
-    };
+    let ctx_view = money_context(&state, &p, None).await?;
     let (milestones, remaining) = tranche_page_parts(&state, &a).await?;
     let t = TrancheContext {
         reference: &a.reference,
@@ -292,13 +256,8 @@ pub async fn create_tranche(
 ) -> Result<Response, AppError> {
     let (a, p) = service::load_allocation(&state.db, id(&allocation_id)?).await?;
     let result = service::create_tranche(&state.db, &ctx.by()?, a.id, form.clone()).await;
-    let (ods, name, cap_label, headroom) = money_context(&state, &p, None).await?;
-    let ctx_view = MoneyContext {
-        ods: &ods,
-        name: &name,
-        cap_label,
-        headroom,
-    };
+    let ctx_view = money_context(&state, &p, None).await?;
+    let ods = ctx_view.ods.clone();
     let (milestones, remaining) = tranche_page_parts(&state, &a).await?;
     respond(
         &ctx,

@@ -14,7 +14,7 @@ use time::{Date, OffsetDateTime};
 use super::fields::Fields;
 use super::milestones::participant_by_ods;
 use super::{By, ServiceError};
-use crate::domain::change::{Decision, RequestStatus, check_decision, check_reason};
+use crate::domain::change::{Decision, RequestStatus, check_reason};
 use crate::domain::financial_year::FinancialYear;
 use crate::domain::funding::{check_allocation, check_profile, check_tranches};
 use crate::domain::milestone::MilestoneReference;
@@ -33,13 +33,6 @@ pub fn profile_years() -> Vec<FinancialYear> {
     (2016..=2022)
         .filter_map(|y| FinancialYear::new(y).ok())
         .collect()
-}
-
-fn change_programme(by: &By) -> Result<(), ServiceError> {
-    match by {
-        By::User(actor) => Ok(actor.change_programme()?),
-        By::Cli => Ok(()),
-    }
 }
 
 fn pence(value: i64) -> Result<Pence, ServiceError> {
@@ -152,7 +145,7 @@ pub async fn create_allocation(
     form: NewAllocation,
 ) -> Result<allocation::Model, ServiceError> {
     let (participant, org) = participant_by_ods(db, ods_code).await?;
-    change_programme(by)?;
+    by.change_programme()?;
     let (_, role, sector) = participant_role(db, participant.id).await?;
     let mut f = Fields::default();
     let reference = f.text(
@@ -325,7 +318,7 @@ pub async fn request_allocation_change(
     allocation_id: i32,
     form: AllocationChange,
 ) -> Result<allocation_change_request::Model, ServiceError> {
-    change_programme(by)?;
+    by.change_programme()?;
     let By::User(actor) = by else {
         return Err(ServiceError::invalid(
             "user",
@@ -480,7 +473,7 @@ pub async fn decide_allocation_change(
     request_id: i32,
     form: super::milestones::DecisionForm,
 ) -> Result<allocation_change_request::Model, ServiceError> {
-    change_programme(by)?;
+    by.change_programme()?;
     let By::User(actor) = by else {
         return Err(ServiceError::invalid(
             "user",
@@ -491,27 +484,12 @@ pub async fn decide_allocation_change(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let mut f = Fields::default();
-    let Some(decision) = f.required(
-        "decision",
-        &form.decision,
-        "Choose approve or reject",
-        Decision::from_code,
-    ) else {
-        return Err(ServiceError::Invalid(f.errors));
-    };
-    let status = decode("status", RequestStatus::from_code(&request.status))?;
-    if let Err(e) = check_decision(
-        status,
+    let decision = super::milestones::check_decision_form(
+        &form,
+        &request.status,
         request.requested_by,
         actor.user_id,
-        decision,
-        &form.comment,
-    ) {
-        let field = "decision";
-        f.error(field, e.to_string());
-    }
-    f.finish()?;
+    )?;
     let (current, participant) = load_allocation(db, request.allocation_id).await?;
     let current_profile = profile_of(db, current.id).await?;
     let now = OffsetDateTime::now_utc();
@@ -640,7 +618,7 @@ pub async fn create_tranche(
     allocation_id: i32,
     form: NewTranche,
 ) -> Result<tranche::Model, ServiceError> {
-    change_programme(by)?;
+    by.change_programme()?;
     let (allocation, participant) = load_allocation(db, allocation_id).await?;
     let mut f = Fields::default();
     let name = f.text("name", &form.name, "Enter a name for the tranche", 120);
@@ -760,7 +738,7 @@ pub async fn release_tranche(
     form: Release,
     today: Date,
 ) -> Result<tranche::Model, ServiceError> {
-    change_programme(by)?;
+    by.change_programme()?;
     let current = Tranches::find_by_id(tranche_id)
         .one(db)
         .await?

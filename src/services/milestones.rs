@@ -69,13 +69,6 @@ pub async fn readable(
     Ok((m, org))
 }
 
-fn change_programme(by: &By) -> Result<(), ServiceError> {
-    match by {
-        By::User(actor) => Ok(actor.change_programme()?),
-        By::Cli => Ok(()),
-    }
-}
-
 pub fn snapshot(m: &milestone::Model) -> Value {
     json!({
         "reference": m.reference,
@@ -109,7 +102,7 @@ pub async fn create(
     if let By::User(actor) = by {
         actor.read_organisation(org.id)?;
     }
-    change_programme(by)?;
+    by.change_programme()?;
     let mut f = Fields::default();
     let reference = f.required(
         "reference",
@@ -198,7 +191,7 @@ pub async fn update_progress(
     form: Progress,
 ) -> Result<milestone::Model, ServiceError> {
     let (current, org) = readable(db, by, id).await?;
-    change_programme(by)?;
+    by.change_programme()?;
     let mut f = Fields::default();
     let forecast = f.optional_date("forecast_on", &form.forecast_on);
     let status = f.required(
@@ -286,7 +279,7 @@ pub async fn sign_off(
     today: Date,
 ) -> Result<milestone::Model, ServiceError> {
     let (current, org) = readable(db, by, id).await?;
-    change_programme(by)?;
+    by.change_programme()?;
     let mut f = Fields::default();
     let on = f.optional_date("signed_off_on", &form.signed_off_on);
     let version = f.version(&form.version);
@@ -431,6 +424,31 @@ pub struct DecisionForm {
     pub comment: String,
 }
 
+/// Reads a decision on a change request and checks it may be made: the
+/// request is pending, the decider did not ask for it, a rejection explains itself.
+pub fn check_decision_form(
+    form: &DecisionForm,
+    stored_status: &str,
+    requested_by: i32,
+    decided_by: i32,
+) -> Result<Decision, ServiceError> {
+    let mut f = Fields::default();
+    let Some(decision) = f.required(
+        "decision",
+        &form.decision,
+        "Choose approve or reject",
+        Decision::from_code,
+    ) else {
+        return Err(ServiceError::Invalid(f.errors));
+    };
+    let status = crate::store::decode("status", RequestStatus::from_code(stored_status))?;
+    if let Err(e) = check_decision(status, requested_by, decided_by, decision, &form.comment) {
+        f.error("decision", e.to_string());
+    }
+    f.finish()?;
+    Ok(decision)
+}
+
 /// Approve (the baseline moves; the old one stays in the request and the
 /// audit trail) or reject with a comment.
 pub async fn decide_baseline_change(
@@ -439,7 +457,7 @@ pub async fn decide_baseline_change(
     request_id: i32,
     form: DecisionForm,
 ) -> Result<baseline_change_request::Model, ServiceError> {
-    change_programme(by)?;
+    by.change_programme()?;
     let By::User(actor) = by else {
         return Err(ServiceError::invalid(
             "user",
@@ -450,28 +468,8 @@ pub async fn decide_baseline_change(
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let mut f = Fields::default();
-    let decision = f.required(
-        "decision",
-        &form.decision,
-        "Choose approve or reject",
-        Decision::from_code,
-    );
-    let Some(decision) = decision else {
-        return Err(ServiceError::Invalid(f.errors));
-    };
-    let status = crate::store::decode("status", RequestStatus::from_code(&request.status))?;
-    if let Err(e) = check_decision(
-        status,
-        request.requested_by,
-        actor.user_id,
-        decision,
-        &form.comment,
-    ) {
-        let field = "decision";
-        f.error(field, e.to_string());
-    }
-    f.finish()?;
+    let decision =
+        check_decision_form(&form, &request.status, request.requested_by, actor.user_id)?;
     let (milestone, org) = load(db, request.milestone_id).await?;
     let now = OffsetDateTime::now_utc();
     let comment = Some(form.comment.trim().to_owned()).filter(|c| !c.is_empty());

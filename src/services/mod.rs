@@ -37,6 +37,15 @@ impl By {
         }
     }
 
+    /// Changing programme set-up, money and sign-offs: the programme office,
+    /// or the command line.
+    pub fn change_programme(&self) -> Result<(), AccessError> {
+        match self {
+            By::User(actor) => actor.change_programme(),
+            By::Cli => Ok(()),
+        }
+    }
+
     /// Account administration: the programme office, or the command line.
     pub fn administer(&self) -> Result<(), AccessError> {
         match self {

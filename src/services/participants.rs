@@ -27,13 +27,6 @@ use crate::entities::{
 };
 use crate::store::audit::{self, AuditEntry};
 
-fn change_programme(by: &By) -> Result<(), ServiceError> {
-    match by {
-        By::User(actor) => Ok(actor.change_programme()?),
-        By::Cli => Ok(()),
-    }
-}
-
 pub fn snapshot(p: &participant::Model) -> Value {
     json!({
         "role": p.role,
@@ -141,7 +134,7 @@ pub async fn create(
     by: &By,
     form: ParticipantForm,
 ) -> Result<participant::Model, ServiceError> {
-    change_programme(by)?;
+    by.change_programme()?;
     let mut f = Fields::default();
     let ods = f.required(
         "ods_code",
@@ -271,7 +264,7 @@ pub async fn update(
     ods_code: &str,
     form: ParticipantForm,
 ) -> Result<participant::Model, ServiceError> {
-    change_programme(by)?;
+    by.change_programme()?;
     let (current, org) = participant_by_ods(db, ods_code).await?;
     let mut f = Fields::default();
     let profile = parse_profile(&mut f, &form);
@@ -376,7 +369,7 @@ pub async fn set_pairing(
     ods_code: &str,
     form: PairingForm,
 ) -> Result<(), ServiceError> {
-    change_programme(by)?;
+    by.change_programme()?;
     let (follower, org) = participant_by_ods(db, ods_code).await?;
     if follower.role != Role::FastFollower.code() {
         return Err(ServiceError::invalid(
@@ -453,7 +446,7 @@ pub async fn create_partner(
     by: &By,
     form: PartnerForm,
 ) -> Result<organisation::Model, ServiceError> {
-    change_programme(by)?;
+    by.change_programme()?;
     let mut f = Fields::default();
     let name = f.text("name", &form.name, "Enter the organisation's name", 200);
     let kind = f.required(
@@ -527,7 +520,7 @@ pub async fn link_partner(
     ods_code: &str,
     form: PartnershipForm,
 ) -> Result<partnership::Model, ServiceError> {
-    change_programme(by)?;
+    by.change_programme()?;
     let (participant, org) = participant_by_ods(db, ods_code).await?;
     let mut f = Fields::default();
     let partner = match form.partner_id.trim().parse::<i32>() {

@@ -35,13 +35,6 @@ use crate::store::decode;
 /// How many risk rows a return form offers.
 pub const RISK_SLOTS: usize = 5;
 
-fn office(by: &By) -> Result<(), ServiceError> {
-    match by {
-        By::User(actor) => Ok(actor.change_programme()?),
-        By::Cli => Ok(()),
-    }
-}
-
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct PeriodForm {
@@ -59,7 +52,7 @@ pub async fn open_period(
     by: &By,
     form: PeriodForm,
 ) -> Result<reporting_period::Model, ServiceError> {
-    office(by)?;
+    by.change_programme()?;
     let mut f = Fields::default();
     let frequency = f.required(
         "frequency",
@@ -780,7 +773,7 @@ pub async fn review(
     ods: &str,
     form: ReviewForm,
 ) -> Result<ReturnStatus, ServiceError> {
-    office(by)?;
+    by.change_programme()?;
     let (participant, organisation) = participant_by_ods(db, ods).await?;
     let record = record_for(db, period_id, participant.id)
         .await?

@@ -11,9 +11,9 @@ use crate::services::FieldError;
 use crate::services::funding::{NewTranche, ProfileInput};
 
 /// What an allocation form shows besides the fields.
-pub struct MoneyContext<'a> {
-    pub ods: &'a str,
-    pub name: &'a str,
+pub struct MoneyContext {
+    pub ods: String,
+    pub name: String,
     /// e.g. "an acute global digital exemplar"
     pub cap_label: String,
     pub headroom: Option<Headroom>,
@@ -29,7 +29,7 @@ pub struct AllocationValues {
     pub reason: String,
 }
 
-fn cap_notice(ctx: &MoneyContext<'_>) -> Markup {
+fn cap_notice(ctx: &MoneyContext) -> Markup {
     html! {
         @match &ctx.headroom {
             Some(h) => div.inset #cap-notice {
@@ -66,7 +66,7 @@ fn profile_fields(years: &[FinancialYear], values: &ProfileInput, errors: &[Fiel
 
 pub fn new_allocation(
     chrome: &Chrome,
-    ctx: &MoneyContext<'_>,
+    ctx: &MoneyContext,
     years: &[FinancialYear],
     v: &AllocationValues,
     errors: &[FieldError],
@@ -97,7 +97,7 @@ pub fn new_allocation(
 
 pub fn change_allocation(
     chrome: &Chrome,
-    ctx: &MoneyContext<'_>,
+    ctx: &MoneyContext,
     reference: &str,
     id: i32,
     years: &[FinancialYear],
@@ -144,7 +144,7 @@ pub struct TrancheContext<'a> {
 
 pub fn new_tranche(
     chrome: &Chrome,
-    ctx: &MoneyContext<'_>,
+    ctx: &MoneyContext,
     t: &TrancheContext<'_>,
     v: &NewTranche,
     errors: &[FieldError],
