@@ -503,6 +503,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
         .into_iter()
         .map(|r| (r.period_id, r.participant_id))
         .collect();
+    let mut updates = Vec::new();
+    let mut risks = Vec::new();
     let at_noon = |d: time::Date| d.with_hms(12, 0, 0).map(|t| t.assume_utc()).ok();
     for r in &seed.returns {
         let participant_id = pid(r.ods_code.as_str());
@@ -541,7 +543,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             .iter()
             .filter(|u| u.ods_code == r.ods_code && u.period == r.period)
         {
-            e::return_milestone_update::ActiveModel {
+            updates.push(e::return_milestone_update::ActiveModel {
                 return_id: Set(return_id),
                 milestone_id: Set(
                     milestone_ids[&(participant_id, u.milestone_reference.as_str().to_owned())]
@@ -550,9 +552,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                 status: Set(u.status.code().to_owned()),
                 comment: Set(u.comment.clone()),
                 ..Default::default()
-            }
-            .insert(txn)
-            .await?;
+            });
             report.added("return milestone updates");
         }
         for k in seed
@@ -560,18 +560,34 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             .iter()
             .filter(|k| k.ods_code == r.ods_code && k.period == r.period)
         {
-            e::return_risk::ActiveModel {
+            risks.push(e::return_risk::ActiveModel {
                 return_id: Set(return_id),
                 position: Set(k.position),
                 description: Set(k.description.clone()),
                 rating: Set(k.rating.code().to_owned()),
                 mitigation: Set(k.mitigation.clone()),
                 ..Default::default()
-            }
-            .insert(txn)
-            .await?;
+            });
             report.added("return risks");
         }
     }
+    insert_in_batches(txn, updates).await?;
+    insert_in_batches(txn, risks).await?;
     Ok(report)
+}
+
+/// Many rows in a few statements: the seed's thousands of return lines would
+/// otherwise be thousands of round trips.
+async fn insert_in_batches<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<A> = rows.by_ref().take(200).collect();
+        <A::Entity as EntityTrait>::insert_many(batch)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }
