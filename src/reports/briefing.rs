@@ -83,6 +83,10 @@ pub fn body(
                     tbody { @for (code, reference, days) in &b.exceptions.slipped_over_90 { tr { td { (code) } td { (reference) } td.num { (days) } } } }
                 }
             }
+            h3 { "Local match below central funding" }
+            @if b.exceptions.match_shortfall.is_empty() { p { "None." } } @else {
+                ul #match-shortfall { @for (code, name, gap) in &b.exceptions.match_shortfall { li { (name) " (" (code) "): " (gap) " short" } } }
+            }
             h3 { "Returns not submitted" @if let Some(p) = &b.exceptions.latest_period { " for " (p) } }
             @if b.exceptions.not_submitted.is_empty() { p { "None." } } @else {
                 ul #not-submitted { @for (code, name) in &b.exceptions.not_submitted { li { (name) " (" (code) ")" } } }

@@ -91,6 +91,8 @@ pub struct Exceptions {
     /// Returns owed for the latest period due by the date and not submitted.
     pub not_submitted: Vec<(String, String)>,
     pub latest_period: Option<String>,
+    /// Participants whose local match is below their central funding: (ODS, name, shortfall).
+    pub match_shortfall: Vec<(String, String, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -200,6 +202,22 @@ pub fn briefing(s: &Snapshot) -> Briefing {
             }
         }
     }
+    let mut central_by: HashMap<i32, (i64, i64)> = HashMap::new();
+    for a in &s.allocations {
+        let entry = central_by.entry(a.participant_id).or_default();
+        entry.0 += a.central;
+        entry.1 += a.local_match;
+    }
+    let mut match_shortfall: Vec<(String, String, String)> = central_by
+        .iter()
+        .filter(|(_, (central, local))| local < central)
+        .filter_map(|(id, (central, local))| {
+            names
+                .get(id)
+                .map(|p| (p.ods_code.clone(), p.name.clone(), money(central - local)))
+        })
+        .collect();
+    match_shortfall.sort();
     let count = |t: Timeliness| counts.get(&t).copied().unwrap_or(0);
     let figures = vec![
         Figure {
@@ -341,6 +359,7 @@ pub fn briefing(s: &Snapshot) -> Briefing {
             slipped_over_90: slipped,
             not_submitted,
             latest_period: latest_period.map(|p| p.label.clone()),
+            match_shortfall,
         },
     }
 }

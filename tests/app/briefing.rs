@@ -307,6 +307,10 @@ async fn the_dashboard_and_chart_downloads() {
     assert!(csv.body.starts_with("Financial year,Profiled,Released"));
     // Filters change the figures; bad input is explained.
     let all = reader.get("/dashboard").await;
+    assert!(
+        all.element("match-shortfall").contains("RLQ"),
+        "local match shortfalls flagged"
+    );
     let followers = reader.get("/dashboard?role=fast_follower").await;
     assert_ne!(
         all.text_of("figure-allocated"),
