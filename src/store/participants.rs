@@ -17,7 +17,7 @@ use crate::entities::{
     self as e, AllocationProfiles, Allocations, MaturityAssessments, Milestones, Organisations,
     Pairings, Participants, Partnerships, Tranches,
 };
-use crate::store::programme::{ParticipantSummary, participant_summaries};
+use crate::store::programme::{ParticipantSummary, participant_summary};
 
 #[derive(Debug, Clone)]
 pub struct ParticipantDetail {
@@ -128,11 +128,7 @@ pub async fn by_ods_code(
         return Ok(None);
     };
     // The summary row comes from the same code as the lists, so figures agree.
-    let Some(summary) = participant_summaries(db, today)
-        .await?
-        .into_iter()
-        .find(|s| s.id == participant.id)
-    else {
+    let Some(summary) = participant_summary(db, today, participant.id).await? else {
         return Ok(None);
     };
     let successor = match organisation.successor_id {

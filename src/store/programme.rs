@@ -2,7 +2,7 @@
 //! overview totals computed from those same rows so the two always agree.
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use time::Date;
 
 use super::decode;
@@ -80,6 +80,28 @@ pub async fn participant_summaries(
     db: &impl ConnectionTrait,
     today: Date,
 ) -> Result<Vec<ParticipantSummary>, DbErr> {
+    summaries_of(db, today, None).await
+}
+
+/// One participant's summary row, without reading every participant's milestones.
+pub async fn participant_summary(
+    db: &impl ConnectionTrait,
+    today: Date,
+    participant_id: i32,
+) -> Result<Option<ParticipantSummary>, DbErr> {
+    Ok(summaries_of(db, today, Some(participant_id))
+        .await?
+        .into_iter()
+        .next())
+}
+
+async fn summaries_of(
+    db: &impl ConnectionTrait,
+    today: Date,
+    only: Option<i32>,
+) -> Result<Vec<ParticipantSummary>, DbErr> {
+    // Every participant is read (pairings point at other participants); only
+    // the selected ones get a summary.
     let participants = Participants::find().all(db).await?;
     let organisations: HashMap<i32, e::organisation::Model> = Organisations::find()
         .all(db)
@@ -98,10 +120,13 @@ pub async fn participant_summaries(
         .map(|p| (p.id, p.organisation_id))
         .collect();
     let money = totals_by_participant(db).await?;
-    let milestone_counts = milestone_counts_by_participant(db, today).await?;
+    let milestone_counts = milestone_counts_by_participant(db, today, only).await?;
 
     let mut summaries = Vec::with_capacity(participants.len());
-    for p in participants {
+    for p in participants
+        .into_iter()
+        .filter(|p| only.is_none_or(|id| id == p.id))
+    {
         let Some(org) = organisations.get(&p.organisation_id) else {
             return Err(DbErr::RecordNotFound(format!(
                 "organisation {} of participant {}",
@@ -150,9 +175,14 @@ pub async fn participant_summaries(
 async fn milestone_counts_by_participant(
     db: &impl ConnectionTrait,
     today: Date,
+    only: Option<i32>,
 ) -> Result<HashMap<i32, MilestoneCounts>, DbErr> {
     use e::milestone::Column;
-    let rows: Vec<(i32, String, Option<Date>, Date)> = Milestones::find()
+    let mut query = Milestones::find();
+    if let Some(id) = only {
+        query = query.filter(Column::ParticipantId.eq(id));
+    }
+    let rows: Vec<(i32, String, Option<Date>, Date)> = query
         .select_only()
         .columns([
             Column::ParticipantId,
