@@ -252,12 +252,48 @@ impl ChartData {
                     if c.starts_with('£') {
                         c.trim_start_matches('£').replace(',', "")
                     } else {
-                        c.clone()
+                        spreadsheet_safe(c)
                     }
                 })
                 .collect();
             let _ = writer.write_record(&cells);
         }
         String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+/// A cell that a spreadsheet would run as a formula (a name typed as
+/// `=HYPERLINK(…)`, say) is prefixed with an apostrophe so it shows as text.
+/// Negative numbers stay numbers.
+pub fn spreadsheet_safe(cell: &str) -> String {
+    let mut chars = cell.chars();
+    let risky = match chars.next() {
+        Some('=' | '+' | '@' | '\t' | '\r') => true,
+        Some('-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
+        _ => false,
+    };
+    if risky {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_are_neutralised_but_numbers_are_not() {
+        assert_eq!(
+            spreadsheet_safe("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(spreadsheet_safe("+cmd"), "'+cmd");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("-x"), "'-x");
+        assert_eq!(spreadsheet_safe("-30"), "-30");
+        assert_eq!(spreadsheet_safe("Royal Free"), "Royal Free");
+        assert_eq!(spreadsheet_safe(""), "");
     }
 }

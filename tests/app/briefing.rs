@@ -369,3 +369,37 @@ async fn the_briefing_pack_is_written_in_full() {
         assert_eq!(&png[..4], b"\x89PNG");
     }
 }
+
+#[tokio::test]
+async fn csv_downloads_do_not_carry_spreadsheet_formulas() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office
+        .post(
+            "/participants",
+            &[
+                ("ods_code", "RJ1"),
+                (
+                    "organisation_name",
+                    "=HYPERLINK(\"http://evil.example\",\"Click\")",
+                ),
+                ("region_code", "Y56"),
+                ("role", "fast_follower"),
+                ("sector", "acute"),
+                ("wave", "Late"),
+                ("designated_on", "2017-09"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    let csv = office.get("/charts/funding-by-participant.csv").await;
+    assert!(csv.body.contains("'=HYPERLINK"), "{}", csv.body);
+    assert!(!csv.body.contains(",=HYPERLINK"));
+    // The page shows the name as text, escaped.
+    let page = office.get("/participants/RJ1").await;
+    assert!(
+        page.body
+            .contains("=HYPERLINK(&quot;http://evil.example&quot;")
+    );
+}
