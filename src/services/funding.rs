@@ -787,26 +787,21 @@ pub async fn release_tranche(
     }
     f.finish()?;
     let txn = db.begin().await?;
-    super::concurrency::update_versioned::<Tranches, _>(
+    let updated = super::concurrency::update_versioned::<Tranches, _>(
         &txn,
-        tranche::Column::Id,
+        super::concurrency::Versioned {
+            id: tranche::Column::Id,
+            version: tranche::Column::Version,
+            updated_at: tranche::Column::UpdatedAt,
+        },
         tranche_id,
-        tranche::Column::Version,
         version,
         vec![
             (tranche::Column::ReleasedOn, Expr::value(on)),
             (tranche::Column::ReleasedBy, Expr::value(by.user_id())),
-            (
-                tranche::Column::UpdatedAt,
-                Expr::value(OffsetDateTime::now_utc()),
-            ),
         ],
     )
     .await?;
-    let updated = Tranches::find_by_id(tranche_id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
     audit::record(
         &txn,
         AuditEntry::by(by, "tranche.release", "tranche", &tranche_id.to_string())

@@ -9,7 +9,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
-use super::concurrency::update_versioned;
+use super::concurrency::{Versioned, update_versioned};
 use super::fields::Fields;
 use super::{By, ServiceError};
 use crate::domain::change::{Decision, RequestStatus, check_decision, check_reason};
@@ -230,27 +230,22 @@ pub async fn update_progress(
     };
     f.finish()?;
     let txn = db.begin().await?;
-    update_versioned::<Milestones, _>(
+    let updated = update_versioned::<Milestones, _>(
         &txn,
-        milestone::Column::Id,
+        Versioned {
+            id: milestone::Column::Id,
+            version: milestone::Column::Version,
+            updated_at: milestone::Column::UpdatedAt,
+        },
         id,
-        milestone::Column::Version,
         version,
         vec![
             (milestone::Column::ForecastOn, Expr::value(forecast)),
             (milestone::Column::Status, Expr::value(status.code())),
             (milestone::Column::ActualOn, Expr::value(actual)),
-            (
-                milestone::Column::UpdatedAt,
-                Expr::value(OffsetDateTime::now_utc()),
-            ),
         ],
     )
     .await?;
-    let updated = Milestones::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
     audit::record(
         &txn,
         AuditEntry::by(by, "milestone.progress", "milestone", &id.to_string())
@@ -302,26 +297,21 @@ pub async fn sign_off(
     }
     f.finish()?;
     let txn = db.begin().await?;
-    update_versioned::<Milestones, _>(
+    let updated = update_versioned::<Milestones, _>(
         &txn,
-        milestone::Column::Id,
+        Versioned {
+            id: milestone::Column::Id,
+            version: milestone::Column::Version,
+            updated_at: milestone::Column::UpdatedAt,
+        },
         id,
-        milestone::Column::Version,
         version,
         vec![
             (milestone::Column::SignedOffOn, Expr::value(on)),
             (milestone::Column::SignedOffBy, Expr::value(by.user_id())),
-            (
-                milestone::Column::UpdatedAt,
-                Expr::value(OffsetDateTime::now_utc()),
-            ),
         ],
     )
     .await?;
-    let updated = Milestones::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
     audit::record(
         &txn,
         AuditEntry::by(by, "milestone.sign_off", "milestone", &id.to_string())

@@ -8,7 +8,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::concurrency::update_versioned;
+use super::concurrency::{Versioned, update_versioned};
 use super::fields::Fields;
 use super::milestones::participant_by_ods;
 use super::{By, ServiceError};
@@ -295,11 +295,14 @@ pub async fn update(
     let (designated_on, designated_precision) = profile.designated.to_storage();
     let accredited = profile.accredited.map(|a| a.to_storage());
     let txn = db.begin().await?;
-    update_versioned::<Participants, _>(
+    let updated = update_versioned::<Participants, _>(
         &txn,
-        participant::Column::Id,
+        Versioned {
+            id: participant::Column::Id,
+            version: participant::Column::Version,
+            updated_at: participant::Column::UpdatedAt,
+        },
         current.id,
-        participant::Column::Version,
         version,
         vec![
             (participant::Column::Role, Expr::value(profile.role.code())),
@@ -328,17 +331,9 @@ pub async fn update(
                 participant::Column::Status,
                 Expr::value(profile.status.code()),
             ),
-            (
-                participant::Column::UpdatedAt,
-                Expr::value(OffsetDateTime::now_utc()),
-            ),
         ],
     )
     .await?;
-    let updated = Participants::find_by_id(current.id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
     audit::record(
         &txn,
         AuditEntry::by(
