@@ -4,6 +4,7 @@ pub mod audit;
 pub mod change_requests;
 pub mod funding;
 pub mod milestones;
+pub mod open_data;
 pub mod participants;
 pub mod partners;
 pub mod programme;
