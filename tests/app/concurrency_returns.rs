@@ -304,13 +304,13 @@ async fn approve_and_return_with_comments_race_one_decision() {
     let review = format!("{path}/review");
     let requests = (0..RACERS)
         .map(|i| {
-            let browser = if i % 2 == 0 {
+            let browser = if i.is_multiple_of(2) {
                 office.clone()
             } else {
                 office2.clone()
             };
             let mut fields = seen.clone();
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 fields.push(("decision".into(), "approve".into()));
                 fields.push(("office_rating".into(), "red".into()));
             } else {
@@ -324,7 +324,7 @@ async fn approve_and_return_with_comments_race_one_decision() {
     let statuses = fire(requests).await;
     let winner = one_winner(&statuses, 303);
     let stored = the_return(&app, period).await;
-    let approved = winner % 2 == 0;
+    let approved = winner.is_multiple_of(2);
     assert_eq!(
         stored.status,
         if approved { "approved" } else { "returned" }

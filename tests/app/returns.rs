@@ -472,3 +472,72 @@ async fn not_reported_is_shown_never_green() {
         .await;
     assert_eq!(page.status, 422, "the same period twice");
 }
+
+#[tokio::test]
+async fn refusals_are_the_same_for_real_and_made_up_ids() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let reporter = app.sign_in(REPORTER).await;
+    let reader = app.sign_in(READER).await;
+    let period = open_period(&office, &app).await;
+    // Another trust's real return, a made-up trust, a made-up period (of the
+    // reporter's own trust and of another), and a period that is not a number.
+    let hidden_from_reporter = [
+        format!("/returns/{period}/RGT"),
+        format!("/returns/{period}/ZZZ"),
+        "/returns/999999/RAL".to_owned(),
+        "/returns/999999/RGT".to_owned(),
+        "/returns/x/RAL".to_owned(),
+    ];
+    let mut pages = Vec::new();
+    for path in &hidden_from_reporter {
+        let page = reporter.get(path).await;
+        assert_eq!(page.status, 404, "{path}");
+        pages.push(page.body);
+        let page = reporter
+            .post(path, &[("action", "save"), ("version", "1")])
+            .await;
+        assert_eq!(page.status, 404, "save {path}");
+        pages.push(page.body);
+    }
+    for path in ["/participants/RGT/returns", "/participants/ZZZ/returns"] {
+        let page = reporter.get(path).await;
+        assert_eq!(page.status, 404, "{path}");
+        pages.push(page.body);
+    }
+    for ods in ["RGT", "ZZZ"] {
+        let page = reporter
+            .get(&format!(
+                "/participants/{ods}/compare?from={period}&to={period}"
+            ))
+            .await;
+        assert_eq!(page.status, 404, "compare {ods}");
+        pages.push(page.body);
+    }
+    assert!(
+        pages.windows(2).all(|w| w[0] == w[1]),
+        "every refusal reads the same"
+    );
+    // Writers' refusals do not depend on the record either.
+    for (who, browser) in [("reader", &reader), ("office", &office)] {
+        let real = browser
+            .post(&format!("/returns/{period}/RGT"), &[("action", "save")])
+            .await;
+        let made_up = browser
+            .post("/returns/999999/ZZZ", &[("action", "save")])
+            .await;
+        assert_eq!((real.status, made_up.status), (403, 403), "{who}");
+        assert_eq!(real.body, made_up.body, "{who}");
+    }
+    let real = reporter
+        .post(
+            &format!("/returns/{period}/RAL/review"),
+            &[("decision", "approve")],
+        )
+        .await;
+    let made_up = reporter
+        .post("/returns/999999/ZZZ/review", &[("decision", "approve")])
+        .await;
+    assert_eq!((real.status, made_up.status), (403, 403));
+    assert_eq!(real.body, made_up.body);
+}
