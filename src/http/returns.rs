@@ -106,6 +106,7 @@ async fn conflict(
     ctx: &Ctx,
     period_id: i32,
     ods: &str,
+    why: &str,
 ) -> Result<Response, AppError> {
     let data = service::load(
         &state.db,
@@ -115,7 +116,11 @@ async fn conflict(
         state.config.rating_scale,
     )
     .await?;
-    Ok(super::respond::conflict(view::conflict(&ctx.chrome, &data)))
+    Ok(super::respond::conflict(view::conflict(
+        &ctx.chrome,
+        &data,
+        why,
+    )))
 }
 
 pub async fn show(
@@ -157,7 +162,16 @@ pub async fn save(
             let page = render(&state, &ctx, period_id, &ods, Some(&pairs), &errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(ServiceError::Conflict) => conflict(&state, &ctx, period_id, &ods).await,
+        Err(ServiceError::Conflict) => {
+            conflict(
+                &state,
+                &ctx,
+                period_id,
+                &ods,
+                "Someone saved or submitted this return after you opened it, so nothing of yours was saved.",
+            )
+            .await
+        }
         other => {
             respond(
                 &ctx,
@@ -191,7 +205,16 @@ pub async fn review(
             let page = render(&state, &ctx, period_id, &ods, Some(&pairs), &errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(ServiceError::Conflict) => conflict(&state, &ctx, period_id, &ods).await,
+        Err(ServiceError::Conflict) => {
+            conflict(
+                &state,
+                &ctx,
+                period_id,
+                &ods,
+                "The return was reviewed, or one of its milestones changed, after you opened this page, so nothing was approved or returned.",
+            )
+            .await
+        }
         other => {
             respond(
                 &ctx,

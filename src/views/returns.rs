@@ -486,8 +486,9 @@ pub fn compare(
 
 /// The return as it stands now, for the page that says a save or review
 /// lost to someone else's (409).
-pub fn conflict(chrome: &Chrome, d: &ReturnData) -> Markup {
+pub fn conflict(chrome: &Chrome, d: &ReturnData, why: &str) -> Markup {
     let mut rows = vec![
+        ("What happened".to_owned(), why.to_owned()),
         ("Status".to_owned(), d.state().label().to_owned()),
         (
             "Trust's rating".to_owned(),

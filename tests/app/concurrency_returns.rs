@@ -375,7 +375,11 @@ async fn approval_refuses_a_milestone_changed_since_the_page_was_opened() {
         .post(&format!("{path}/review"), &borrow(&fields))
         .await;
     assert_eq!(page.status, 409, "{}", page.body);
-    assert!(page.body.contains("changed by someone else"));
+    assert!(
+        page.body.contains("one of its milestones changed"),
+        "{}",
+        page.body
+    );
     assert_eq!(status_of(&app, period).await, "submitted");
     for m in &milestones[..milestones.len() - 1] {
         assert_eq!(
@@ -469,4 +473,41 @@ async fn approval_racing_milestone_edits_is_all_or_nothing() {
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_the_same_period_in_parallel_opens_it_once() {
+    let app = TestApp::seeded().await;
+    let office = Arc::new(app.sign_in(OFFICE).await);
+    let requests = (0..RACERS)
+        .map(|_| {
+            let browser = office.clone();
+            async move {
+                browser
+                    .post(
+                        "/periods",
+                        &[
+                            ("frequency", "quarterly"),
+                            ("year", "2026"),
+                            ("number", "3"),
+                            ("due_on", "2027-01-29"),
+                        ],
+                    )
+                    .await
+            }
+        })
+        .collect();
+    let statuses = fire(requests).await;
+    one_winner(&statuses, 303);
+    // The losers are told why, beside the field.
+    assert!(
+        statuses.iter().all(|s| *s == 303 || *s == 422),
+        "{statuses:?}"
+    );
+    let opened = gde::entities::ReportingPeriods::find()
+        .filter(gde::entities::reporting_period::Column::Label.eq("2026/27 Q3"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(opened, 1);
 }
