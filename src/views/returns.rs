@@ -213,7 +213,7 @@ pub fn return_page(
             @if access.can_edit {
                 form method="post" action={ "/returns/" (d.period.id) "/" (ods) } novalidate {
                     (csrf_field(chrome))
-                    input type="hidden" name="version" value=(value("version", d.version.to_string()));
+                    input type="hidden" name="version" value=(posted_or(posted, "version", d.version.to_string()));
                     h2 { "Milestones" }
                     table.table #return-milestones {
                         caption { "Forecast, status and comment for each open milestone. For a completed milestone give the date it was completed." }
@@ -356,6 +356,42 @@ fn read_only(d: &ReturnData) -> Markup {
     }
 }
 
+/// A hidden version as posted, so a re-shown form still detects changes
+/// made since the page was first built; the stored one when none was posted.
+fn posted_or(posted: Option<&[(String, String)]>, name: &str, stored: String) -> String {
+    match posted.map(|p| crate::services::returns::field(p, name).trim()) {
+        Some(v) if !v.is_empty() => v.to_owned(),
+        _ => stored,
+    }
+}
+
+/// What approving would do to each live milestone, so nothing is overwritten unseen.
+fn approval_changes(d: &ReturnData) -> Markup {
+    html! {
+        table.table #approval-changes {
+            caption { "Approving sets each live milestone to what the trust reported" }
+            thead { tr { th scope="col" { "Milestone" } th scope="col" { "Live now" } th scope="col" { "As reported" } th scope="col" { "On approval" } } }
+            tbody {
+                @for l in &d.lines {
+                    @if let Some(reported) = l.status {
+                        @let forecast = l.forecast_on.or(l.live_forecast_on);
+                        tr {
+                            th scope="row" { (l.reference) }
+                            td { (optional_date(l.live_forecast_on)) " " (l.live_status.label()) }
+                            td { (optional_date(l.forecast_on)) " " (reported.label()) }
+                            td {
+                                @if l.signed_off { "Signed off: stays as it is" }
+                                @else if forecast == l.live_forecast_on && reported == l.live_status { "No change" }
+                                @else { strong { "Changes" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn review_form(
     chrome: &Chrome,
     d: &ReturnData,
@@ -368,14 +404,7 @@ fn review_form(
             .map(|p| crate::services::returns::field(p, name).to_owned())
             .unwrap_or_default()
     };
-    // Versions stay those the page was first built from, so a re-shown
-    // form still detects changes made since.
-    let posted_or = |name: &str, stored: String| match posted {
-        Some(p) if !crate::services::returns::field(p, name).is_empty() => {
-            crate::services::returns::field(p, name).to_owned()
-        }
-        _ => stored,
-    };
+    let posted_or = |name: &str, stored: String| posted_or(posted, name, stored);
     html! {
         h2 #review { "Programme office review" }
         form.narrow method="post" action={ "/returns/" (d.period.id) "/" (ods) "/review" } novalidate {
@@ -385,6 +414,7 @@ fn review_form(
                 @let name = format!("m_{}_version", l.milestone_id);
                 input type="hidden" name=(name) value=(posted_or(&name, l.milestone_version.to_string()));
             }
+            (approval_changes(d))
             (select("office_rating", "Programme office rating", &rating_options(d.scale), &value("office_rating"), "Select a rating", errors))
             (textarea("office_comment", "Comment (required to return it)", &value("office_comment"), errors))
             div.form-actions {
@@ -501,18 +531,27 @@ pub fn conflict(chrome: &Chrome, d: &ReturnData, why: &str) -> Markup {
             d.spend.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
         ),
     ];
+    let said = |forecast: Option<time::Date>, status: Option<MilestoneStatus>| {
+        format!(
+            "{}{}",
+            forecast
+                .map(crate::domain::dates::display_date)
+                .unwrap_or_else(|| "no forecast".into()),
+            status
+                .map(|s| format!(", {}", s.label()))
+                .unwrap_or_default()
+        )
+    };
     for l in &d.lines {
+        let reported = said(l.forecast_on, l.status);
+        let live = said(l.live_forecast_on, Some(l.live_status));
         rows.push((
             format!("{}: {}", l.reference, l.title),
-            format!(
-                "{}{}",
-                l.forecast_on
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "no forecast".into()),
-                l.status
-                    .map(|s| format!(", {}", s.label()))
-                    .unwrap_or_default()
-            ),
+            if d.started() && reported != live {
+                format!("{reported} (the live milestone now: {live})")
+            } else {
+                reported
+            },
         ));
     }
     super::manage::conflict(

@@ -398,7 +398,14 @@ async fn approval_refuses_a_milestone_changed_since_the_page_was_opened() {
         "2028-01-31"
     );
     assert_eq!(audit_count(&app, "return.approve").await, 0);
-    // Opened again, the page shows the versions as they are now, and approves.
+    // Opened again, the page shows what approving will overwrite, carries
+    // the versions as they are now, and approves.
+    let again = office.get(&path).await;
+    let changes = again.text_of("approval-changes");
+    assert!(
+        changes.contains("31 January 2028") && changes.contains("Changes"),
+        "{changes}"
+    );
     let page = fill(
         &office,
         &path,

@@ -96,6 +96,11 @@ pub struct UpdateLine {
     pub forecast_on: Option<Date>,
     pub status: Option<MilestoneStatus>,
     pub comment: Option<String>,
+    /// The live milestone now: what an approval would replace.
+    pub live_forecast_on: Option<Date>,
+    pub live_status: MilestoneStatus,
+    /// Signed off: settled, so an approval leaves it as it is.
+    pub signed_off: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

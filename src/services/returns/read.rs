@@ -65,15 +65,20 @@ pub(super) async fn build(
 ) -> Result<ReturnData, ServiceError> {
     let record = store::record_for(db, period.id, trust.participant_id).await?;
     let milestones = store::milestones_of(db, trust.participant_id).await?;
-    let line = |m: &milestone::Model| UpdateLine {
-        milestone_id: m.id,
-        milestone_version: m.version,
-        reference: m.reference.clone(),
-        title: m.title.clone(),
-        baseline_on: m.baseline_on,
-        forecast_on: m.forecast_on,
-        status: None,
-        comment: None,
+    let line = |m: &milestone::Model| -> Result<UpdateLine, ServiceError> {
+        Ok(UpdateLine {
+            milestone_id: m.id,
+            milestone_version: m.version,
+            reference: m.reference.clone(),
+            title: m.title.clone(),
+            baseline_on: m.baseline_on,
+            forecast_on: m.forecast_on,
+            status: None,
+            comment: None,
+            live_forecast_on: m.forecast_on,
+            live_status: decode("status", MilestoneStatus::from_code(&m.status))?,
+            signed_off: m.signed_off_on.is_some(),
+        })
     };
     let mut lines = Vec::new();
     let mut risks = Vec::new();
@@ -92,10 +97,10 @@ pub(super) async fn build(
                         forecast_on: u.forecast_on,
                         status: Some(decode("status", MilestoneStatus::from_code(&u.status))?),
                         comment: u.comment.clone(),
-                        ..line(m)
+                        ..line(m)?
                     }),
                     // A frozen return shows only what it held; a draft offers every open milestone.
-                    None if !frozen && open(m) => lines.push(line(m)),
+                    None if !frozen && open(m) => lines.push(line(m)?),
                     None => {}
                 }
             }
@@ -124,9 +129,10 @@ pub(super) async fn build(
         }
         None => {
             for m in milestones.iter().filter(|m| open(m)) {
+                let line = line(m)?;
                 lines.push(UpdateLine {
-                    status: Some(decode("status", MilestoneStatus::from_code(&m.status))?),
-                    ..line(m)
+                    status: Some(line.live_status),
+                    ..line
                 });
             }
             Stored {
