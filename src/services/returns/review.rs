@@ -9,7 +9,8 @@
 //! the page was opened is a conflict and the whole approval rolls back.
 use std::collections::HashMap;
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -26,8 +27,6 @@ use crate::services::{By, ServiceError};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::decode;
 use crate::store::returns::Decision;
-use sea_orm::EntityTrait;
-use sea_orm::sea_query::Expr;
 
 #[derive(Clone, Debug, Default)]
 pub struct ReviewForm {

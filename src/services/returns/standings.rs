@@ -2,7 +2,7 @@
 //! one trust's history of returns.
 use std::collections::HashMap;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, EntityTrait};
 use time::Date;
 
 use super::read::build;
@@ -13,7 +13,6 @@ use crate::entities::{Organisations, Participants, organisation, progress_return
 use crate::services::milestones::participant_by_ods;
 use crate::services::{By, ServiceError};
 use crate::store::decode;
-use sea_orm::EntityTrait;
 
 /// Every active participant against every period, within the reader's scope.
 /// Suggested ratings only for submitted returns (they are what the office is
