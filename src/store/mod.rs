@@ -8,6 +8,7 @@ pub mod open_data;
 pub mod participants;
 pub mod partners;
 pub mod programme;
+pub mod returns;
 
 use std::fmt::Display;
 

@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod briefing;
+mod concurrency_returns;
 mod open_data;
 mod pages;
 mod programme_office;
