@@ -1,7 +1,6 @@
 //! Connecting to the database (SQLite or PostgreSQL, same code) and migrating it.
 use std::time::Duration;
 
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 /// Opens a pool. SQLite gets WAL, a busy timeout and enforced foreign keys,
@@ -24,9 +23,14 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Database::connect(options).await
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, each in one transaction together with
+/// its record, so a process killed mid-way leaves nothing half-applied (see
+/// `migration::apply_pending`).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    for name in migration::apply_pending(db).await? {
+        tracing::info!("applied migration {name}");
+    }
+    Ok(())
 }
 
 /// True when the database answers a trivial query (for `/healthz`).
