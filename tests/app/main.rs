@@ -12,4 +12,5 @@ mod returns;
 mod schema;
 mod security;
 mod seeding;
+mod uniqueness;
 mod users_admin;
