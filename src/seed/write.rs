@@ -239,7 +239,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                     ..Default::default()
                 }
                 .insert(txn)
-                .await?
+                .await
+                .map_err(|e| unique_at(e, &p.origin, "ods_code"))?
                 .id;
                 participant_ids.insert(org_id, id);
                 report.added("participants");
@@ -273,7 +274,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| unique_at(e, &pairing.origin, "fast_follower_ods_code"))?;
         report.added("pairings");
     }
 
@@ -313,7 +315,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| unique_at(e, &link.origin, "partner_name"))?;
         report.added("partnerships");
     }
 
@@ -342,7 +345,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| unique_at(e, &cap.origin, "role"))?;
         caps.push(FundingCap {
             role: cap.role,
             sector: cap.sector,
@@ -382,7 +386,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| unique_at(e, &m.origin, "ods_code"))?;
         report.added("maturity assessments");
     }
 
@@ -417,7 +422,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?
+        .await
+        .map_err(|e| unique_at(e, &m.origin, "reference"))?
         .id;
         milestone_ids.insert(key, id);
         report.added("milestones");
@@ -464,7 +470,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?
+        .await
+        .map_err(|e| unique_at(e, &a.origin, "reference"))?
         .id;
         report.added("allocations");
         for p in seed
@@ -479,7 +486,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                 ..Default::default()
             }
             .insert(txn)
-            .await?;
+            .await
+            .map_err(|e| unique_at(e, &p.origin, "financial_year"))?;
             report.added("allocation profile years");
         }
         for t in seed
@@ -506,7 +514,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                 ..Default::default()
             }
             .insert(txn)
-            .await?;
+            .await
+            .map_err(|e| unique_at(e, &t.origin, "name"))?;
             report.added("tranches");
         }
     }
@@ -537,7 +546,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?
+        .await
+        .map_err(|e| unique_at(e, &p.origin, "label"))?
         .id;
         period_ids.insert(p.label.clone(), id);
         report.added("reporting periods");
@@ -580,7 +590,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?
+        .await
+        .map_err(|e| unique_at(e, &r.origin, "period"))?
         .id;
         report.added("returns");
         for u in seed
