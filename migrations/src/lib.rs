@@ -28,12 +28,41 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
+        let all: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261122_000001_initial_schema::Migration),
             Box::new(m20261122_000002_audit_append_only::Migration),
             Box::new(m20261122_000003_change_control::Migration),
             Box::new(m20261201_000006_unique_names::Migration),
-        ]
+        ];
+        all.into_iter()
+            .map(|m| Box::new(InTransaction(m)) as Box<dyn MigrationTrait>)
+            .collect()
+    }
+}
+
+/// Marks a migration as transactional on every backend, so that even
+/// `Migrator::up` (sea-orm-migration runs only PostgreSQL migrations in a
+/// transaction by default) applies it together with its record.
+struct InTransaction(Box<dyn MigrationTrait>);
+
+impl MigrationName for InTransaction {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for InTransaction {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.up(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.down(manager).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
     }
 }
 

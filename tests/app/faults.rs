@@ -15,13 +15,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 const PARTICIPANTS: u64 = 38;
 const EXEMPLARS: u64 = 26;
 
-/// Where one attempt's database lives; dropped at the end of the attempt.
-struct Scratch {
-    url: String,
+/// An empty, unmigrated database; removed (SQLite) when dropped.
+pub struct Scratch {
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
-async fn scratch() -> Scratch {
+pub async fn scratch() -> Scratch {
     match std::env::var("GDE_TEST_POSTGRES_URL")
         .ok()
         .filter(|s| !s.is_empty())

@@ -364,3 +364,74 @@ async fn seeding_over_a_name_already_in_the_database_fails_at_its_file_line_and_
     assert_eq!(Organisations::find().count(&t.db).await.unwrap(), 1);
     assert_eq!(Participants::find().count(&t.db).await.unwrap(), 0);
 }
+
+/// A database at the schema before migration 6, holding these
+/// organisations (name, country).
+async fn before_migration_6(
+    names: &[(&str, &str)],
+) -> (crate::faults::Scratch, DatabaseConnection) {
+    use migration::MigratorTrait;
+    use sea_orm::ConnectionTrait;
+    let scratch = crate::faults::scratch().await;
+    let db = gde::db::connect(&scratch.url, 2).await.unwrap();
+    migration::Migrator::up(&db, Some(3)).await.unwrap();
+    for (name, country) in names {
+        db.execute_unprepared(&format!(
+            "INSERT INTO organisations (name, kind, country_code, created_at, updated_at) \
+             VALUES ('{name}', 'university', '{country}', \
+             '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00')"
+        ))
+        .await
+        .unwrap();
+    }
+    (scratch, db)
+}
+
+#[tokio::test]
+async fn upgrading_fills_in_each_name_key() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let (_scratch, db) = before_migration_6(&[
+        ("Mayo Clinic", "US"),
+        ("Mayo Clinic", "GB"),
+        ("Karolinska  INSTITUTET", "SE"),
+    ])
+    .await;
+    gde::db::migrate(&db).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT name_key FROM organisations ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let keys: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get("", "name_key").unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        ["mayo clinic", "mayo clinic", "karolinska institutet"]
+    );
+}
+
+#[tokio::test]
+async fn upgrading_stops_at_names_that_clash_naming_them_and_changes_nothing() {
+    use migration::MigratorTrait;
+    let (_scratch, db) = before_migration_6(&[("Mayo Clinic", "US"), ("MAYO  clinic", "US")]).await;
+    for attempt in 1..=2 {
+        // The second attempt fails the same way: the first left nothing behind
+        // (no half-added column), because the migration is one transaction.
+        let error = gde::db::migrate(&db).await.unwrap_err().to_string();
+        assert!(
+            error.contains("\"Mayo Clinic\"") && error.contains("\"MAYO  clinic\""),
+            "attempt {attempt}: {error}"
+        );
+    }
+    assert_eq!(
+        migration::Migrator::get_applied_migrations(&db)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
