@@ -47,8 +47,33 @@ impl fmt::Display for SeedReport {
     }
 }
 
+/// Names the lock that serialises seed loads on one PostgreSQL database.
+const SEED_LOCK_KEY: i64 = 0x6764_655f_7365_6564;
+
+/// Begins the seed's one transaction, after any other load in progress has
+/// finished (which it then finds present): `BEGIN IMMEDIATE` on SQLite, a
+/// transaction-scoped advisory lock on PostgreSQL.
+async fn begin_alone(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    use sea_orm::{ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions};
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+        }
+        _ => {
+            let txn = db.begin().await?;
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({SEED_LOCK_KEY})"))
+                .await?;
+            Ok(txn)
+        }
+    }
+}
+
 pub async fn write(db: &DatabaseConnection, seed: &Seed) -> Result<SeedReport, LoadError> {
-    let txn = db.begin().await?;
+    let txn = begin_alone(db).await?;
     let report = write_in(&txn, seed).await?;
     if report.total_added() > 0 {
         let after = serde_json::json!(

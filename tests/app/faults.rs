@@ -223,3 +223,26 @@ async fn kill_9_during_migrate_seed_and_first_start_then_start_normally() {
         "{mid_run} of {kills} kills hit a running command"
     );
 }
+
+#[tokio::test]
+async fn two_first_seeds_at_once_both_succeed_and_load_the_data_once() {
+    let db = scratch().await;
+    let started: Vec<_> = (0..2)
+        .map(|_| {
+            gde(&db.url, &["seed"])
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start gde")
+        })
+        .collect();
+    for child in started {
+        let output = child.wait_with_output().expect("gde runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // Once: the seed's single audit event, every participant once.
+    assert_complete(&db.url).await;
+}
