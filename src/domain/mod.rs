@@ -14,6 +14,7 @@ pub mod funding;
 pub mod maturity;
 pub mod milestone;
 pub mod money;
+pub mod names;
 pub mod ods;
 pub mod participant;
 pub mod rating;
@@ -35,6 +36,7 @@ pub use milestone::{
     Timeliness, check_dates, slippage_days, timeliness,
 };
 pub use money::{MoneyError, Pence};
+pub use names::{NameKey, same_name};
 pub use ods::{OdsCode, OdsCodeError};
 pub use participant::{
     Confidence, OrganisationKind, ParticipantStatus, PartnershipRole, Role, Sector,
