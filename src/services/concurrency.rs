@@ -1,7 +1,7 @@
 //! No lost updates: every editable record carries a version; a save names
 //! the version its form was built from and succeeds only if it still holds.
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, RuntimeErr, SqlErr};
 use time::OffsetDateTime;
 
 use super::ServiceError;
@@ -47,4 +47,90 @@ where
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)
+}
+
+/// Claims a parent row for the rest of the transaction, as its first
+/// statement: `UPDATE … SET id = id WHERE id = ?`. The row is not changed (so
+/// nobody's open form goes stale), but the statement is a write: on SQLite it
+/// takes the database's write lock before anything is read, so the
+/// transaction never works from a snapshot another writer has overtaken
+/// (no `SQLITE_BUSY_SNAPSHOT`; others wait in the busy handler); on
+/// PostgreSQL it takes the row's lock, so a second claimant waits until the
+/// first commits and then reads what it wrote. Everything checked after the
+/// claim holds when the transaction commits. A missing row is not found.
+///
+/// Lock order, so two claimants can never wait on each other:
+/// participant, then allocation, then milestone, then the request itself.
+pub async fn claim<E, C>(db: &C, id_column: E::Column, id: i32) -> Result<(), ServiceError>
+where
+    E: EntityTrait,
+    E::Column: ColumnTrait,
+    C: ConnectionTrait,
+{
+    let result = E::update_many()
+        .col_expr(id_column, Expr::col(id_column).into())
+        .filter(id_column.eq(id))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(())
+}
+
+/// True when the database refused because another transaction held what this
+/// one needed (SQLite busy or locked, PostgreSQL serialisation failure,
+/// deadlock or lock timeout): the user should try again, which is a 409.
+pub fn is_contention(error: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))
+    | DbErr::Conn(RuntimeErr::SqlxError(e))) = error
+    else {
+        return false;
+    };
+    let sea_orm::sqlx::Error::Database(e) = e.as_ref() else {
+        return false;
+    };
+    let code = e.code().unwrap_or_default();
+    match code.as_ref() {
+        // PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+        "40001" | "40P01" | "55P03" => true,
+        // SQLite extended codes whose primary code is BUSY (5) or LOCKED (6):
+        // BUSY_SNAPSHOT is 517, BUSY_RECOVERY 261, LOCKED_SHAREDCACHE 262.
+        other => {
+            other
+                .parse::<i32>()
+                .is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+                && e.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                    .is_some()
+        }
+    }
+}
+
+/// True when a unique index refused the write.
+pub fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// The last word on a failed use case: contention the busy timeout could not
+/// absorb becomes a conflict (409, "try again"), never a 500.
+pub fn settle(error: ServiceError) -> ServiceError {
+    match error {
+        ServiceError::Database(e) if is_contention(&e) => ServiceError::Conflict,
+        other => other,
+    }
+}
+
+/// As [`settle`], and a unique index's refusal becomes this field error (the
+/// in-transaction check normally answers first; the index is the backstop).
+pub fn settle_unique<'a>(
+    field: &'static str,
+    message: &'a str,
+) -> impl FnOnce(ServiceError) -> ServiceError + 'a {
+    move |error| match error {
+        ServiceError::Database(e) if is_unique_violation(&e) => {
+            ServiceError::invalid(field, message)
+        }
+        other => settle(other),
+    }
 }
