@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryOrder,
-    TransactionTrait,
 };
 use serde_json::Value;
 use time::{Date, OffsetDateTime};
@@ -66,9 +65,15 @@ pub(crate) trait Kind {
         id: i32,
     ) -> Result<Option<Self::Request>, ServiceError>;
 
-    /// Claims the rows the decision reads and changes, as the transaction's
-    /// first statements and in the lock order of `concurrency::claim`.
-    async fn claim(txn: &DatabaseTransaction, request: &Self::Request) -> Result<(), ServiceError>;
+    /// Opens the decision's transaction: its first statements claim the rows
+    /// the decision reads and changes, in the lock order of
+    /// `concurrency::claim`. Anything needed to name those rows is read
+    /// before `BEGIN` (on SQLite a read first would pin a snapshot that a
+    /// concurrent writer can overtake).
+    async fn begin(
+        db: &DatabaseConnection,
+        request: &Self::Request,
+    ) -> Result<DatabaseTransaction, ServiceError>;
 
     /// Applies an approved request to its record, re-checking the record's
     /// rules against what the database holds now.
@@ -116,8 +121,7 @@ pub(crate) async fn decide<K: Kind>(
         let request = K::find(db, request_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let txn = db.begin().await?;
-        K::claim(&txn, &request).await?;
+        let txn = K::begin(db, &request).await?;
         let request = K::find(&txn, request_id)
             .await?
             .ok_or(ServiceError::NotFound)?;

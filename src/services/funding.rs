@@ -623,10 +623,16 @@ impl Kind for AllocationChangeKind {
 
     /// The participant (its cap spans its allocations), then the allocation
     /// (its tranches must stay within it).
-    async fn claim(txn: &DatabaseTransaction, r: &Self::Request) -> Result<(), ServiceError> {
-        let participant_id = load_allocation(txn, r.allocation_id).await?.participant_id;
-        claim::<Participants, _>(txn, participant::Column::Id, participant_id).await?;
-        claim::<Allocations, _>(txn, allocation::Column::Id, r.allocation_id).await
+    async fn begin(
+        db: &DatabaseConnection,
+        r: &Self::Request,
+    ) -> Result<DatabaseTransaction, ServiceError> {
+        // An allocation never moves to another participant.
+        let participant_id = load_allocation(db, r.allocation_id).await?.participant_id;
+        let txn = db.begin().await?;
+        claim::<Participants, _>(&txn, participant::Column::Id, participant_id).await?;
+        claim::<Allocations, _>(&txn, allocation::Column::Id, r.allocation_id).await?;
+        Ok(txn)
     }
 
     /// The rules are checked again: money may have moved since the request.

@@ -504,8 +504,13 @@ impl Kind for BaselineChange {
         Ok(BaselineChangeRequests::find_by_id(id).one(db).await?)
     }
 
-    async fn claim(txn: &DatabaseTransaction, r: &Self::Request) -> Result<(), ServiceError> {
-        claim::<Milestones, _>(txn, milestone::Column::Id, r.milestone_id).await
+    async fn begin(
+        db: &DatabaseConnection,
+        r: &Self::Request,
+    ) -> Result<DatabaseTransaction, ServiceError> {
+        let txn = db.begin().await?;
+        claim::<Milestones, _>(&txn, milestone::Column::Id, r.milestone_id).await?;
+        Ok(txn)
     }
 
     /// The baseline moves (the old one stays in the request and the audit
