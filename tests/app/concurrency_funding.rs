@@ -439,3 +439,142 @@ async fn change_requests_sent_together_leave_one_pending_per_record() {
     assert_eq!(pending, 1);
     assert_eq!(count(&statuses, 303), 1, "{statuses:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_milestone_reference_sent_together_is_recorded_once() {
+    let app = TestApp::seeded().await;
+    let office = Arc::new(app.sign_in(OFFICE).await);
+    let office2 = Arc::new(app.sign_in(OFFICE2).await);
+    let posts = (0..BURST)
+        .map(|i| {
+            let who = if i % 2 == 0 { &office } else { &office2 };
+            (
+                who.clone(),
+                "/participants/RAL/milestones".to_owned(),
+                fields(&[
+                    ("reference", "M99"),
+                    ("title", &format!("Go-live attempt {i}")),
+                    ("category", "epr_go_live"),
+                    ("baseline_on", "2029-06-30"),
+                ]),
+            )
+        })
+        .collect();
+    let statuses = burst("one milestone reference", posts).await;
+    assert_eq!(count(&statuses, 303), 1, "{statuses:?}");
+    let stored = Milestones::find()
+        .filter(milestone::Column::ParticipantId.eq(participant_id(&app, "RAL").await))
+        .filter(milestone::Column::Reference.eq("M99"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+}
+
+/// The rule holds even for a writer that skips the services: the database
+/// refuses a second pending request for the same record.
+#[tokio::test]
+async fn the_database_refuses_a_second_pending_request() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::seeded().await;
+    let m = Milestones::find().one(&app.db).await.unwrap().unwrap();
+    let user = gde::entities::Users::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let request = |status: &str| baseline_change_request::ActiveModel {
+        milestone_id: Set(m.id),
+        previous_baseline_on: Set(m.baseline_on),
+        proposed_baseline_on: Set(m.baseline_on),
+        reason: Set("Written straight to the database".into()),
+        status: Set(status.into()),
+        requested_by: Set(user.id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    request("pending").insert(&app.db).await.unwrap();
+    // Decided requests are history: any number may stand beside one pending.
+    request("approved").insert(&app.db).await.unwrap();
+    request("rejected").insert(&app.db).await.unwrap();
+    let second = request("pending").insert(&app.db).await.unwrap_err();
+    assert!(
+        matches!(
+            second.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        ),
+        "{second}"
+    );
+}
+
+/// Office-only money and decision routes refuse a reporter or a reader the
+/// same way whether the id names a real record or none at all.
+#[tokio::test]
+async fn refusals_are_the_same_for_real_and_made_up_ids() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    add_fast_follower(&office).await;
+    allocate(&office, "ALLOC-1", "1000000").await;
+    let alloc = allocations_of(&app, "RJ1").await.remove(0);
+    let request = ask_change(&app, &office, &alloc, "2000000").await;
+    let t = Tranches::find().one(&app.db).await.unwrap().unwrap();
+    let m = Milestones::find().one(&app.db).await.unwrap().unwrap();
+    let made_up = 987_654;
+    // (GET or POST, path before the id, path after it, a real id)
+    let routes = [
+        ("GET", "/allocations/", "/change", alloc.id),
+        ("GET", "/allocations/", "/tranches/new", alloc.id),
+        ("POST", "/allocations/", "/change", alloc.id),
+        ("POST", "/allocations/", "/tranches", alloc.id),
+        ("POST", "/tranches/", "/release", t.id),
+        ("POST", "/change-requests/allocation/", "", request),
+        ("POST", "/change-requests/baseline/", "", request),
+        ("POST", "/milestones/", "/progress", m.id),
+        ("POST", "/milestones/", "/sign-off", m.id),
+    ];
+    let fields = [("version", "1"), ("decision", "approve")];
+    for who in [REPORTER, crate::support::READER] {
+        let browser = app.sign_in(who).await;
+        for (method, before, after, real) in routes {
+            let mut statuses = Vec::new();
+            for id in [real, made_up] {
+                let path = format!("{before}{id}{after}");
+                statuses.push(match method {
+                    "GET" => browser.get(&path).await.status,
+                    _ => browser.post(&path, &fields).await.status,
+                });
+            }
+            assert_eq!(
+                statuses,
+                [403, 403],
+                "{who}: {method} {before}…{after} (real, made-up)"
+            );
+        }
+    }
+    // Baseline requests are open to a milestone's own trust: another trust's
+    // milestone looks absent to a reporter, exactly like a made-up one; a
+    // reader may ask for none.
+    let elsewhere = Milestones::find()
+        .filter(milestone::Column::ParticipantId.ne(participant_id(&app, "RAL").await))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let ask = [
+        ("proposed_baseline_on", "2029-01-01"),
+        ("reason", "Supplier delivery slipped by a quarter"),
+    ];
+    for (who, expected) in [(REPORTER, 404), (crate::support::READER, 403)] {
+        let browser = app.sign_in(who).await;
+        for id in [elsewhere.id, made_up] {
+            let path = format!("/milestones/{id}/baseline-requests");
+            assert_eq!(
+                browser.post(&path, &ask).await.status,
+                expected,
+                "{who}: {path}"
+            );
+        }
+    }
+}
