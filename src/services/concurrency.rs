@@ -68,7 +68,7 @@ where
     C: ConnectionTrait,
 {
     let result = E::update_many()
-        .col_expr(id_column, Expr::col(id_column).into())
+        .col_expr(id_column, Expr::col(id_column))
         .filter(id_column.eq(id))
         .exec(db)
         .await?;
