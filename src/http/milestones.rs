@@ -62,6 +62,17 @@ pub async fn create(
     let by = ctx.by()?;
     let result = service::create(&state.db, &by, &ods, form.clone()).await;
     let page = match &result {
+        Err(ServiceError::Conflict) => {
+            return Ok(conflict(crate::views::manage::conflict(
+                &ctx.chrome,
+                "participant",
+                &format!("/participants/{}", ods.to_uppercase()),
+                &[(
+                    "Status".into(),
+                    "Changed by someone else at the same moment; check it and try again".into(),
+                )],
+            )));
+        }
         Err(ServiceError::Invalid(errors)) => {
             let participant = service::new_form(&state.db, &by, &ods).await?;
             Some(view::new_form(

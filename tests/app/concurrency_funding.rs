@@ -578,3 +578,43 @@ async fn refusals_are_the_same_for_real_and_made_up_ids() {
         }
     }
 }
+
+/// When the database itself refuses for contention (a SQLite snapshot a
+/// writer overtook; a PostgreSQL serialisation failure), the services call it
+/// a conflict — a 409 asking the user to try again — not a 500.
+#[tokio::test]
+async fn contention_the_database_reports_is_a_conflict() {
+    use sea_orm::{ConnectionTrait, DbBackend, IsolationLevel, TransactionTrait};
+    let app = TestApp::seeded().await;
+    let id = participant_id(&app, "RAL").await;
+    let touch = format!("UPDATE participants SET wave = wave || '.' WHERE id = {id}");
+    let read = format!("SELECT wave FROM participants WHERE id = {id}");
+    let slow = match app.db.get_database_backend() {
+        DbBackend::Postgres => app
+            .db
+            .begin_with_config(Some(IsolationLevel::RepeatableRead), None)
+            .await
+            .unwrap(),
+        _ => app.db.begin().await.unwrap(),
+    };
+    // The slow transaction reads first (taking its snapshot) …
+    let backend = slow.get_database_backend();
+    slow.query_all_raw(sea_orm::Statement::from_string(backend, read))
+        .await
+        .unwrap();
+    // … another writes and commits …
+    let fast = app.db.begin().await.unwrap();
+    fast.execute_unprepared(&touch).await.unwrap();
+    fast.commit().await.unwrap();
+    // … so the slow one may no longer write from what it read.
+    let error = slow.execute_unprepared(&touch).await.unwrap_err();
+    assert!(
+        gde::services::concurrency::is_contention(&error),
+        "not recognised as contention: {error}"
+    );
+    assert!(matches!(
+        gde::services::concurrency::settle(gde::services::ServiceError::Database(error)),
+        gde::services::ServiceError::Conflict
+    ));
+    slow.rollback().await.ok();
+}
