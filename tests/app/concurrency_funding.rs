@@ -75,6 +75,12 @@ fn count(statuses: &[u16], status: u16) -> usize {
     statuses.iter().filter(|s| **s == status).count()
 }
 
+/// Each claim-first transaction waits its turn and then sees what the
+/// winners wrote, so every loser is told why (422), not asked to retry (409).
+fn losers_told_why(statuses: &[u16]) {
+    assert_eq!(count(statuses, 409), 0, "{statuses:?}");
+}
+
 async fn participant_id(app: &TestApp, ods: &str) -> i32 {
     let org = Organisations::find()
         .filter(organisation::Column::OdsCode.eq(ods))
@@ -165,6 +171,7 @@ async fn allocations_sent_together_never_exceed_the_cap() {
         })
         .collect();
     let statuses = burst("allocations at the cap", posts).await;
+    losers_told_why(&statuses);
     let stored = allocations_of(&app, "RJ1").await;
     let total: i64 = stored.iter().map(|a| a.central_pence).sum();
     assert!(total <= CAP_PENCE, "cap broken: {total}");
@@ -201,6 +208,7 @@ async fn one_reference_sent_together_is_recorded_once() {
         })
         .collect();
     let statuses = burst("one allocation reference", posts).await;
+    losers_told_why(&statuses);
     assert_eq!(count(&statuses, 303), 1, "{statuses:?}");
     assert_eq!(allocations_of(&app, "RJ1").await.len(), 1);
 }
@@ -230,6 +238,7 @@ async fn tranches_sent_together_never_exceed_their_allocation() {
         })
         .collect();
     let statuses = burst("tranches at the allocation", posts).await;
+    losers_told_why(&statuses);
     let stored = Tranches::find()
         .filter(tranche::Column::AllocationId.eq(alloc.id))
         .all(&app.db)
@@ -299,6 +308,7 @@ async fn allocation_changes_approved_together_never_exceed_the_cap() {
         })
         .collect();
     let statuses = burst("allocation approvals", posts).await;
+    losers_told_why(&statuses);
     let stored = allocations_of(&app, "RJ1").await;
     let total: i64 = stored.iter().map(|a| a.central_pence).sum();
     assert!(total <= CAP_PENCE, "cap broken: {total}");
@@ -346,6 +356,7 @@ async fn one_request_decided_by_many_at_once_is_decided_once() {
         })
         .collect();
     let statuses = burst("decisions on one request", posts).await;
+    losers_told_why(&statuses);
     assert_eq!(count(&statuses, 303), 1, "{statuses:?}");
     let decided = AuditEvents::find()
         .filter(
@@ -399,6 +410,7 @@ async fn change_requests_sent_together_leave_one_pending_per_record() {
         })
         .collect();
     let statuses = burst("baseline requests for one milestone", posts).await;
+    losers_told_why(&statuses);
     let pending = BaselineChangeRequests::find()
         .filter(baseline_change_request::Column::MilestoneId.eq(m.id))
         .filter(baseline_change_request::Column::Status.eq("pending"))
@@ -430,6 +442,7 @@ async fn change_requests_sent_together_leave_one_pending_per_record() {
         })
         .collect();
     let statuses = burst("allocation requests for one allocation", posts).await;
+    losers_told_why(&statuses);
     let pending = AllocationChangeRequests::find()
         .filter(allocation_change_request::Column::AllocationId.eq(alloc.id))
         .filter(allocation_change_request::Column::Status.eq("pending"))
@@ -461,6 +474,7 @@ async fn one_milestone_reference_sent_together_is_recorded_once() {
         })
         .collect();
     let statuses = burst("one milestone reference", posts).await;
+    losers_told_why(&statuses);
     assert_eq!(count(&statuses, 303), 1, "{statuses:?}");
     let stored = Milestones::find()
         .filter(milestone::Column::ParticipantId.eq(participant_id(&app, "RAL").await))
