@@ -5,6 +5,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Run
 use time::OffsetDateTime;
 
 use super::ServiceError;
+use crate::entities::{Allocations, Milestones, Participants, allocation, milestone, participant};
 
 /// The columns every versioned table shares.
 pub struct Versioned<C> {
@@ -50,25 +51,33 @@ where
 }
 
 /// Claims a parent row for the rest of the transaction, as its first
-/// statement: `UPDATE … SET id = id WHERE id = ?`. The row is not changed (so
-/// nobody's open form goes stale), but the statement is a write: on SQLite it
-/// takes the database's write lock before anything is read, so the
-/// transaction never works from a snapshot another writer has overtaken
-/// (no `SQLITE_BUSY_SNAPSHOT`; others wait in the busy handler); on
-/// PostgreSQL it takes the row's lock, so a second claimant waits until the
-/// first commits and then reads what it wrote. Everything checked after the
-/// claim holds when the transaction commits. A missing row is not found.
+/// statement: `UPDATE … SET version = version WHERE id = ?`. Nothing changes
+/// (so nobody's open form goes stale, and no key column is touched, so no
+/// foreign-key work), but the statement is a write: on SQLite it takes the
+/// database's write lock before anything is read, so the transaction never
+/// works from a snapshot another writer has overtaken (no
+/// `SQLITE_BUSY_SNAPSHOT`; others wait in the busy handler); on PostgreSQL it
+/// takes the row's lock, so a second claimant waits until the first commits
+/// and then reads what it wrote (READ COMMITTED reads afresh per statement).
+/// Everything checked after the claim still holds at commit. A missing row
+/// is not found.
 ///
-/// Lock order, so two claimants can never wait on each other:
-/// participant, then allocation, then milestone, then the request itself.
-pub async fn claim<E, C>(db: &C, id_column: E::Column, id: i32) -> Result<(), ServiceError>
+/// Lock order, so two claimants never wait on each other: participant, then
+/// allocation; a milestone alone. Anything needed to name the row is read
+/// before `BEGIN`.
+pub async fn claim<E, C>(
+    db: &C,
+    id_column: E::Column,
+    version_column: E::Column,
+    id: i32,
+) -> Result<(), ServiceError>
 where
     E: EntityTrait,
     E::Column: ColumnTrait,
     C: ConnectionTrait,
 {
     let result = E::update_many()
-        .col_expr(id_column, Expr::col(id_column))
+        .col_expr(version_column, Expr::col(version_column))
         .filter(id_column.eq(id))
         .exec(db)
         .await?;
@@ -76,6 +85,27 @@ where
         return Err(ServiceError::NotFound);
     }
     Ok(())
+}
+
+/// A participant: its cap spans its allocations.
+pub async fn claim_participant(db: &impl ConnectionTrait, id: i32) -> Result<(), ServiceError> {
+    claim::<Participants, _>(
+        db,
+        participant::Column::Id,
+        participant::Column::Version,
+        id,
+    )
+    .await
+}
+
+/// An allocation: its tranches stay within it; one pending change at a time.
+pub async fn claim_allocation(db: &impl ConnectionTrait, id: i32) -> Result<(), ServiceError> {
+    claim::<Allocations, _>(db, allocation::Column::Id, allocation::Column::Version, id).await
+}
+
+/// A milestone: one pending baseline change at a time.
+pub async fn claim_milestone(db: &impl ConnectionTrait, id: i32) -> Result<(), ServiceError> {
+    claim::<Milestones, _>(db, milestone::Column::Id, milestone::Column::Version, id).await
 }
 
 /// True when the database refused because another transaction held what this

@@ -13,7 +13,7 @@ use time::{Date, OffsetDateTime};
 
 use super::audit_log::AuditRow;
 use super::change_requests::{self, DecisionForm, Header, Kind, Outcome, one_pending};
-use super::concurrency::{Versioned, claim, settle, settle_unique, update_versioned};
+use super::concurrency::{Versioned, claim_milestone, settle, settle_unique, update_versioned};
 use super::fields::Fields;
 use super::{By, ServiceError};
 use crate::domain::access::{AccessError, UserRole};
@@ -424,7 +424,7 @@ pub async fn request_baseline_change(
     }
     let result = async {
         let txn = db.begin().await?;
-        claim::<Milestones, _>(&txn, milestone::Column::Id, id).await?;
+        claim_milestone(&txn, id).await?;
         let (current, _) = load(&txn, id).await?;
         if proposed == Some(current.baseline_on) {
             f.error("proposed_baseline_on", "This is already the baseline date");
@@ -509,7 +509,7 @@ impl Kind for BaselineChange {
         r: &Self::Request,
     ) -> Result<DatabaseTransaction, ServiceError> {
         let txn = db.begin().await?;
-        claim::<Milestones, _>(&txn, milestone::Column::Id, r.milestone_id).await?;
+        claim_milestone(&txn, r.milestone_id).await?;
         Ok(txn)
     }
 

@@ -55,7 +55,7 @@ pub async fn create_allocation(
         |reference: &str| format!("This participant already has an allocation {reference}");
     let result = async {
         let txn = db.begin().await?;
-        claim::<Participants, _>(&txn, participant::Column::Id, participant.id).await?;
+        claim_participant(&txn, participant.id).await?;
         let place = place(&txn, participant.id).await?;
         if let Some(central) = central {
             if central.is_zero() {

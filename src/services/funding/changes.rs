@@ -81,7 +81,7 @@ pub async fn request_allocation_change(
     }
     let result = async {
         let txn = db.begin().await?;
-        claim::<Allocations, _>(&txn, allocation::Column::Id, allocation_id).await?;
+        claim_allocation(&txn, allocation_id).await?;
         let current = load_allocation(&txn, allocation_id).await?;
         let place = place(&txn, current.participant_id).await?;
         let current_profile = profile_of(&txn, allocation_id).await?;
@@ -234,8 +234,8 @@ impl Kind for AllocationChangeKind {
         // An allocation never moves to another participant.
         let participant_id = load_allocation(db, r.allocation_id).await?.participant_id;
         let txn = db.begin().await?;
-        claim::<Participants, _>(&txn, participant::Column::Id, participant_id).await?;
-        claim::<Allocations, _>(&txn, allocation::Column::Id, r.allocation_id).await?;
+        claim_participant(&txn, participant_id).await?;
+        claim_allocation(&txn, r.allocation_id).await?;
         Ok(txn)
     }
 

@@ -23,7 +23,9 @@ use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
 use super::change_requests::{self, DecisionForm, Header, Kind, Outcome, one_pending};
-use super::concurrency::{Versioned, claim, settle, settle_unique, update_versioned};
+use super::concurrency::{
+    Versioned, claim_allocation, claim_participant, settle, settle_unique, update_versioned,
+};
 use super::fields::Fields;
 use super::milestones::participant_by_ods;
 use super::{By, ServiceError};

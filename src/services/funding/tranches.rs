@@ -80,7 +80,7 @@ pub async fn create_tranche(
     let amount = f.money("amount", &form.amount, "Enter the amount");
     let result = async {
         let txn = db.begin().await?;
-        claim::<Allocations, _>(&txn, allocation::Column::Id, allocation_id).await?;
+        claim_allocation(&txn, allocation_id).await?;
         let allocation = load_allocation(&txn, allocation_id).await?;
         let place = place(&txn, allocation.participant_id).await?;
         let mut milestone_id = None;
@@ -226,7 +226,7 @@ pub async fn release_tranche(
         .allocation_id;
     let result = async {
         let txn = db.begin().await?;
-        claim::<Allocations, _>(&txn, allocation::Column::Id, allocation_id).await?;
+        claim_allocation(&txn, allocation_id).await?;
         let current = Tranches::find_by_id(tranche_id)
             .one(&txn)
             .await?
