@@ -139,7 +139,9 @@ pub async fn request_change(
     let result =
         service::request_allocation_change(&state.db, &by, allocation_id, form.clone()).await;
     let page = match &result {
-        Err(ServiceError::Conflict) => return Ok(busy(&ctx, "/change-requests")),
+        Err(ServiceError::Conflict) => {
+            return Ok(busy(&ctx, &format!("/allocations/{allocation_id}/change")));
+        }
         Err(ServiceError::Invalid(errors)) => {
             let stored = service::change_form(&state.db, &by, allocation_id).await?;
             let values = AllocationValues {
@@ -212,7 +214,12 @@ pub async fn create_tranche(
     let allocation_id = id(&allocation_id)?;
     let result = service::create_tranche(&state.db, &by, allocation_id, form.clone()).await;
     let page = match &result {
-        Err(ServiceError::Conflict) => return Ok(busy(&ctx, "/participants")),
+        Err(ServiceError::Conflict) => {
+            return Ok(busy(
+                &ctx,
+                &format!("/allocations/{allocation_id}/tranches/new"),
+            ));
+        }
         Err(ServiceError::Invalid(errors)) => {
             Some(tranche_page(&state, &ctx, &by, allocation_id, &form, errors).await?)
         }
