@@ -99,7 +99,7 @@ pub(crate) async fn decide<K: Kind>(
     by: &By,
     request_id: i32,
     form: DecisionForm,
-) -> Result<K::Request, ServiceError> {
+) -> Result<(), ServiceError> {
     by.change_programme()?;
     let By::User(actor) = by else {
         return Err(ServiceError::invalid(
@@ -174,7 +174,7 @@ pub(crate) async fn decide<K: Kind>(
         .reason(comment.as_deref().unwrap_or(&header.reason));
         audit::record(&txn, entry).await?;
         txn.commit().await?;
-        K::find(db, request_id).await?.ok_or(ServiceError::NotFound)
+        Ok(())
     }
     .await;
     result.map_err(settle)

@@ -566,8 +566,7 @@ pub async fn decide_baseline_change(
     request_id: i32,
     form: DecisionForm,
 ) -> Result<(), ServiceError> {
-    change_requests::decide::<BaselineChange>(db, by, request_id, form).await?;
-    Ok(())
+    change_requests::decide::<BaselineChange>(db, by, request_id, form).await
 }
 
 /// The filter form as typed (query string).

@@ -327,6 +327,5 @@ pub async fn decide_allocation_change(
     request_id: i32,
     form: DecisionForm,
 ) -> Result<(), ServiceError> {
-    change_requests::decide::<AllocationChangeKind>(db, by, request_id, form).await?;
-    Ok(())
+    change_requests::decide::<AllocationChangeKind>(db, by, request_id, form).await
 }
