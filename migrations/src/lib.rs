@@ -17,6 +17,7 @@ use sea_orm_migration::seaql_migrations;
 mod m20261122_000001_initial_schema;
 mod m20261122_000002_audit_append_only;
 mod m20261122_000003_change_control;
+mod m20261201_000005_pending_request_unique;
 mod m20261201_000006_unique_names;
 
 /// The name-key rule as migration 6 applied it (for a test that the
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial_schema::Migration),
             Box::new(m20261122_000002_audit_append_only::Migration),
             Box::new(m20261122_000003_change_control::Migration),
+            Box::new(m20261201_000005_pending_request_unique::Migration),
             Box::new(m20261201_000006_unique_names::Migration),
         ];
         all.into_iter()

@@ -7,22 +7,18 @@ use maud::Markup;
 
 use super::respond::{id, respond};
 use super::{AppError, AppState, Ctx};
-use crate::services::milestones::DecisionForm;
+use crate::services::change_requests::{self as service, DecisionForm};
 use crate::services::{FieldError, ServiceError, funding, milestones};
-use crate::store::change_requests as store;
 use crate::views::change_requests as view;
 
 async fn render(state: &AppState, ctx: &Ctx, errors: &[FieldError]) -> Result<Markup, AppError> {
-    let actor = ctx.user()?.actor();
-    actor.change_programme().map_err(ServiceError::from)?;
-    let baseline = store::baseline_requests(&state.db).await?;
-    let allocation = store::allocation_requests(&state.db).await?;
+    let queue = service::queue(&state.db, &ctx.by()?).await?;
     Ok(view::page_view(
         &ctx.chrome,
-        &baseline,
-        &allocation,
+        &queue.baseline,
+        &queue.allocation,
         errors,
-        actor.is_office(),
+        true,
     ))
 }
 
@@ -69,8 +65,9 @@ pub async fn decide_baseline(
     Path(request_id): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let result =
-        milestones::decide_baseline_change(&state.db, &ctx.by()?, id(&request_id)?, form).await;
+    let by = ctx.by()?;
+    by.change_programme().map_err(ServiceError::from)?;
+    let result = milestones::decide_baseline_change(&state.db, &by, id(&request_id)?, form).await;
     decided(&state, &ctx, result, "Baseline change").await
 }
 
@@ -80,7 +77,8 @@ pub async fn decide_allocation(
     Path(request_id): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    let result =
-        funding::decide_allocation_change(&state.db, &ctx.by()?, id(&request_id)?, form).await;
+    let by = ctx.by()?;
+    by.change_programme().map_err(ServiceError::from)?;
+    let result = funding::decide_allocation_change(&state.db, &by, id(&request_id)?, form).await;
     decided(&state, &ctx, result, "Allocation change").await
 }

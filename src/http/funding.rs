@@ -1,32 +1,20 @@
 //! Funding pages: allocations, change requests, tranches and releases.
+//! Handlers convert and call one service; the services check permission
+//! first and return read models.
 use axum::Form;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::Markup;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::respond::{conflict, id, respond};
 use super::{AppError, AppState, Ctx};
-use crate::domain::funding::{RoleInSector, headroom};
-use crate::domain::money::Pence;
-use crate::domain::participant::{Role, Sector};
-use crate::entities::{
-    Allocations, Milestones, Organisations, Tranches, allocation, milestone, participant, tranche,
-};
-use crate::services::ServiceError;
 use crate::services::funding::{
-    self as service, AllocationChange, NewAllocation, NewTranche, Release, profile_from_pairs,
-    profile_years,
+    self as service, AllocationChange, AllocationValues, NewAllocation, NewTranche, Release,
+    profile_from_pairs, profile_years,
 };
-use crate::views::funding::{self as view, AllocationValues, MoneyContext, TrancheContext};
-
-fn office(ctx: &Ctx) -> Result<(), AppError> {
-    ctx.user()?
-        .actor()
-        .change_programme()
-        .map_err(ServiceError::from)?;
-    Ok(())
-}
+use crate::services::{By, FieldError, ServiceError};
+use crate::views::funding as view;
 
 fn field(pairs: &[(String, String)], name: &str) -> String {
     pairs
@@ -36,34 +24,17 @@ fn field(pairs: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Cap, headroom and names for a participant's money forms; `except` leaves
-/// one allocation out of "already allocated" (when changing it).
-async fn money_context(
-    state: &AppState,
-    p: &participant::Model,
-    except: Option<i32>,
-) -> Result<MoneyContext, AppError> {
-    let org = Organisations::find_by_id(p.organisation_id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let role = Role::from_code(&p.role).map_err(|_| AppError::Internal)?;
-    let sector = Sector::from_code(&p.sector).map_err(|_| AppError::Internal)?;
-    let caps = crate::store::funding::cap_table(&state.db).await?;
-    let existing: Vec<Pence> = Allocations::find()
-        .filter(allocation::Column::ParticipantId.eq(p.id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .filter(|a| Some(a.id) != except)
-        .filter_map(|a| Pence::new(a.central_pence).ok())
-        .collect();
-    Ok(MoneyContext {
-        ods: org.ods_code.unwrap_or_default(),
-        name: org.name,
-        cap_label: RoleInSector(role, sector).to_string(),
-        headroom: headroom(&caps, role, sector, &existing),
-    })
+/// A money form that lost a race: someone else saved first; try again.
+fn busy(ctx: &Ctx, back: &str) -> Response {
+    conflict(crate::views::manage::conflict(
+        &ctx.chrome,
+        "record",
+        back,
+        &[(
+            "Status".into(),
+            "Changed by someone else at the same moment; check it and try again".into(),
+        )],
+    ))
 }
 
 pub async fn new_allocation(
@@ -71,12 +42,10 @@ pub async fn new_allocation(
     ctx: Ctx,
     Path(ods): Path<String>,
 ) -> Result<Markup, AppError> {
-    office(&ctx)?;
-    let (p, _) = crate::services::milestones::participant_by_ods(&state.db, &ods).await?;
-    let ctx_view = money_context(&state, &p, None).await?;
+    let money = service::allocation_form(&state.db, &ctx.by()?, &ods).await?;
     Ok(view::new_allocation(
         &ctx.chrome,
-        &ctx_view,
+        &money,
         &profile_years(),
         &AllocationValues::default(),
         &[],
@@ -89,7 +58,7 @@ pub async fn create_allocation(
     Path(ods): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let (p, _) = crate::services::milestones::participant_by_ods(&state.db, &ods).await?;
+    let by = ctx.by()?;
     let values = AllocationValues {
         reference: field(&pairs, "reference"),
         central: field(&pairs, "central"),
@@ -105,43 +74,34 @@ pub async fn create_allocation(
         awarded_on: values.awarded_on.clone(),
         profile: values.profile.clone(),
     };
-    let result = service::create_allocation(&state.db, &ctx.by()?, &ods, form).await;
-    let ctx_view = money_context(&state, &p, None).await?;
-    let ods = ctx_view.ods.clone();
+    let result = service::create_allocation(&state.db, &by, &ods, form).await;
+    let back = format!("/participants/{}", ods.to_uppercase());
+    let page = match &result {
+        Err(ServiceError::Conflict) => return Ok(busy(&ctx, &back)),
+        Err(ServiceError::Invalid(errors)) => {
+            let money = service::allocation_form(&state.db, &by, &ods).await?;
+            Some(view::new_allocation(
+                &ctx.chrome,
+                &money,
+                &profile_years(),
+                &values,
+                errors,
+            ))
+        }
+        _ => None,
+    };
     respond(
         &ctx,
         result,
         |a| {
             (
-                format!("Allocation {} recorded.", a.reference),
-                format!("/participants/{ods}"),
+                format!("Allocation {} recorded.", a.name),
+                format!("/participants/{}", a.ods),
             )
         },
-        |errors| view::new_allocation(&ctx.chrome, &ctx_view, &profile_years(), &values, errors),
+        |_| page.unwrap_or_default(),
     )
     .await
-}
-
-async fn allocation_values(
-    state: &AppState,
-    a: &allocation::Model,
-) -> Result<AllocationValues, AppError> {
-    let profile = service::profile_of(&state.db, a.id).await?;
-    Ok(AllocationValues {
-        reference: a.reference.clone(),
-        central: Pence::new(a.central_pence)
-            .map(|p| p.plain())
-            .unwrap_or_default(),
-        local_match: Pence::new(a.local_match_pence)
-            .map(|p| p.plain())
-            .unwrap_or_default(),
-        awarded_on: a.awarded_on.to_string(),
-        profile: profile
-            .iter()
-            .map(|(fy, p)| (fy.start_year(), p.plain()))
-            .collect(),
-        reason: String::new(),
-    })
 }
 
 pub async fn change_form(
@@ -149,17 +109,14 @@ pub async fn change_form(
     ctx: Ctx,
     Path(allocation_id): Path<String>,
 ) -> Result<Markup, AppError> {
-    office(&ctx)?;
-    let (a, p) = service::load_allocation(&state.db, id(&allocation_id)?).await?;
-    let ctx_view = money_context(&state, &p, Some(a.id)).await?;
-    let values = allocation_values(&state, &a).await?;
+    let by = ctx.by()?;
+    by.change_programme().map_err(ServiceError::from)?;
+    let form = service::change_form(&state.db, &by, id(&allocation_id)?).await?;
     Ok(view::change_allocation(
         &ctx.chrome,
-        &ctx_view,
-        &a.reference,
-        a.id,
+        &form,
         &profile_years(),
-        &values,
+        &form.values,
         &[],
     ))
 }
@@ -170,58 +127,62 @@ pub async fn request_change(
     Path(allocation_id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let (a, p) = service::load_allocation(&state.db, id(&allocation_id)?).await?;
-    let values = AllocationValues {
-        reference: a.reference.clone(),
+    let by = ctx.by()?;
+    by.change_programme().map_err(ServiceError::from)?;
+    let allocation_id = id(&allocation_id)?;
+    let form = AllocationChange {
         central: field(&pairs, "central"),
         local_match: field(&pairs, "local_match"),
-        awarded_on: a.awarded_on.to_string(),
         profile: profile_from_pairs(&pairs),
         reason: field(&pairs, "reason"),
     };
-    let form = AllocationChange {
-        central: values.central.clone(),
-        local_match: values.local_match.clone(),
-        profile: values.profile.clone(),
-        reason: values.reason.clone(),
+    let result =
+        service::request_allocation_change(&state.db, &by, allocation_id, form.clone()).await;
+    let page = match &result {
+        Err(ServiceError::Conflict) => {
+            return Ok(busy(&ctx, &format!("/allocations/{allocation_id}/change")));
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            let stored = service::change_form(&state.db, &by, allocation_id).await?;
+            let values = AllocationValues {
+                central: form.central,
+                local_match: form.local_match,
+                profile: form.profile,
+                reason: form.reason,
+                ..stored.values.clone()
+            };
+            Some(view::change_allocation(
+                &ctx.chrome,
+                &stored,
+                &profile_years(),
+                &values,
+                errors,
+            ))
+        }
+        _ => None,
     };
-    let result = service::request_allocation_change(&state.db, &ctx.by()?, a.id, form).await;
-    let ctx_view = money_context(&state, &p, Some(a.id)).await?;
-    let ods = ctx_view.ods.clone();
     respond(
         &ctx,
         result,
-        |_| (
-            format!("Change to allocation {} sent for decision. Nothing changes until it is approved.", a.reference),
-            format!("/participants/{ods}"),
+        |a| (
+            format!("Change to allocation {} sent for decision. Nothing changes until it is approved.", a.name),
+            format!("/participants/{}", a.ods),
         ),
-        |errors| view::change_allocation(&ctx.chrome, &ctx_view, &a.reference, a.id, &profile_years(), &values, errors),
+        |_| page.unwrap_or_default(),
     )
     .await
 }
 
-async fn tranche_page_parts(
+async fn tranche_page(
     state: &AppState,
-    a: &allocation::Model,
-) -> Result<(Vec<(String, String)>, String), AppError> {
-    let milestones = Milestones::find()
-        .filter(milestone::Column::ParticipantId.eq(a.participant_id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|m| (m.reference.clone(), format!("{}: {}", m.reference, m.title)))
-        .collect();
-    let committed: Pence = Tranches::find()
-        .filter(tranche::Column::AllocationId.eq(a.id))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .filter_map(|t| Pence::new(t.amount_pence).ok())
-        .sum();
-    let remaining = Pence::new(a.central_pence)
-        .unwrap_or(Pence::ZERO)
-        .saturating_sub(committed);
-    Ok((milestones, remaining.to_string()))
+    ctx: &Ctx,
+    by: &By,
+    allocation_id: i32,
+    values: &NewTranche,
+    errors: &[FieldError],
+) -> Result<Markup, AppError> {
+    let form = service::tranche_form(&state.db, by, allocation_id).await?;
+    Ok(view::new_tranche(&ctx.chrome, &form, values, errors))
 }
 
 pub async fn new_tranche(
@@ -229,23 +190,17 @@ pub async fn new_tranche(
     ctx: Ctx,
     Path(allocation_id): Path<String>,
 ) -> Result<Markup, AppError> {
-    office(&ctx)?;
-    let (a, p) = service::load_allocation(&state.db, id(&allocation_id)?).await?;
-    let ctx_view = money_context(&state, &p, None).await?;
-    let (milestones, remaining) = tranche_page_parts(&state, &a).await?;
-    let t = TrancheContext {
-        reference: &a.reference,
-        allocation_id: a.id,
-        milestones: &milestones,
-        remaining: &remaining,
-    };
-    Ok(view::new_tranche(
-        &ctx.chrome,
-        &ctx_view,
-        &t,
+    let by = ctx.by()?;
+    by.change_programme().map_err(ServiceError::from)?;
+    tranche_page(
+        &state,
+        &ctx,
+        &by,
+        id(&allocation_id)?,
         &NewTranche::default(),
         &[],
-    ))
+    )
+    .await
 }
 
 pub async fn create_tranche(
@@ -254,29 +209,32 @@ pub async fn create_tranche(
     Path(allocation_id): Path<String>,
     Form(form): Form<NewTranche>,
 ) -> Result<Response, AppError> {
-    let (a, p) = service::load_allocation(&state.db, id(&allocation_id)?).await?;
-    let result = service::create_tranche(&state.db, &ctx.by()?, a.id, form.clone()).await;
-    let ctx_view = money_context(&state, &p, None).await?;
-    let ods = ctx_view.ods.clone();
-    let (milestones, remaining) = tranche_page_parts(&state, &a).await?;
+    let by = ctx.by()?;
+    by.change_programme().map_err(ServiceError::from)?;
+    let allocation_id = id(&allocation_id)?;
+    let result = service::create_tranche(&state.db, &by, allocation_id, form.clone()).await;
+    let page = match &result {
+        Err(ServiceError::Conflict) => {
+            return Ok(busy(
+                &ctx,
+                &format!("/allocations/{allocation_id}/tranches/new"),
+            ));
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            Some(tranche_page(&state, &ctx, &by, allocation_id, &form, errors).await?)
+        }
+        _ => None,
+    };
     respond(
         &ctx,
         result,
         |t| {
             (
                 format!("Tranche \u{201c}{}\u{201d} defined.", t.name),
-                format!("/participants/{ods}"),
+                format!("/participants/{}", t.ods),
             )
         },
-        |errors| {
-            let t = TrancheContext {
-                reference: &a.reference,
-                allocation_id: a.id,
-                milestones: &milestones,
-                remaining: &remaining,
-            };
-            view::new_tranche(&ctx.chrome, &ctx_view, &t, &form, errors)
-        },
+        |_| page.unwrap_or_default(),
     )
     .await
 }
@@ -287,42 +245,39 @@ pub async fn release(
     Path(tranche_id): Path<String>,
     Form(form): Form<Release>,
 ) -> Result<Response, AppError> {
-    let t = Tranches::find_by_id(id(&tranche_id)?)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (_, p) = service::load_allocation(&state.db, t.allocation_id).await?;
-    let ods = Organisations::find_by_id(p.organisation_id)
-        .one(&state.db)
-        .await?
-        .and_then(|o| o.ods_code)
-        .unwrap_or_default();
+    let by = ctx.by()?;
+    by.change_programme().map_err(ServiceError::from)?;
+    let tranche_id = id(&tranche_id)?;
     let today = time::OffsetDateTime::now_utc().date();
-    match service::release_tranche(&state.db, &ctx.by()?, t.id, form, today).await {
+    match service::release_tranche(&state.db, &by, tranche_id, form, today).await {
         Ok(released) => {
             ctx.flash(format!("Released \u{201c}{}\u{201d}.", released.name))
                 .await;
-            Ok(Redirect::to(&format!("/participants/{ods}")).into_response())
+            Ok(Redirect::to(&format!("/participants/{}", released.ods)).into_response())
         }
         // The release button sits on the participant page: show it again with why.
         Err(ServiceError::Invalid(errors)) => {
+            let place = service::tranche_place(&state.db, &by, tranche_id).await?;
             let (detail, history) = crate::services::programme::participant(
                 &state.db,
                 &ctx.user()?.actor(),
-                &ods,
+                &place.ods,
                 today,
             )
             .await?;
             let page =
                 crate::views::participant::page(&ctx.chrome, &detail, &history, today, &errors);
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(ServiceError::Conflict) => Ok(conflict(crate::views::manage::conflict(
-            &ctx.chrome,
-            "tranche",
-            &format!("/participants/{ods}"),
-            &[("Tranche".into(), t.name.clone())],
-        ))),
+        Err(ServiceError::Conflict) => {
+            let place = service::tranche_place(&state.db, &by, tranche_id).await?;
+            Ok(conflict(crate::views::manage::conflict(
+                &ctx.chrome,
+                "tranche",
+                &format!("/participants/{}", place.ods),
+                &[("Tranche".into(), place.name)],
+            )))
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -1,28 +1,35 @@
 //! Milestones: created by the programme office, kept current (forecast,
 //! status, actual date), signed off, and re-baselined only through an
-//! approved change request.
+//! approved change request. Pages get read models from here, never rows.
+use std::collections::HashMap;
+
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
-use super::concurrency::{Versioned, update_versioned};
+use super::audit_log::AuditRow;
+use super::change_requests::{self, DecisionForm, Header, Kind, Outcome, one_pending};
+use super::concurrency::{Versioned, claim_milestone, settle, settle_unique, update_versioned};
 use super::fields::Fields;
 use super::{By, ServiceError};
-use crate::domain::change::{Decision, RequestStatus, check_decision, check_reason};
+use crate::domain::access::{AccessError, UserRole};
+use crate::domain::change::{RequestStatus, check_reason};
 use crate::domain::milestone::{
-    MilestoneCategory, MilestoneReference, MilestoneStatus, check_dates,
+    MilestoneCategory, MilestoneReference, MilestoneStatus, Timeliness, check_dates, slippage_days,
+    timeliness,
 };
 use crate::entities::{
     BaselineChangeRequests, Milestones, Organisations, Participants, baseline_change_request,
     milestone, organisation, participant,
 };
 use crate::store::audit::{self, AuditEntry};
+use crate::store::decode;
 
-/// The participant and organisation behind an ODS code, checked for access.
+/// The participant and organisation behind an ODS code.
 pub async fn participant_by_ods(
     db: &impl ConnectionTrait,
     ods_code: &str,
@@ -41,7 +48,7 @@ pub async fn participant_by_ods(
 }
 
 /// A milestone with its participant's organisation id (for scoping and audit).
-pub async fn load(
+pub(crate) async fn load(
     db: &impl ConnectionTrait,
     id: i32,
 ) -> Result<(milestone::Model, i32), ServiceError> {
@@ -56,13 +63,17 @@ pub async fn load(
     Ok((m, p.organisation_id))
 }
 
-/// Reading a milestone: hidden from reporters of other organisations.
-pub async fn readable(
+/// Reading a milestone: hidden from reporters of other organisations, so a
+/// real id and a made-up one answer alike.
+async fn readable(
     db: &DatabaseConnection,
     by: &By,
     id: i32,
 ) -> Result<(milestone::Model, i32), ServiceError> {
-    let (m, org) = load(db, id).await?;
+    let (m, org) = load(db, id).await.map_err(|e| match e {
+        ServiceError::NotFound => AccessError::Hidden.into(),
+        other => other,
+    })?;
     if let By::User(actor) = by {
         actor.read_organisation(org)?;
     }
@@ -82,6 +93,43 @@ pub fn snapshot(m: &milestone::Model) -> Value {
     })
 }
 
+/// What a save reports back: enough to say so and go to the milestone.
+#[derive(Clone, Debug)]
+pub struct Saved {
+    pub id: i32,
+    pub reference: String,
+}
+
+impl From<&milestone::Model> for Saved {
+    fn from(m: &milestone::Model) -> Saved {
+        Saved {
+            id: m.id,
+            reference: m.reference.clone(),
+        }
+    }
+}
+
+/// A participant as the new-milestone form names it.
+#[derive(Clone, Debug)]
+pub struct ParticipantName {
+    pub ods: String,
+    pub name: String,
+}
+
+/// The new-milestone form's heading: the office only, checked first.
+pub async fn new_form(
+    db: &DatabaseConnection,
+    by: &By,
+    ods_code: &str,
+) -> Result<ParticipantName, ServiceError> {
+    by.change_programme()?;
+    let (_, org) = participant_by_ods(db, ods_code).await?;
+    Ok(ParticipantName {
+        ods: org.ods_code.unwrap_or_default(),
+        name: org.name,
+    })
+}
+
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct NewMilestone {
@@ -97,12 +145,9 @@ pub async fn create(
     by: &By,
     ods_code: &str,
     form: NewMilestone,
-) -> Result<milestone::Model, ServiceError> {
-    let (participant, org) = participant_by_ods(db, ods_code).await?;
-    if let By::User(actor) = by {
-        actor.read_organisation(org.id)?;
-    }
+) -> Result<Saved, ServiceError> {
     by.change_programme()?;
+    let (participant, org) = participant_by_ods(db, ods_code).await?;
     let mut f = Fields::default();
     let reference = f.required(
         "reference",
@@ -119,6 +164,13 @@ pub async fn create(
     );
     let baseline = f.date("baseline_on", &form.baseline_on, "Enter the baseline date");
     let forecast = f.optional_date("forecast_on", &form.forecast_on);
+    let duplicate = |reference: &MilestoneReference| {
+        format!(
+            "{} already has a milestone {}",
+            org.ods_code.clone().unwrap_or_default(),
+            reference.as_str()
+        )
+    };
     if let Some(reference) = &reference
         && Milestones::find()
             .filter(milestone::Column::ParticipantId.eq(participant.id))
@@ -127,14 +179,7 @@ pub async fn create(
             .await?
             .is_some()
     {
-        f.error(
-            "reference",
-            format!(
-                "{} already has a milestone {}",
-                org.ods_code.clone().unwrap_or_default(),
-                reference.as_str()
-            ),
-        );
+        f.error("reference", duplicate(reference));
     }
     let (Some(reference), Some(title), Some(category), Some(baseline), Some(forecast)) =
         (reference, title, category, baseline, forecast)
@@ -143,37 +188,41 @@ pub async fn create(
     };
     f.finish()?;
     let now = OffsetDateTime::now_utc();
-    let txn = db.begin().await?;
-    let created = milestone::ActiveModel {
-        participant_id: Set(participant.id),
-        reference: Set(reference.as_str().to_owned()),
-        title: Set(title),
-        category: Set(category.code().to_owned()),
-        baseline_on: Set(baseline),
-        forecast_on: Set(Some(forecast.unwrap_or(baseline))),
-        actual_on: Set(None),
-        status: Set(MilestoneStatus::NotStarted.code().to_owned()),
-        signed_off_on: Set(None),
-        signed_off_by: Set(None),
-        illustrative: Set(false),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+    let result = async {
+        let txn = db.begin().await?;
+        let created = milestone::ActiveModel {
+            participant_id: Set(participant.id),
+            reference: Set(reference.as_str().to_owned()),
+            title: Set(title),
+            category: Set(category.code().to_owned()),
+            baseline_on: Set(baseline),
+            forecast_on: Set(Some(forecast.unwrap_or(baseline))),
+            actual_on: Set(None),
+            status: Set(MilestoneStatus::NotStarted.code().to_owned()),
+            signed_off_on: Set(None),
+            signed_off_by: Set(None),
+            illustrative: Set(false),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            AuditEntry::by(by, "milestone.create", "milestone", &created.id.to_string())
+                .organisation(org.id)
+                .after(snapshot(&created)),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(Saved::from(&created))
     }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        AuditEntry::by(by, "milestone.create", "milestone", &created.id.to_string())
-            .organisation(org.id)
-            .after(snapshot(&created)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await;
+    // Two at once with one reference: the unique index answers the second.
+    result.map_err(settle_unique("reference", &duplicate(&reference)))
 }
-
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct Progress {
@@ -189,9 +238,9 @@ pub async fn update_progress(
     by: &By,
     id: i32,
     form: Progress,
-) -> Result<milestone::Model, ServiceError> {
-    let (current, org) = readable(db, by, id).await?;
+) -> Result<Saved, ServiceError> {
     by.change_programme()?;
+    let (current, org) = load(db, id).await?;
     let mut f = Fields::default();
     let forecast = f.optional_date("forecast_on", &form.forecast_on);
     let status = f.required(
@@ -229,33 +278,38 @@ pub async fn update_progress(
         return Err(ServiceError::Invalid(f.errors));
     };
     f.finish()?;
-    let txn = db.begin().await?;
-    let updated = update_versioned::<Milestones, _>(
-        &txn,
-        Versioned {
-            id: milestone::Column::Id,
-            version: milestone::Column::Version,
-            updated_at: milestone::Column::UpdatedAt,
-        },
-        id,
-        version,
-        vec![
-            (milestone::Column::ForecastOn, Expr::value(forecast)),
-            (milestone::Column::Status, Expr::value(status.code())),
-            (milestone::Column::ActualOn, Expr::value(actual)),
-        ],
-    )
-    .await?;
-    audit::record(
-        &txn,
-        AuditEntry::by(by, "milestone.progress", "milestone", &id.to_string())
-            .organisation(org)
-            .before(snapshot(&current))
-            .after(snapshot(&updated)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(updated)
+    let result = async {
+        // The versioned update is the first statement: it claims the row.
+        let txn = db.begin().await?;
+        let updated = update_versioned::<Milestones, _>(
+            &txn,
+            Versioned {
+                id: milestone::Column::Id,
+                version: milestone::Column::Version,
+                updated_at: milestone::Column::UpdatedAt,
+            },
+            id,
+            version,
+            vec![
+                (milestone::Column::ForecastOn, Expr::value(forecast)),
+                (milestone::Column::Status, Expr::value(status.code())),
+                (milestone::Column::ActualOn, Expr::value(actual)),
+            ],
+        )
+        .await?;
+        audit::record(
+            &txn,
+            AuditEntry::by(by, "milestone.progress", "milestone", &id.to_string())
+                .organisation(org)
+                .before(snapshot(&current))
+                .after(snapshot(&updated)),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(Saved::from(&updated))
+    }
+    .await;
+    result.map_err(settle)
 }
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -272,9 +326,9 @@ pub async fn sign_off(
     id: i32,
     form: SignOff,
     today: Date,
-) -> Result<milestone::Model, ServiceError> {
-    let (current, org) = readable(db, by, id).await?;
+) -> Result<Saved, ServiceError> {
     by.change_programme()?;
+    let (current, org) = load(db, id).await?;
     let mut f = Fields::default();
     let on = f.optional_date("signed_off_on", &form.signed_off_on);
     let version = f.version(&form.version);
@@ -290,38 +344,43 @@ pub async fn sign_off(
     } else if on > today {
         f.error("signed_off_on", "The sign-off date cannot be in the future");
     } else {
-        let status = crate::store::decode("status", MilestoneStatus::from_code(&current.status))?;
+        let status = decode("status", MilestoneStatus::from_code(&current.status))?;
         if let Err(e) = check_dates(status, current.actual_on, Some(on)) {
             f.error("signed_off_on", e.to_string());
         }
     }
     f.finish()?;
-    let txn = db.begin().await?;
-    let updated = update_versioned::<Milestones, _>(
-        &txn,
-        Versioned {
-            id: milestone::Column::Id,
-            version: milestone::Column::Version,
-            updated_at: milestone::Column::UpdatedAt,
-        },
-        id,
-        version,
-        vec![
-            (milestone::Column::SignedOffOn, Expr::value(on)),
-            (milestone::Column::SignedOffBy, Expr::value(by.user_id())),
-        ],
-    )
-    .await?;
-    audit::record(
-        &txn,
-        AuditEntry::by(by, "milestone.sign_off", "milestone", &id.to_string())
-            .organisation(org)
-            .before(snapshot(&current))
-            .after(snapshot(&updated)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(updated)
+    let result = async {
+        // The versioned update is the first statement: it claims the row.
+        let txn = db.begin().await?;
+        let updated = update_versioned::<Milestones, _>(
+            &txn,
+            Versioned {
+                id: milestone::Column::Id,
+                version: milestone::Column::Version,
+                updated_at: milestone::Column::UpdatedAt,
+            },
+            id,
+            version,
+            vec![
+                (milestone::Column::SignedOffOn, Expr::value(on)),
+                (milestone::Column::SignedOffBy, Expr::value(by.user_id())),
+            ],
+        )
+        .await?;
+        audit::record(
+            &txn,
+            AuditEntry::by(by, "milestone.sign_off", "milestone", &id.to_string())
+                .organisation(org)
+                .before(snapshot(&current))
+                .after(snapshot(&updated)),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(Saved::from(&updated))
+    }
+    .await;
+    result.map_err(settle)
 }
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -331,20 +390,28 @@ pub struct BaselineRequest {
     pub reason: String,
 }
 
-/// Asks to move a baseline: the office, or the milestone's own trust.
+const ONE_PENDING: &str = "A baseline change is already awaiting a decision for this milestone";
+
+/// Asks to move a baseline: the office, or the milestone's own trust. One
+/// request at a time per milestone: checked after the milestone is claimed,
+/// and held by a unique index over the pending requests.
 pub async fn request_baseline_change(
     db: &DatabaseConnection,
     by: &By,
     id: i32,
     form: BaselineRequest,
-) -> Result<baseline_change_request::Model, ServiceError> {
-    let (current, org) = readable(db, by, id).await?;
+) -> Result<(), ServiceError> {
     let By::User(actor) = by else {
         return Err(ServiceError::invalid(
             "user",
             "change requests are made by signed-in users",
         ));
     };
+    // Readers change nothing, whichever milestone they name.
+    if actor.role == UserRole::BriefingReader {
+        actor.report_for(0)?;
+    }
+    let (_, org) = readable(db, by, id).await?;
     actor.report_for(org)?;
     let mut f = Fields::default();
     let proposed = f.date(
@@ -355,48 +422,54 @@ pub async fn request_baseline_change(
     if let Err(e) = check_reason(&form.reason) {
         f.error("reason", e.to_string());
     }
-    if proposed == Some(current.baseline_on) {
-        f.error("proposed_baseline_on", "This is already the baseline date");
+    let result = async {
+        let txn = db.begin().await?;
+        claim_milestone(&txn, id).await?;
+        let (current, _) = load(&txn, id).await?;
+        if proposed == Some(current.baseline_on) {
+            f.error("proposed_baseline_on", "This is already the baseline date");
+        }
+        if pending_baseline_request(&txn, id).await?.is_some() {
+            f.error("proposed_baseline_on", ONE_PENDING);
+        }
+        let Some(proposed) = proposed else {
+            return Err(ServiceError::Invalid(std::mem::take(&mut f.errors)));
+        };
+        std::mem::take(&mut f).finish()?;
+        let now = OffsetDateTime::now_utc();
+        let created = baseline_change_request::ActiveModel {
+            milestone_id: Set(id),
+            previous_baseline_on: Set(current.baseline_on),
+            proposed_baseline_on: Set(proposed),
+            reason: Set(form.reason.trim().to_owned()),
+            status: Set(RequestStatus::Pending.code().to_owned()),
+            requested_by: Set(actor.user_id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(one_pending("proposed_baseline_on", ONE_PENDING))?;
+        audit::record(
+            &txn,
+            AuditEntry::by(by, "baseline_change.request", "milestone", &id.to_string())
+                .organisation(org)
+                .before(json!({ "baseline_on": current.baseline_on.to_string() }))
+                .after(
+                    json!({ "proposed_baseline_on": proposed.to_string(), "request": created.id }),
+                )
+                .reason(form.reason.trim()),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
-    if pending_baseline_request(db, id).await?.is_some() {
-        f.error(
-            "proposed_baseline_on",
-            "A baseline change is already awaiting a decision for this milestone",
-        );
-    }
-    let Some(proposed) = proposed else {
-        return Err(ServiceError::Invalid(f.errors));
-    };
-    f.finish()?;
-    let now = OffsetDateTime::now_utc();
-    let txn = db.begin().await?;
-    let created = baseline_change_request::ActiveModel {
-        milestone_id: Set(id),
-        previous_baseline_on: Set(current.baseline_on),
-        proposed_baseline_on: Set(proposed),
-        reason: Set(form.reason.trim().to_owned()),
-        status: Set(RequestStatus::Pending.code().to_owned()),
-        requested_by: Set(actor.user_id),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        AuditEntry::by(by, "baseline_change.request", "milestone", &id.to_string())
-            .organisation(org)
-            .before(json!({ "baseline_on": current.baseline_on.to_string() }))
-            .after(json!({ "proposed_baseline_on": proposed.to_string(), "request": created.id }))
-            .reason(form.reason.trim()),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await;
+    result.map_err(settle)
 }
 
-pub async fn pending_baseline_request(
+async fn pending_baseline_request(
     db: &impl ConnectionTrait,
     milestone_id: i32,
 ) -> Result<Option<baseline_change_request::Model>, ServiceError> {
@@ -407,127 +480,411 @@ pub async fn pending_baseline_request(
         .await?)
 }
 
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct DecisionForm {
-    pub decision: String,
-    pub comment: String,
-}
+/// Baseline change requests, decided through `change_requests::decide`.
+pub(crate) struct BaselineChange;
 
-/// Reads a decision on a change request and checks it may be made: the
-/// request is pending, the decider did not ask for it, a rejection explains itself.
-pub fn check_decision_form(
-    form: &DecisionForm,
-    stored_status: &str,
-    requested_by: i32,
-    decided_by: i32,
-) -> Result<Decision, ServiceError> {
-    let mut f = Fields::default();
-    let Some(decision) = f.required(
-        "decision",
-        &form.decision,
-        "Choose approve or reject",
-        Decision::from_code,
-    ) else {
-        return Err(ServiceError::Invalid(f.errors));
-    };
-    let status = crate::store::decode("status", RequestStatus::from_code(stored_status))?;
-    if let Err(e) = check_decision(status, requested_by, decided_by, decision, &form.comment) {
-        f.error("decision", e.to_string());
+impl Kind for BaselineChange {
+    type Request = baseline_change_request::Model;
+    const TABLE: &'static str = "baseline_change_requests";
+    const ACTION: &'static str = "baseline_change";
+    const ENTITY: &'static str = "milestone";
+
+    fn header(r: &Self::Request) -> Header {
+        Header {
+            status: r.status.clone(),
+            requested_by: r.requested_by,
+            reason: r.reason.clone(),
+        }
     }
-    f.finish()?;
-    Ok(decision)
+
+    async fn find(
+        db: &impl ConnectionTrait,
+        id: i32,
+    ) -> Result<Option<Self::Request>, ServiceError> {
+        Ok(BaselineChangeRequests::find_by_id(id).one(db).await?)
+    }
+
+    async fn begin(
+        db: &DatabaseConnection,
+        r: &Self::Request,
+    ) -> Result<DatabaseTransaction, ServiceError> {
+        let txn = db.begin().await?;
+        claim_milestone(&txn, r.milestone_id).await?;
+        Ok(txn)
+    }
+
+    /// The baseline moves (the old one stays in the request and the audit
+    /// trail); the milestone's version moves with it, so an open form on the
+    /// old version gets a conflict rather than overwriting.
+    async fn apply(txn: &DatabaseTransaction, r: &Self::Request) -> Result<Outcome, ServiceError> {
+        let (m, org) = load(txn, r.milestone_id).await?;
+        if m.baseline_on != r.previous_baseline_on {
+            return Err(ServiceError::Conflict);
+        }
+        update_versioned::<Milestones, _>(
+            txn,
+            Versioned {
+                id: milestone::Column::Id,
+                version: milestone::Column::Version,
+                updated_at: milestone::Column::UpdatedAt,
+            },
+            m.id,
+            m.version,
+            vec![(
+                milestone::Column::BaselineOn,
+                Expr::value(r.proposed_baseline_on),
+            )],
+        )
+        .await?;
+        Ok(Outcome {
+            organisation_id: org,
+            record_id: m.id,
+            before: json!({ "baseline_on": m.baseline_on.to_string() }),
+            after: json!({ "baseline_on": r.proposed_baseline_on.to_string(), "request": r.id }),
+        })
+    }
+
+    async fn unchanged(
+        txn: &DatabaseTransaction,
+        r: &Self::Request,
+    ) -> Result<Outcome, ServiceError> {
+        let (m, org) = load(txn, r.milestone_id).await?;
+        let baseline = json!({ "baseline_on": m.baseline_on.to_string() });
+        Ok(Outcome {
+            organisation_id: org,
+            record_id: m.id,
+            before: baseline,
+            after: json!({ "baseline_on": m.baseline_on.to_string(), "request": r.id }),
+        })
+    }
 }
 
-/// Approve (the baseline moves; the old one stays in the request and the
-/// audit trail) or reject with a comment.
+/// Approve (the baseline moves) or reject with a comment.
 pub async fn decide_baseline_change(
     db: &DatabaseConnection,
     by: &By,
     request_id: i32,
     form: DecisionForm,
-) -> Result<baseline_change_request::Model, ServiceError> {
-    by.change_programme()?;
-    let By::User(actor) = by else {
-        return Err(ServiceError::invalid(
-            "user",
-            "decisions are made by signed-in users",
-        ));
+) -> Result<(), ServiceError> {
+    change_requests::decide::<BaselineChange>(db, by, request_id, form).await
+}
+
+/// The filter form as typed (query string).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct MilestoneFilterValues {
+    pub participant: String,
+    pub status: String,
+    pub category: String,
+    pub overdue: String,
+    pub slipped_over: String,
+    pub sort: String,
+}
+
+/// The filter in domain terms.
+#[derive(Clone, Debug, Default)]
+pub struct MilestoneFilter {
+    pub participant: Option<String>,
+    pub status: Option<MilestoneStatus>,
+    pub category: Option<MilestoneCategory>,
+    pub overdue: bool,
+    pub slipped_over: Option<i64>,
+    pub sort: MilestoneSort,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MilestoneSort {
+    #[default]
+    Participant,
+    Baseline,
+    Forecast,
+    Slippage,
+}
+
+impl MilestoneFilterValues {
+    /// Converts once; a bad value names its parameter.
+    pub fn parse(&self) -> Result<MilestoneFilter, String> {
+        let chosen = |v: &str| Some(v.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(MilestoneFilter {
+            participant: chosen(&self.participant).map(|s| s.to_uppercase()),
+            status: chosen(&self.status)
+                .map(|s| MilestoneStatus::from_code(&s).map_err(|e| format!("status: {e}")))
+                .transpose()?,
+            category: chosen(&self.category)
+                .map(|s| MilestoneCategory::from_code(&s).map_err(|e| format!("category: {e}")))
+                .transpose()?,
+            overdue: match chosen(&self.overdue).as_deref() {
+                None => false,
+                Some("yes" | "true" | "1" | "on") => true,
+                Some(other) => return Err(format!("overdue: {other:?} is not yes or empty")),
+            },
+            slipped_over: chosen(&self.slipped_over)
+                .map(|s| {
+                    s.parse::<i64>()
+                        .ok()
+                        .filter(|n| *n >= 0)
+                        .ok_or_else(|| format!("slipped_over: {s:?} is not a whole number of days"))
+                })
+                .transpose()?,
+            sort: match chosen(&self.sort).as_deref() {
+                None | Some("participant") => MilestoneSort::Participant,
+                Some("baseline") => MilestoneSort::Baseline,
+                Some("forecast") => MilestoneSort::Forecast,
+                Some("slippage") => MilestoneSort::Slippage,
+                Some(other) => {
+                    return Err(format!(
+                        "sort: {other:?} is not one of participant, baseline, forecast, slippage"
+                    ));
+                }
+            },
+        })
+    }
+}
+
+/// A milestone as lists and pages show it.
+#[derive(Clone, Debug)]
+pub struct MilestoneRow {
+    pub id: i32,
+    pub organisation_id: i32,
+    pub ods_code: String,
+    pub participant_name: String,
+    pub reference: String,
+    pub title: String,
+    pub category: MilestoneCategory,
+    pub baseline_on: Date,
+    pub forecast_on: Option<Date>,
+    pub actual_on: Option<Date>,
+    pub status: MilestoneStatus,
+    pub slippage_days: i64,
+    pub timeliness: Timeliness,
+    pub illustrative: bool,
+}
+
+impl MilestoneFilter {
+    pub fn matches(&self, r: &MilestoneRow) -> bool {
+        self.participant.as_ref().is_none_or(|p| *p == r.ods_code)
+            && self.status.is_none_or(|s| s == r.status)
+            && self.category.is_none_or(|c| c == r.category)
+            && (!self.overdue || r.timeliness == Timeliness::Overdue)
+            && self.slipped_over.is_none_or(|n| r.slippage_days > n)
+    }
+}
+
+fn row(
+    m: milestone::Model,
+    ods: &str,
+    name: &str,
+    org: i32,
+    today: Date,
+) -> Result<MilestoneRow, ServiceError> {
+    let status = decode("milestone status", MilestoneStatus::from_code(&m.status))?;
+    Ok(MilestoneRow {
+        id: m.id,
+        organisation_id: org,
+        ods_code: ods.to_owned(),
+        participant_name: name.to_owned(),
+        slippage_days: slippage_days(m.baseline_on, m.forecast_on, m.actual_on),
+        timeliness: timeliness(status, m.forecast_on, m.baseline_on, today),
+        category: decode("category", MilestoneCategory::from_code(&m.category))?,
+        reference: m.reference,
+        title: m.title,
+        baseline_on: m.baseline_on,
+        forecast_on: m.forecast_on,
+        actual_on: m.actual_on,
+        status,
+        illustrative: m.illustrative,
+    })
+}
+
+fn sort(rows: &mut [MilestoneRow], sort: MilestoneSort) {
+    rows.sort_by(|a, b| {
+        let primary = match sort {
+            MilestoneSort::Participant => {
+                (a.ods_code.as_str(), a.baseline_on).cmp(&(b.ods_code.as_str(), b.baseline_on))
+            }
+            MilestoneSort::Baseline => a.baseline_on.cmp(&b.baseline_on),
+            MilestoneSort::Forecast => a.forecast_on.cmp(&b.forecast_on),
+            MilestoneSort::Slippage => b.slippage_days.cmp(&a.slippage_days),
+        };
+        primary.then_with(|| {
+            (a.ods_code.as_str(), a.reference.as_str())
+                .cmp(&(b.ods_code.as_str(), b.reference.as_str()))
+        })
+    });
+}
+
+/// The milestone list: the rows this person may read that pass the filter,
+/// and the participants the filter offers.
+pub struct MilestoneList {
+    pub rows: Vec<MilestoneRow>,
+    pub participants: Vec<(String, String)>,
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    by: &By,
+    filter: &MilestoneFilter,
+    today: Date,
+) -> Result<MilestoneList, ServiceError> {
+    let readable = |org: i32| match by {
+        By::User(actor) => actor.can_read_organisation(org),
+        By::Cli => true,
     };
-    let request = BaselineChangeRequests::find_by_id(request_id)
+    let orgs: HashMap<i32, (String, String)> = Organisations::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, (o.ods_code.unwrap_or_default(), o.name)))
+        .collect();
+    let participant_org: HashMap<i32, i32> = Participants::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.organisation_id))
+        .filter(|(_, org)| readable(*org))
+        .collect();
+    let mut visible = Vec::new();
+    for m in Milestones::find().all(db).await? {
+        let Some(org) = participant_org.get(&m.participant_id) else {
+            continue;
+        };
+        let (ods, name) = orgs.get(org).cloned().unwrap_or_default();
+        visible.push(row(m, &ods, &name, *org, today)?);
+    }
+    let mut participants: Vec<(String, String)> = visible
+        .iter()
+        .map(|r| {
+            (
+                r.ods_code.clone(),
+                format!("{} ({})", r.participant_name, r.ods_code),
+            )
+        })
+        .collect();
+    participants.sort();
+    participants.dedup();
+    let mut rows: Vec<_> = visible.into_iter().filter(|r| filter.matches(r)).collect();
+    sort(&mut rows, filter.sort);
+    Ok(MilestoneList { rows, participants })
+}
+
+/// One baseline change request as the milestone page lists it.
+#[derive(Clone, Debug)]
+pub struct BaselineRequestSummary {
+    pub previous: Date,
+    pub proposed: Date,
+    pub reason: String,
+    pub status: &'static str,
+    pub comment: Option<String>,
+}
+
+/// Everything the milestone page shows, for this reader.
+#[derive(Clone, Debug)]
+pub struct MilestoneDetail {
+    pub row: MilestoneRow,
+    pub version: i32,
+    pub signed_off_on: Option<Date>,
+    /// The office may update progress and sign off.
+    pub office: bool,
+    /// The office or the milestone's own trust may ask to move the baseline.
+    pub can_request: bool,
+    /// A request awaiting a decision: (proposed date, reason).
+    pub pending: Option<(Date, String)>,
+    pub requests: Vec<BaselineRequestSummary>,
+    pub history: Vec<AuditRow>,
+    /// The stored progress, as the progress form starts.
+    pub progress: Progress,
+}
+
+pub async fn detail(
+    db: &DatabaseConnection,
+    by: &By,
+    id: i32,
+    today: Date,
+) -> Result<MilestoneDetail, ServiceError> {
+    let (m, org) = readable(db, by, id).await?;
+    let organisation = Organisations::find_by_id(org)
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let decision =
-        check_decision_form(&form, &request.status, request.requested_by, actor.user_id)?;
-    let (milestone, org) = load(db, request.milestone_id).await?;
-    let now = OffsetDateTime::now_utc();
-    let comment = Some(form.comment.trim().to_owned()).filter(|c| !c.is_empty());
-    let txn = db.begin().await?;
-    // Only a still-pending request is decided, so two deciders cannot both win.
-    let decided = BaselineChangeRequests::update_many()
-        .col_expr(
-            baseline_change_request::Column::Status,
-            Expr::value(match decision {
-                Decision::Approve => RequestStatus::Approved.code(),
-                Decision::Reject => RequestStatus::Rejected.code(),
-            }),
-        )
-        .col_expr(
-            baseline_change_request::Column::DecidedBy,
-            Expr::value(actor.user_id),
-        )
-        .col_expr(baseline_change_request::Column::DecidedAt, Expr::value(now))
-        .col_expr(
-            baseline_change_request::Column::DecisionComment,
-            Expr::value(comment.clone()),
-        )
-        .col_expr(baseline_change_request::Column::UpdatedAt, Expr::value(now))
-        .filter(baseline_change_request::Column::Id.eq(request_id))
-        .filter(baseline_change_request::Column::Status.eq(RequestStatus::Pending.code()))
-        .exec(&txn)
+    let (office, can_request) = match by {
+        By::User(actor) => (actor.is_office(), actor.report_for(org).is_ok()),
+        By::Cli => (true, false),
+    };
+    let requests = BaselineChangeRequests::find()
+        .filter(baseline_change_request::Column::MilestoneId.eq(m.id))
+        .order_by_desc(baseline_change_request::Column::CreatedAt)
+        .all(db)
         .await?;
-    if decided.rows_affected != 1 {
-        return Err(ServiceError::Conflict);
+    let pending = requests
+        .iter()
+        .find(|r| r.status == RequestStatus::Pending.code())
+        .map(|r| (r.proposed_baseline_on, r.reason.clone()));
+    let history = super::audit_log::history(db, "milestone", &m.id.to_string(), None).await?;
+    let progress = Progress {
+        forecast_on: m.forecast_on.map(|d| d.to_string()).unwrap_or_default(),
+        status: m.status.clone(),
+        actual_on: m.actual_on.map(|d| d.to_string()).unwrap_or_default(),
+        version: m.version.to_string(),
+    };
+    let (version, signed_off_on) = (m.version, m.signed_off_on);
+    let ods = organisation.ods_code.clone().unwrap_or_default();
+    Ok(MilestoneDetail {
+        row: row(m, &ods, &organisation.name, org, today)?,
+        version,
+        signed_off_on,
+        office,
+        can_request,
+        pending,
+        requests: requests
+            .into_iter()
+            .map(|r| {
+                Ok(BaselineRequestSummary {
+                    previous: r.previous_baseline_on,
+                    proposed: r.proposed_baseline_on,
+                    reason: r.reason,
+                    status: decode("status", RequestStatus::from_code(&r.status))?.label(),
+                    comment: r.decision_comment,
+                })
+            })
+            .collect::<Result<_, ServiceError>>()?,
+        history,
+        progress,
+    })
+}
+
+/// What a milestone holds now, for the page shown after a stale save.
+pub async fn current_values(
+    db: &DatabaseConnection,
+    by: &By,
+    id: i32,
+) -> Result<Value, ServiceError> {
+    let (m, _) = readable(db, by, id).await?;
+    Ok(snapshot(&m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_filter_values_name_their_parameter() {
+        let v = MilestoneFilterValues {
+            status: "done".into(),
+            ..Default::default()
+        };
+        assert!(v.parse().unwrap_err().starts_with("status:"));
+        let v = MilestoneFilterValues {
+            slipped_over: "-3".into(),
+            ..Default::default()
+        };
+        assert!(v.parse().unwrap_err().starts_with("slipped_over:"));
+        let v = MilestoneFilterValues {
+            slipped_over: "90".into(),
+            overdue: "yes".into(),
+            ..Default::default()
+        };
+        let f = v.parse().unwrap();
+        assert_eq!(f.slipped_over, Some(90));
+        assert!(f.overdue);
     }
-    let mut entry = AuditEntry::by(
-        by,
-        match decision {
-            Decision::Approve => "baseline_change.approve",
-            Decision::Reject => "baseline_change.reject",
-        },
-        "milestone",
-        &milestone.id.to_string(),
-    )
-    .organisation(org)
-    .before(json!({ "baseline_on": milestone.baseline_on.to_string() }));
-    if decision == Decision::Approve {
-        Milestones::update_many()
-            .col_expr(
-                milestone::Column::BaselineOn,
-                Expr::value(request.proposed_baseline_on),
-            )
-            .col_expr(
-                milestone::Column::Version,
-                Expr::value(milestone.version + 1),
-            )
-            .col_expr(milestone::Column::UpdatedAt, Expr::value(now))
-            .filter(milestone::Column::Id.eq(milestone.id))
-            .exec(&txn)
-            .await?;
-        entry = entry.after(json!({ "baseline_on": request.proposed_baseline_on.to_string(), "request": request_id }));
-    } else {
-        entry = entry.after(
-            json!({ "baseline_on": milestone.baseline_on.to_string(), "request": request_id }),
-        );
-    }
-    if let Some(c) = &comment {
-        entry = entry.reason(c);
-    }
-    audit::record(&txn, entry).await?;
-    txn.commit().await?;
-    BaselineChangeRequests::find_by_id(request_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)
 }

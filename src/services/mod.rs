@@ -2,6 +2,7 @@
 //! and records an audit event. The web pages, the CLI and any future API
 //! all come through here, so none can bypass the rules.
 pub mod audit_log;
+pub mod change_requests;
 pub mod concurrency;
 pub mod fields;
 pub mod funding;

@@ -1,9 +1,7 @@
 //! Queries and writes over any `ConnectionTrait` (a pool or a transaction),
 //! converting between entities and domain types.
 pub mod audit;
-pub mod change_requests;
 pub mod funding;
-pub mod milestones;
 pub mod open_data;
 pub mod participants;
 pub mod partners;

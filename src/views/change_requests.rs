@@ -5,7 +5,7 @@ use super::components::{date, datetime};
 use super::forms::error_summary;
 use super::layout::{Chrome, Nav, csrf_field, page};
 use crate::services::FieldError;
-use crate::store::change_requests::{AllocationRequestRow, BaselineRequestRow};
+use crate::services::change_requests::{AllocationRequestRow, BaselineRequestRow};
 
 fn decision_form(chrome: &Chrome, action: &str, id: &str) -> Markup {
     html! {

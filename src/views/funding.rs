@@ -5,29 +5,11 @@ use super::forms::{error_summary, input, select};
 use super::layout::{Chrome, Nav, csrf_field, page};
 use super::manage::{DATE_HINT, text};
 use crate::domain::financial_year::FinancialYear;
-use crate::domain::funding::Headroom;
 use crate::domain::tranche::TrancheKind;
 use crate::services::FieldError;
-use crate::services::funding::{NewTranche, ProfileInput};
-
-/// What an allocation form shows besides the fields.
-pub struct MoneyContext {
-    pub ods: String,
-    pub name: String,
-    /// e.g. "an acute global digital exemplar"
-    pub cap_label: String,
-    pub headroom: Option<Headroom>,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct AllocationValues {
-    pub reference: String,
-    pub central: String,
-    pub local_match: String,
-    pub awarded_on: String,
-    pub profile: ProfileInput,
-    pub reason: String,
-}
+use crate::services::funding::{
+    AllocationValues, ChangeForm, MoneyContext, NewTranche, ProfileInput, TrancheForm,
+};
 
 fn cap_notice(ctx: &MoneyContext) -> Markup {
     html! {
@@ -97,13 +79,12 @@ pub fn new_allocation(
 
 pub fn change_allocation(
     chrome: &Chrome,
-    ctx: &MoneyContext,
-    reference: &str,
-    id: i32,
+    form: &ChangeForm,
     years: &[FinancialYear],
     v: &AllocationValues,
     errors: &[FieldError],
 ) -> Markup {
+    let (ctx, reference, id) = (&form.money, &form.reference, form.allocation_id);
     page(
         "Request a change to an allocation",
         Nav::Participants,
@@ -134,23 +115,19 @@ pub fn change_allocation(
     )
 }
 
-/// The allocation a new tranche belongs to, and what is left to commit.
-pub struct TrancheContext<'a> {
-    pub reference: &'a str,
-    pub allocation_id: i32,
-    pub milestones: &'a [(String, String)],
-    pub remaining: &'a str,
-}
-
 pub fn new_tranche(
     chrome: &Chrome,
-    ctx: &MoneyContext,
-    t: &TrancheContext<'_>,
+    t: &TrancheForm,
     v: &NewTranche,
     errors: &[FieldError],
 ) -> Markup {
-    let (reference, id, milestones, remaining) =
-        (t.reference, t.allocation_id, t.milestones, t.remaining);
+    let (ctx, reference, id, milestones, remaining) = (
+        &t.money,
+        &t.reference,
+        t.allocation_id,
+        &t.milestones,
+        t.remaining.to_string(),
+    );
     let kinds: Vec<(String, String)> = TrancheKind::ALL
         .iter()
         .map(|k| (k.code().to_owned(), k.label().to_owned()))

@@ -10,9 +10,9 @@ use super::manage::{DATE_HINT, options, text};
 use crate::domain::dates::display_date;
 use crate::domain::milestone::{MilestoneCategory, MilestoneStatus};
 use crate::services::FieldError;
-use crate::services::audit_log::AuditRow;
-use crate::services::milestones::{BaselineRequest, NewMilestone, Progress};
-use crate::store::milestones::{MilestoneFilterValues, MilestoneRow};
+use crate::services::milestones::{
+    BaselineRequest, MilestoneDetail, MilestoneFilterValues, MilestoneRow, NewMilestone, Progress,
+};
 
 pub fn list(
     chrome: &Chrome,
@@ -126,47 +126,40 @@ pub fn new_form(
     )
 }
 
-/// Everything the milestone page shows.
+/// The milestone page: what the service read, and what the forms hold.
 pub struct MilestonePage<'a> {
-    pub row: &'a MilestoneRow,
-    pub participant_name: &'a str,
-    pub version: i32,
-    pub signed_off_on: Option<Date>,
-    pub office: bool,
-    pub can_request: bool,
-    pub pending: Option<(Date, String)>,
-    pub requests: Vec<(Date, Date, String, String, Option<String>)>,
-    pub history: &'a [AuditRow],
+    pub detail: &'a MilestoneDetail,
     pub progress: Progress,
     pub baseline: BaselineRequest,
 }
 
 pub fn detail(chrome: &Chrome, p: &MilestonePage<'_>, errors: &[FieldError]) -> Markup {
-    let r = p.row;
+    let d = p.detail;
+    let r = &d.row;
     page(
         &format!("{} {}", r.ods_code, r.reference),
         Nav::Milestones,
         chrome,
         html! {
             (error_summary(errors))
-            p.breadcrumb { a href={ "/participants/" (r.ods_code) } { (p.participant_name) } }
+            p.breadcrumb { a href={ "/participants/" (r.ods_code) } { (r.participant_name) } }
             h1 { (r.reference) ": " (r.title) }
             dl.summary-list #milestone-summary {
-                div { dt { "Participant" } dd { (p.participant_name) " (" (r.ods_code) ")" } }
+                div { dt { "Participant" } dd { (r.participant_name) " (" (r.ods_code) ")" } }
                 div { dt { "Category" } dd { (r.category.label()) } }
                 div { dt { "Baseline" } dd { (date(r.baseline_on)) } }
                 div { dt { "Forecast" } dd { (optional_date(r.forecast_on)) } }
                 div { dt { "Actual" } dd { (optional_date(r.actual_on)) } }
                 div { dt { "Slippage" } dd { (slippage(r.slippage_days)) } }
                 div { dt { "Status" } dd { (r.status.label()) " " (timeliness_tag(r.timeliness)) } }
-                div { dt { "Signed off" } dd { (optional_date(p.signed_off_on)) } }
+                div { dt { "Signed off" } dd { (optional_date(d.signed_off_on)) } }
                 @if r.illustrative { div { dt { "Provenance" } dd { strong.tag.tag--grey { "Illustrative" } } } }
             }
-            @if p.office && p.signed_off_on.is_none() {
+            @if d.office && d.signed_off_on.is_none() {
                 h2 { "Update progress" }
                 form.narrow method="post" action={ "/milestones/" (r.id) "/progress" } novalidate {
                     (csrf_field(chrome))
-                    input type="hidden" name="version" value=(p.version);
+                    input type="hidden" name="version" value=(d.version);
                     (input(text("forecast_on", "Forecast date", &p.progress.forecast_on, Some(DATE_HINT)), errors))
                     (select("status", "Status", &options(MilestoneStatus::ALL, MilestoneStatus::code, MilestoneStatus::label), &p.progress.status, "Select a status", errors))
                     (input(text("actual_on", "Actual date (when complete)", &p.progress.actual_on, Some(DATE_HINT)), errors))
@@ -175,15 +168,15 @@ pub fn detail(chrome: &Chrome, p: &MilestonePage<'_>, errors: &[FieldError]) -> 
                 h2 { "Sign off" }
                 form.narrow method="post" action={ "/milestones/" (r.id) "/sign-off" } novalidate {
                     (csrf_field(chrome))
-                    input type="hidden" name="version" value=(p.version);
+                    input type="hidden" name="version" value=(d.version);
                     (input(text("signed_off_on", "Sign-off date (defaults to today)", "", Some("A milestone can be signed off once it is complete with an actual date. As YYYY-MM-DD")), errors))
                     button.button type="submit" { "Sign off as complete" }
                 }
             }
             h2 { "Baseline changes" }
-            @if let Some((proposed, reason)) = &p.pending {
+            @if let Some((proposed, reason)) = &d.pending {
                 p.warning { "A change to " (date(*proposed)) " is awaiting a decision: " (reason) " " a href="/change-requests" { "Review change requests" } }
-            } @else if p.can_request {
+            } @else if d.can_request {
                 form.narrow method="post" action={ "/milestones/" (r.id) "/baseline-requests" } novalidate {
                     (csrf_field(chrome))
                     (input(text("proposed_baseline_on", "Proposed new baseline", &p.baseline.proposed_baseline_on, Some(DATE_HINT)), errors))
@@ -197,19 +190,19 @@ pub fn detail(chrome: &Chrome, p: &MilestonePage<'_>, errors: &[FieldError]) -> 
                     button.button type="submit" { "Request baseline change" }
                 }
             }
-            @if !p.requests.is_empty() {
+            @if !d.requests.is_empty() {
                 table.table #baseline-requests {
                     caption { "Baseline change requests for " (r.reference) }
                     thead { tr { th scope="col" { "From" } th scope="col" { "To" } th scope="col" { "Reason" } th scope="col" { "Decision" } th scope="col" { "Comment" } } }
                     tbody {
-                        @for (from, to, reason, status, comment) in &p.requests {
-                            tr { td { (date(*from)) } td { (date(*to)) } td { (reason) } td { (status) } td { @if let Some(c) = comment { (c) } } }
+                        @for q in &d.requests {
+                            tr { td { (date(q.previous)) } td { (date(q.proposed)) } td { (q.reason) } td { (q.status) } td { @if let Some(c) = &q.comment { (c) } } }
                         }
                     }
                 }
             }
             h2 { "History" }
-            (super::audit::table(p.history, &format!("Recorded changes to {}", r.reference)))
+            (super::audit::table(&d.history, &format!("Recorded changes to {}", r.reference)))
         },
     )
 }

@@ -5,9 +5,10 @@ mod support;
 
 mod access;
 mod briefing;
+mod concurrency_funding;
 mod concurrency_returns;
-mod open_data;
 mod faults;
+mod open_data;
 mod pages;
 mod programme_office;
 mod returns;
