@@ -16,6 +16,7 @@ pub mod milestone;
 pub mod money;
 pub mod ods;
 pub mod participant;
+pub mod programme;
 pub mod rating;
 pub mod region;
 pub mod reporting;

@@ -3,7 +3,7 @@ mod audit;
 mod change_requests;
 mod context;
 mod csrf;
-pub mod dashboard;
+mod dashboard;
 mod error;
 mod funding;
 mod guard;
@@ -195,8 +195,6 @@ pub fn router(state: AppState) -> Router {
     security::with_headers(router)
 }
 
-pub const STYLESHEET: &str = include_str!("../../static/app.css");
-
 async fn stylesheet() -> impl axum::response::IntoResponse {
     (
         [
@@ -209,7 +207,7 @@ async fn stylesheet() -> impl axum::response::IntoResponse {
                 HeaderValue::from_static("public, max-age=3600"),
             ),
         ],
-        STYLESHEET,
+        crate::views::layout::STYLESHEET,
     )
 }
 

@@ -7,6 +7,7 @@ pub mod milestones;
 pub mod participants;
 pub mod partners;
 pub mod programme;
+pub mod sessions;
 
 use std::fmt::Display;
 

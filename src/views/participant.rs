@@ -12,9 +12,9 @@ use crate::domain::access::UserRole;
 use crate::domain::dates::display_date;
 use crate::domain::milestone::Timeliness;
 use crate::domain::participant::Role;
+use crate::domain::programme::{AllocationView, ParticipantDetail};
 use crate::services::FieldError;
 use crate::services::audit_log::AuditRow;
-use crate::store::participants::{AllocationView, ParticipantDetail};
 
 pub fn page(
     chrome: &Chrome,

@@ -3,13 +3,22 @@
 //! (designations, awards, releases, completions, approved returns). Because
 //! approved returns and audit events never change, the same date always
 //! gives the same figures, however the records are edited later.
+//!
+//! The snapshot is the read model every dashboard figure, chart, CSV and
+//! briefing pack is computed from (`reports/` turns it into those); this
+//! service is the only way to get one, and it checks who is asking first.
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde_json::Value;
 use time::{Date, OffsetDateTime, Time};
 
+use super::{By, ServiceError};
+use crate::domain::access::{AccessError, UserRole};
 use crate::domain::participant::{Role, Sector};
+use crate::domain::programme::Filter;
 use crate::domain::region::RegionCode;
 use crate::domain::reporting::ReturnStatus;
 use crate::entities::{
@@ -103,7 +112,110 @@ fn date_field(v: &Value, key: &str) -> Option<Option<Date>> {
     }))
 }
 
-pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, DbErr> {
+/// Programme-wide figures (every trust's): the office, briefing readers and
+/// the command line. Trust reporters see programme totals on the overview.
+pub fn may_read_programme_figures(by: &By) -> Result<(), AccessError> {
+    match by {
+        By::Cli => Ok(()),
+        By::User(actor) => match actor.role {
+            UserRole::ProgrammeOffice | UserRole::BriefingReader => Ok(()),
+            UserRole::TrustReporter => Err(AccessError::Forbidden(
+                "The dashboard shows every trust's figures. Trust reporters see the programme's totals on the overview.",
+            )),
+        },
+    }
+}
+
+/// The programme as it stood at the end of `as_at`, for someone allowed to
+/// see every trust's figures.
+pub async fn as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    as_at: Date,
+) -> Result<Snapshot, ServiceError> {
+    may_read_programme_figures(by)?;
+    Ok(build(db, as_at).await?)
+}
+
+/// The same, restricted to the participants a filter selects.
+pub async fn filtered_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    as_at: Date,
+    filter: &Filter,
+) -> Result<Snapshot, ServiceError> {
+    Ok(self::as_at(db, by, as_at).await?.filtered(filter))
+}
+
+impl Snapshot {
+    /// Restricts a snapshot to the participants a filter selects.
+    pub fn filtered(&self, f: &Filter) -> Snapshot {
+        let s = self;
+        let keep: std::collections::HashSet<i32> = s
+            .participants
+            .iter()
+            .filter(|p| {
+                f.role.is_none_or(|r| r == p.role)
+                    && f.sector.is_none_or(|x| x == p.sector)
+                    && f.region
+                        .as_ref()
+                        .is_none_or(|r| p.region.as_ref() == Some(r))
+            })
+            .map(|p| p.id)
+            .collect();
+        let allocations: Vec<_> = s
+            .allocations
+            .iter()
+            .filter(|a| keep.contains(&a.participant_id))
+            .cloned()
+            .collect();
+        let allocation_ids: std::collections::HashSet<i32> =
+            allocations.iter().map(|a| a.id).collect();
+        Snapshot {
+            as_at: s.as_at,
+            participants: s
+                .participants
+                .iter()
+                .filter(|p| keep.contains(&p.id))
+                .cloned()
+                .collect(),
+            milestones: s
+                .milestones
+                .iter()
+                .filter(|m| keep.contains(&m.participant_id))
+                .cloned()
+                .collect(),
+            tranches: s
+                .tranches
+                .iter()
+                .filter(|t| allocation_ids.contains(&t.allocation_id))
+                .cloned()
+                .collect(),
+            allocations,
+            periods: s.periods.clone(),
+            returns: s
+                .returns
+                .iter()
+                .filter(|r| keep.contains(&r.participant_id))
+                .cloned()
+                .collect(),
+            emram: s
+                .emram
+                .iter()
+                .filter(|(k, _)| keep.contains(k))
+                .map(|(k, v)| (*k, *v))
+                .collect(),
+            caps: s
+                .caps
+                .iter()
+                .filter(|(k, _)| keep.contains(k))
+                .map(|(k, v)| (*k, *v))
+                .collect(),
+        }
+    }
+}
+
+async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, DbErr> {
     let cutoff = end_of(as_at);
     // Changes after the date, newest first, so undoing them in order restores the past.
     let later: Vec<audit_event::Model> = AuditEvents::find()
