@@ -5,7 +5,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use time::OffsetDateTime;
 
-use super::{AppState, AuthSession};
+use super::{Access, AppError, AppState, AuthSession};
+use crate::domain::access::UserRole;
 
 /// Session key holding the sign-in time (Unix seconds).
 pub const SIGNED_IN_AT: &str = "signed_in_at";
@@ -29,6 +30,38 @@ pub async fn require_sign_in(
         return to_sign_in(&request, Some("expired"));
     }
     next.run(request).await
+}
+
+/// Behind `require_sign_in`: refuses a role the route's `Access` does not
+/// admit, with the same 403 whichever record the path names.
+pub async fn require_role(
+    State(access): State<Access>,
+    auth: AuthSession,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(user) = auth.user.as_ref() else {
+        return to_sign_in(&request, None);
+    };
+    let refusal = match (access, user.role) {
+        (Access::Public | Access::SignedIn, _) => None,
+        (Access::Figures, UserRole::ProgrammeOffice | UserRole::BriefingReader) => None,
+        (Access::Figures, UserRole::TrustReporter) => Some(
+            "The dashboard shows every trust's figures. Trust reporters see the programme's totals on the overview.",
+        ),
+        (Access::Reporting, UserRole::ProgrammeOffice | UserRole::TrustReporter) => None,
+        (Access::Reporting, UserRole::BriefingReader) => {
+            Some("Briefing readers can read but not change anything.")
+        }
+        (Access::OwnTrust, UserRole::TrustReporter) => None,
+        (Access::OwnTrust, _) => Some("Returns are completed by the trust's own reporter."),
+        (Access::Office, UserRole::ProgrammeOffice) => None,
+        (Access::Office, _) => Some("Only the programme office can do this."),
+    };
+    match refusal {
+        None => next.run(request).await,
+        Some(message) => AppError::Forbidden(message.to_owned()).into_response(),
+    }
 }
 
 fn to_sign_in(request: &Request, reason: Option<&str>) -> Response {
