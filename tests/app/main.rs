@@ -8,6 +8,7 @@ mod briefing;
 mod pages;
 mod programme_office;
 mod returns;
+mod routes;
 mod schema;
 mod security;
 mod seeding;
