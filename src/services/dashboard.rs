@@ -70,12 +70,6 @@ impl DashboardQuery {
     }
 }
 
-/// Checks the person may see programme-wide figures (before parsing or
-/// reading anything), so a refusal is the same whatever was asked for.
-pub fn may_view(by: &By) -> Result<(), ServiceError> {
-    Ok(snapshot::may_read_programme_figures(by)?)
-}
-
 /// The snapshot the dashboard, briefing page and chart downloads draw.
 pub async fn snapshot(
     db: &DatabaseConnection,
