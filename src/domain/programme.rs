@@ -128,13 +128,16 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Does a participant of this role, sector and region pass? (The lists,
+    /// the dashboard and the briefing all filter with this one rule.)
+    pub fn admits(&self, role: Role, sector: Sector, region: Option<&RegionCode>) -> bool {
+        self.role.is_none_or(|r| r == role)
+            && self.sector.is_none_or(|sec| sec == sector)
+            && self.region.as_ref().is_none_or(|r| region == Some(r))
+    }
+
     pub fn matches(&self, s: &ParticipantSummary) -> bool {
-        self.role.is_none_or(|r| r == s.role)
-            && self.sector.is_none_or(|sec| sec == s.sector)
-            && self
-                .region
-                .as_ref()
-                .is_none_or(|r| s.region.as_ref() == Some(r))
+        self.admits(s.role, s.sector, s.region.as_ref())
     }
 }
 

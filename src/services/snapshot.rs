@@ -154,13 +154,7 @@ impl Snapshot {
         let keep: std::collections::HashSet<i32> = s
             .participants
             .iter()
-            .filter(|p| {
-                f.role.is_none_or(|r| r == p.role)
-                    && f.sector.is_none_or(|x| x == p.sector)
-                    && f.region
-                        .as_ref()
-                        .is_none_or(|r| p.region.as_ref() == Some(r))
-            })
+            .filter(|p| f.admits(p.role, p.sector, p.region.as_ref()))
             .map(|p| p.id)
             .collect();
         let allocations: Vec<_> = s
