@@ -20,6 +20,7 @@ pub mod programme;
 pub mod rating;
 pub mod region;
 pub mod reporting;
+pub mod snapshot;
 pub mod suggested_rating;
 pub mod text;
 pub mod tranche;

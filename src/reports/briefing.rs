@@ -9,7 +9,7 @@ use time::Date;
 use super::catalogue::{ChartData, ChartKind};
 use super::figures::{Briefing, briefing};
 use crate::domain::dates::display_date;
-use crate::services::snapshot::Snapshot;
+use crate::domain::snapshot::Snapshot;
 
 /// Chart size in the pack and the benchmarks.
 pub const WIDTH: u32 = 1600;

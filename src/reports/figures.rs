@@ -7,7 +7,7 @@ use crate::domain::money::Pence;
 use crate::domain::participant::Role;
 use crate::domain::reporting::ReturnStatus;
 
-use crate::services::snapshot::{ParticipantAt, ReturnAt, Snapshot};
+use crate::domain::snapshot::{ParticipantAt, ReturnAt, Snapshot};
 
 /// One headline figure: a stable key, a label and its value as shown.
 #[derive(Clone, Debug, PartialEq, Eq)]

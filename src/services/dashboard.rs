@@ -5,12 +5,13 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use time::Date;
 
-use super::snapshot::{self, Snapshot};
+use super::snapshot;
 use super::{By, ServiceError};
 use crate::domain::dates::parse_date;
 use crate::domain::participant::{Role, Sector};
 use crate::domain::programme::Filter;
 use crate::domain::region::RegionCode;
+use crate::domain::snapshot::Snapshot;
 
 /// The dashboard's filters as typed.
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -8,6 +8,7 @@ pub mod participants;
 pub mod partners;
 pub mod programme;
 pub mod sessions;
+pub mod snapshot;
 
 use std::fmt::Display;
 
