@@ -10,6 +10,7 @@ pub mod milestones;
 pub mod participant_setup;
 pub mod participants;
 pub mod programme;
+pub mod reading;
 pub mod returns;
 pub mod sessions;
 pub mod sign_in;

@@ -6,7 +6,7 @@
 use sea_orm::DatabaseConnection;
 use time::Date;
 
-use super::{By, ServiceError};
+use super::{By, ServiceError, reading};
 use crate::domain::access::{AccessError, UserRole};
 use crate::domain::programme::{
     ListRequest, Overview, ParticipantDetail, ParticipantSummary, PartnerSummary,
@@ -43,7 +43,9 @@ async fn summaries(
     today: Date,
 ) -> Result<(Vec<ParticipantSummary>, Vec<ParticipantSummary>), ServiceError> {
     let scope = read_scope(by)?;
-    let all = programme::participant_summaries(db, today).await?;
+    let txn = reading::consistent(db).await?;
+    let all = programme::participant_summaries(&txn, today).await?;
+    txn.commit().await?;
     let visible = all
         .iter()
         .filter(|s| scope.is_none_or(|id| id == s.organisation_id))
@@ -88,16 +90,18 @@ pub async fn participant(
     today: Date,
 ) -> Result<(ParticipantDetail, Vec<AuditRow>), ServiceError> {
     let scope = read_scope(&by.into())?;
-    let detail = participant_store::by_ods_code(db, ods_code, scope, today)
+    let txn = reading::consistent(db).await?;
+    let detail = participant_store::by_ods_code(&txn, ods_code, scope, today)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let history = audit_log::history(
-        db,
+        &txn,
         "participant",
         &detail.summary.id.to_string(),
         Some(detail.organisation.id),
     )
     .await?;
+    txn.commit().await?;
     Ok((detail, history))
 }
 
@@ -107,7 +111,9 @@ pub async fn partners(
     by: &By,
 ) -> Result<Vec<PartnerSummary>, ServiceError> {
     let scope = read_scope(by)?;
-    let mut partners = partner_store::list(db).await?;
+    let txn = reading::consistent(db).await?;
+    let mut partners = partner_store::list(&txn).await?;
+    txn.commit().await?;
     for partner in &mut partners {
         partner
             .links

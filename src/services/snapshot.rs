@@ -1,10 +1,10 @@
 //! The programme as it stood at a date (see `domain::snapshot`), for those
 //! who may see programme-wide figures: checked before anything is read,
 //! then every table read in one transaction so the figures agree.
-use sea_orm::{AccessMode, DatabaseConnection, DbBackend, IsolationLevel, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use time::Date;
 
-use super::{By, ServiceError};
+use super::{By, ServiceError, reading};
 use crate::domain::access::{AccessError, UserRole};
 use crate::domain::programme::Filter;
 use crate::domain::snapshot::Snapshot;
@@ -32,18 +32,7 @@ pub async fn as_at(
     as_at: Date,
 ) -> Result<Snapshot, ServiceError> {
     may_read_programme_figures(by)?;
-    // One consistent view of every table: PostgreSQL needs REPEATABLE READ
-    // for that; a SQLite read transaction is one snapshot already.
-    let txn = match db.get_database_backend() {
-        DbBackend::Postgres => {
-            db.begin_with_config(
-                Some(IsolationLevel::RepeatableRead),
-                Some(AccessMode::ReadOnly),
-            )
-            .await?
-        }
-        _ => db.begin().await?,
-    };
+    let txn = reading::consistent(db).await?;
     let snapshot = store::build(&txn, as_at).await?;
     txn.commit().await?;
     Ok(snapshot)
