@@ -268,8 +268,8 @@ pub struct OrganisationFacts {
     pub id: i32,
     pub name: String,
     pub ods_code: Option<String>,
-    /// The NHS England region code the organisation had in 2017, if recorded.
-    pub region_code_2017: Option<String>,
+    /// The NHS England region the organisation was in in 2017, if recorded.
+    pub region_2017: Option<RegionCode>,
     pub name_at_designation: Option<String>,
     pub closed_on: Option<Date>,
 }

@@ -15,6 +15,7 @@ use crate::domain::programme::{
     AllocationView, MaturityView, MilestoneView, OrganisationFacts, ParticipantDetail,
     PartnershipView, Successor, TrancheView,
 };
+use crate::domain::region::RegionCode;
 use crate::domain::tranche::TrancheKind;
 use crate::entities::{
     self as e, AllocationProfiles, Allocations, MaturityAssessments, Milestones, Organisations,
@@ -134,7 +135,10 @@ pub async fn by_ods_code(
             id: organisation.id,
             name: organisation.name,
             ods_code: organisation.ods_code,
-            region_code_2017: organisation.region_code_2017,
+            region_2017: organisation
+                .region_code_2017
+                .as_deref()
+                .and_then(|r| RegionCode::parse(r).ok()),
             name_at_designation: organisation.name_at_designation,
             closed_on: organisation.closed_on,
         },

@@ -56,11 +56,9 @@ pub fn page(
                 } }
                 div { dt { "NHS England region" } dd {
                     @if let Some(r) = &s.region { (r.name()) } @else { span.muted { "Not recorded" } }
-                    @if let Some(old) = &org.region_code_2017 {
-                        @if let Ok(old) = crate::domain::region::RegionCode::parse(old) {
-                            @if Some(old.name()) != s.region.as_ref().map(|r| r.name()) {
-                                " (at designation: " (old.name()) ")"
-                            }
+                    @if let Some(old) = &org.region_2017 {
+                        @if Some(old.name()) != s.region.as_ref().map(|r| r.name()) {
+                            " (at designation: " (old.name()) ")"
                         }
                     }
                 } }
