@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use time::OffsetDateTime;
 
 use super::{Access, AppError, AppState, AuthSession};
-use crate::domain::access::UserRole;
 
 /// Session key holding the sign-in time (Unix seconds).
 pub const SIGNED_IN_AT: &str = "signed_in_at";
@@ -43,22 +42,7 @@ pub async fn require_role(
     let Some(user) = auth.user.as_ref() else {
         return to_sign_in(&request, None);
     };
-    let refusal = match (access, user.role) {
-        (Access::Public | Access::SignedIn, _) => None,
-        (Access::Figures, UserRole::ProgrammeOffice | UserRole::BriefingReader) => None,
-        (Access::Figures, UserRole::TrustReporter) => Some(
-            "The dashboard shows every trust's figures. Trust reporters see the programme's totals on the overview.",
-        ),
-        (Access::Reporting, UserRole::ProgrammeOffice | UserRole::TrustReporter) => None,
-        (Access::Reporting, UserRole::BriefingReader) => {
-            Some("Briefing readers can read but not change anything.")
-        }
-        (Access::OwnTrust, UserRole::TrustReporter) => None,
-        (Access::OwnTrust, _) => Some("Returns are completed by the trust's own reporter."),
-        (Access::Office, UserRole::ProgrammeOffice) => None,
-        (Access::Office, _) => Some("Only the programme office can do this."),
-    };
-    match refusal {
+    match access.refusal(user.role) {
         None => next.run(request).await,
         Some(message) => AppError::Forbidden(message.to_owned()).into_response(),
     }

@@ -11,6 +11,7 @@ use super::{
     AppState, audit, change_requests, dashboard, funding, guard, manage, milestones, pages,
     returns, sign_in, users,
 };
+use crate::domain::access::UserRole;
 
 /// Who may reach a route at all. The route guard checks this before the
 /// handler runs (so a refusal never depends on which record was named), and
@@ -33,6 +34,28 @@ pub enum Access {
     OwnTrust,
     /// The programme office only.
     Office,
+}
+
+impl Access {
+    /// Why a signed-in person of this role may not use the route, if not.
+    pub fn refusal(self, role: UserRole) -> Option<&'static str> {
+        use UserRole::*;
+        match (self, role) {
+            (Access::Public | Access::SignedIn, _) => None,
+            (Access::Figures, ProgrammeOffice | BriefingReader) => None,
+            (Access::Figures, TrustReporter) => Some(
+                "The dashboard shows every trust's figures. Trust reporters see the programme's totals on the overview.",
+            ),
+            (Access::Reporting, ProgrammeOffice | TrustReporter) => None,
+            (Access::Reporting, BriefingReader) => {
+                Some("Briefing readers can read but not change anything.")
+            }
+            (Access::OwnTrust, TrustReporter) => None,
+            (Access::OwnTrust, _) => Some("Returns are completed by the trust's own reporter."),
+            (Access::Office, ProgrammeOffice) => None,
+            (Access::Office, _) => Some("Only the programme office can do this."),
+        }
+    }
 }
 
 /// One route: method, path, who may reach it, and its handler.
