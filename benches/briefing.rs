@@ -29,7 +29,11 @@ fn briefing(c: &mut Criterion) {
     group.bench_function("snapshot only", |b| {
         b.iter(|| {
             runtime
-                .block_on(gde::reports::snapshot::build(&db, as_at))
+                .block_on(gde::services::snapshot::as_at(
+                    &db,
+                    &gde::services::By::Cli,
+                    as_at,
+                ))
                 .unwrap()
         })
     });
@@ -38,7 +42,11 @@ fn briefing(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let snapshot = runtime
-                    .block_on(gde::reports::snapshot::build(&db, as_at))
+                    .block_on(gde::services::snapshot::as_at(
+                        &db,
+                        &gde::services::By::Cli,
+                        as_at,
+                    ))
                     .unwrap();
                 let pack = gde::reports::briefing::assemble(&snapshot).unwrap();
                 gde::reports::briefing::write(&pack, &out, &mut Quiet).unwrap();

@@ -1,13 +1,12 @@
 //! A tower-sessions store over our own `sessions` table, so every app
 //! instance sharing the database shares sign-ins (one pool, one migrator).
+//! The rows are read and written by `services::sessions`.
 use async_trait::async_trait;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use time::OffsetDateTime;
+use sea_orm::DatabaseConnection;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
-use crate::entities::{Sessions, session};
+use crate::services::sessions;
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
@@ -24,31 +23,21 @@ fn backend(error: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
 }
 
-fn active_model(record: &Record) -> session_store::Result<session::ActiveModel> {
-    let data = serde_json::to_string(&record.data)
-        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-    Ok(session::ActiveModel {
-        id: Set(record.id.to_string()),
-        data: Set(data),
-        expires_at: Set(record.expiry_date),
-    })
+fn encode(record: &Record) -> session_store::Result<String> {
+    serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
 #[async_trait]
 impl SessionStore for DbSessionStore {
     /// Inserts a new session, drawing a fresh id on the (vanishingly rare) collision.
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let data = encode(record)?;
         for _ in 0..8 {
-            let inserted = Sessions::insert(active_model(record)?)
-                .on_conflict(
-                    OnConflict::column(session::Column::Id)
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(&self.db)
-                .await
-                .map_err(backend)?;
-            if inserted == 1 {
+            let inserted =
+                sessions::create(&self.db, &record.id.to_string(), &data, record.expiry_date)
+                    .await
+                    .map_err(backend)?;
+            if inserted {
                 return Ok(());
             }
             record.id = Id::default();
@@ -57,53 +46,45 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        Sessions::insert(active_model(record)?)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([session::Column::Data, session::Column::ExpiresAt])
-                    .to_owned(),
-            )
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        sessions::save(
+            &self.db,
+            &record.id.to_string(),
+            &encode(record)?,
+            record.expiry_date,
+        )
+        .await
+        .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row = Sessions::find_by_id(id.to_string())
-            .filter(session::Column::ExpiresAt.gt(OffsetDateTime::now_utc()))
-            .one(&self.db)
+        let Some(stored) = sessions::load(&self.db, &id.to_string())
             .await
-            .map_err(backend)?;
-        let Some(row) = row else {
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&row.data)
+        let data = serde_json::from_str(&stored.data)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record {
             id: *id,
             data,
-            expiry_date: row.expires_at,
+            expiry_date: stored.expires_at,
         }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        Sessions::delete_by_id(id.to_string())
-            .exec(&self.db)
+        sessions::delete(&self.db, &id.to_string())
             .await
-            .map_err(backend)?;
-        Ok(())
+            .map_err(backend)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        Sessions::delete_many()
-            .filter(session::Column::ExpiresAt.lte(OffsetDateTime::now_utc()))
-            .exec(&self.db)
+        sessions::delete_expired(&self.db)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .map(|_| ())
+            .map_err(backend)
     }
 }

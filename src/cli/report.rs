@@ -34,7 +34,7 @@ pub async fn briefing(
         started: Instant::now(),
     };
     eprintln!("Reading the programme as at {as_at}…");
-    let snapshot = crate::reports::snapshot::build(db, as_at).await?;
+    let snapshot = crate::services::snapshot::as_at(db, &crate::services::By::Cli, as_at).await?;
     eprintln!(
         "Drawing {} charts…",
         crate::reports::catalogue::ChartKind::ALL.len()

@@ -45,7 +45,9 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> anyhow::Resul
             email,
             password_stdin,
         } => {
-            let account = users::find_by_email(db, &email).await.map_err(explain)?;
+            let account = users::account_by_email(db, &By::Cli, &email)
+                .await
+                .map_err(explain)?;
             let (password, generated) = obtain_password(password_stdin)?;
             users::set_password(db, &By::Cli, account.id, password.clone())
                 .await
@@ -60,7 +62,9 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> anyhow::Resul
             Ok(())
         }
         UserCommand::Disable { email } => {
-            let account = users::find_by_email(db, &email).await.map_err(explain)?;
+            let account = users::account_by_email(db, &By::Cli, &email)
+                .await
+                .map_err(explain)?;
             users::set_disabled(db, &By::Cli, account.id, true)
                 .await
                 .map_err(explain)?;

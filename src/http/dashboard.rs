@@ -8,101 +8,23 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::Markup;
-use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
 use super::{AppError, AppState, Ctx};
-use crate::domain::access::{AccessError, UserRole};
-use crate::domain::dates::parse_date;
-use crate::domain::participant::{Role, Sector};
-use crate::domain::region::RegionCode;
 use crate::reports::briefing::{self, HEIGHT, WIDTH};
 use crate::reports::catalogue::{ChartData, ChartKind};
-use crate::reports::{figures, snapshot};
-use crate::services::ServiceError;
-use crate::store::programme::Filter;
-
-/// The dashboard's filters as typed.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DashboardQuery {
-    pub role: String,
-    pub sector: String,
-    pub region: String,
-    pub as_at: String,
-}
-
-pub struct DashboardRequest {
-    pub filter: Filter,
-    pub as_at: Date,
-}
-
-impl DashboardQuery {
-    pub fn parse(&self, today: Date) -> Result<DashboardRequest, String> {
-        let chosen = |v: &str| Some(v.trim().to_owned()).filter(|s| !s.is_empty());
-        let as_at = match chosen(&self.as_at) {
-            None => today,
-            Some(t) => parse_date(&t).map_err(|e| format!("as_at: {e}"))?,
-        };
-        if as_at > today {
-            return Err("as_at: the date cannot be in the future".into());
-        }
-        Ok(DashboardRequest {
-            filter: Filter {
-                role: chosen(&self.role)
-                    .map(|v| Role::from_code(&v).map_err(|e| format!("role: {e}")))
-                    .transpose()?,
-                sector: chosen(&self.sector)
-                    .map(|v| Sector::from_code(&v).map_err(|e| format!("sector: {e}")))
-                    .transpose()?,
-                region: chosen(&self.region)
-                    .map(|v| RegionCode::parse(&v).map_err(|e| format!("region: {e}")))
-                    .transpose()?,
-            },
-            as_at,
-        })
-    }
-
-    /// The query string, for download links that reproduce this view.
-    pub fn query_string(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [
-            ("role", self.role.as_str()),
-            ("sector", self.sector.as_str()),
-            ("region", self.region.as_str()),
-            ("as_at", self.as_at.as_str()),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .collect();
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
-    }
-}
-
-/// Dashboards show every trust's figures: the office and briefing readers.
-fn may_view(ctx: &Ctx) -> Result<(), AppError> {
-    match ctx.user()?.role {
-        UserRole::ProgrammeOffice | UserRole::BriefingReader => Ok(()),
-        UserRole::TrustReporter => Err(ServiceError::from(AccessError::Forbidden(
-            "The dashboard shows every trust's figures. Trust reporters see the programme's totals on the overview.",
-        ))
-        .into()),
-    }
-}
+use crate::services::dashboard::{self, DashboardQuery, DashboardRequest};
 
 fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
-async fn snapshot_for(
+async fn pack(
     state: &AppState,
+    ctx: &Ctx,
     request: &DashboardRequest,
-) -> Result<snapshot::Snapshot, AppError> {
-    let s = snapshot::build(&state.db, request.as_at).await?;
-    Ok(figures::filtered(&s, &request.filter))
-}
-
-async fn pack(state: &AppState, request: &DashboardRequest) -> Result<briefing::Pack, AppError> {
-    let s = snapshot_for(state, request).await?;
+) -> Result<briefing::Pack, AppError> {
+    let s = dashboard::snapshot(&state.db, &ctx.by()?, request).await?;
     tokio::task::spawn_blocking(move || briefing::assemble(&s))
         .await
         .map_err(|_| AppError::Internal)?
@@ -117,10 +39,9 @@ pub async fn dashboard(
     ctx: Ctx,
     query: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> Result<Markup, AppError> {
-    may_view(&ctx)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let request = query.parse(today()).map_err(AppError::BadRequest)?;
-    let pack = pack(&state, &request).await?;
+    let pack = pack(&state, &ctx, &request).await?;
     let qs = query.query_string();
     Ok(crate::views::dashboard::dashboard(
         &ctx.chrome,
@@ -136,10 +57,9 @@ pub async fn briefing_page(
     ctx: Ctx,
     query: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> Result<Markup, AppError> {
-    may_view(&ctx)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let request = query.parse(today()).map_err(AppError::BadRequest)?;
-    let pack = pack(&state, &request).await?;
+    let pack = pack(&state, &ctx, &request).await?;
     Ok(crate::views::dashboard::briefing(
         &ctx.chrome,
         &pack,
@@ -154,7 +74,6 @@ pub async fn chart(
     headers: HeaderMap,
     query: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    may_view(&ctx)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let request = query.parse(today()).map_err(AppError::BadRequest)?;
     let (slug, ext) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
@@ -162,7 +81,7 @@ pub async fn chart(
     if !matches!(ext, "svg" | "png" | "csv") {
         return Err(AppError::NotFound);
     }
-    let s = snapshot_for(&state, &request).await?;
+    let s = dashboard::snapshot(&state.db, &ctx.by()?, &request).await?;
     let data = ChartData::of(kind, &s);
     let subtitle = format!(
         "As at {}. Figures computed from GDE Tracker records.",

@@ -5,7 +5,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use time::OffsetDateTime;
 
-use super::{AppState, AuthSession};
+use super::{Access, AppError, AppState, AuthSession};
 
 /// Session key holding the sign-in time (Unix seconds).
 pub const SIGNED_IN_AT: &str = "signed_in_at";
@@ -29,6 +29,23 @@ pub async fn require_sign_in(
         return to_sign_in(&request, Some("expired"));
     }
     next.run(request).await
+}
+
+/// Behind `require_sign_in`: refuses a role the route's `Access` does not
+/// admit, with the same 403 whichever record the path names.
+pub async fn require_role(
+    State(access): State<Access>,
+    auth: AuthSession,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(user) = auth.user.as_ref() else {
+        return to_sign_in(&request, None);
+    };
+    match access.refusal(user.role) {
+        None => next.run(request).await,
+        Some(message) => AppError::Forbidden(message.to_owned()).into_response(),
+    }
 }
 
 fn to_sign_in(request: &Request, reason: Option<&str>) -> Response {

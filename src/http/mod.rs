@@ -3,7 +3,7 @@ mod audit;
 mod change_requests;
 mod context;
 mod csrf;
-pub mod dashboard;
+mod dashboard;
 mod error;
 mod funding;
 mod guard;
@@ -12,6 +12,7 @@ mod milestones;
 mod pages;
 mod respond;
 mod returns;
+mod routes;
 mod security;
 mod sign_in;
 mod users;
@@ -20,7 +21,6 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use axum::{Router, middleware};
 use axum_csrf::CsrfConfig;
 use axum_login::AuthManagerLayerBuilder;
@@ -36,6 +36,7 @@ use crate::domain::access::LockoutPolicy;
 
 pub use context::Ctx;
 pub use error::AppError;
+pub use routes::{Access, Route, routes};
 
 /// The signed-in session, as axum-login gives it to handlers.
 pub type AuthSession = axum_login::AuthSession<AuthBackend>;
@@ -73,103 +74,9 @@ impl AppState {
     }
 }
 
-/// Every route of the application. Everything needs sign-in except the
-/// sign-in page itself, `/healthz` and the stylesheet.
+/// The whole application: the route table, then the layers every request
+/// passes through.
 pub fn router(state: AppState) -> Router {
-    let signed_in = Router::new()
-        .route("/", get(pages::overview))
-        .route(
-            "/participants",
-            get(pages::participants).post(manage::create_participant),
-        )
-        .route("/participants/new", get(manage::new_participant))
-        .route("/participants/{ods_code}", get(pages::participant))
-        .route(
-            "/participants/{ods_code}/edit",
-            get(manage::edit_participant).post(manage::update_participant),
-        )
-        .route(
-            "/participants/{ods_code}/pairing",
-            post(manage::set_pairing),
-        )
-        .route(
-            "/participants/{ods_code}/partnerships",
-            post(manage::link_partner),
-        )
-        .route(
-            "/participants/{ods_code}/allocations",
-            post(funding::create_allocation),
-        )
-        .route(
-            "/participants/{ods_code}/allocations/new",
-            get(funding::new_allocation),
-        )
-        .route(
-            "/participants/{ods_code}/milestones",
-            post(milestones::create),
-        )
-        .route(
-            "/participants/{ods_code}/milestones/new",
-            get(milestones::new_form),
-        )
-        .route(
-            "/allocations/{id}/change",
-            get(funding::change_form).post(funding::request_change),
-        )
-        .route("/allocations/{id}/tranches", post(funding::create_tranche))
-        .route("/allocations/{id}/tranches/new", get(funding::new_tranche))
-        .route("/tranches/{id}/release", post(funding::release))
-        .route("/milestones", get(milestones::list))
-        .route("/milestones/{id}", get(milestones::show))
-        .route("/milestones/{id}/progress", post(milestones::progress))
-        .route("/milestones/{id}/sign-off", post(milestones::sign_off))
-        .route(
-            "/milestones/{id}/baseline-requests",
-            post(milestones::request_baseline),
-        )
-        .route("/dashboard", get(dashboard::dashboard))
-        .route("/briefing", get(dashboard::briefing_page))
-        .route("/charts/{file}", get(dashboard::chart))
-        .route("/returns", get(returns::queue))
-        .route(
-            "/returns/{period}/{ods_code}",
-            get(returns::show).post(returns::save),
-        )
-        .route("/returns/{period}/{ods_code}/review", post(returns::review))
-        .route("/periods", get(returns::periods).post(returns::open_period))
-        .route("/participants/{ods_code}/returns", get(returns::history))
-        .route("/participants/{ods_code}/compare", get(returns::compare))
-        .route("/change-requests", get(change_requests::list))
-        .route(
-            "/change-requests/baseline/{id}",
-            post(change_requests::decide_baseline),
-        )
-        .route(
-            "/change-requests/allocation/{id}",
-            post(change_requests::decide_allocation),
-        )
-        .route(
-            "/partners",
-            get(pages::partners).post(manage::create_partner),
-        )
-        .route("/partners/new", get(manage::new_partner))
-        .route("/audit", get(audit::page))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/new", get(users::new_form))
-        .route("/users/{id}", get(users::edit_form).post(users::update))
-        .route("/users/{id}/password", post(users::reset_password))
-        .route("/users/{id}/disable", post(users::disable))
-        .route("/users/{id}/enable", post(users::enable))
-        .route("/logout", post(sign_in::sign_out))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            guard::require_sign_in,
-        ));
-    let public = Router::new()
-        .route("/login", get(sign_in::form).post(sign_in::submit))
-        .route("/healthz", get(pages::healthz))
-        .route("/static/app.css", get(stylesheet));
-
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name("gde_session")
         .with_http_only(true)
@@ -184,8 +91,7 @@ pub fn router(state: AppState) -> Router {
     };
     let auth = AuthManagerLayerBuilder::new(backend, sessions).build();
 
-    let router = signed_in
-        .merge(public)
+    let router = routes::route_table(&state)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(error::with_chrome))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
@@ -194,8 +100,6 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http());
     security::with_headers(router)
 }
-
-pub const STYLESHEET: &str = include_str!("../../static/app.css");
 
 async fn stylesheet() -> impl axum::response::IntoResponse {
     (
@@ -209,7 +113,7 @@ async fn stylesheet() -> impl axum::response::IntoResponse {
                 HeaderValue::from_static("public, max-age=3600"),
             ),
         ],
-        STYLESHEET,
+        crate::views::layout::STYLESHEET,
     )
 }
 

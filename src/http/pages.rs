@@ -1,5 +1,5 @@
-//! Read-only pages. Handlers extract, convert once into domain types, call the
-//! store, and render.
+//! Read-only pages. Handlers extract, convert once into domain types, call
+//! one service with the acting user, and render.
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -11,9 +11,9 @@ use time::{Date, OffsetDateTime};
 use super::{AppError, AppState, Ctx};
 use crate::domain::ods::OdsCode;
 use crate::domain::participant::{Role, Sector};
+use crate::domain::programme::{Filter, ListRequest, SortKey};
 use crate::domain::region::RegionCode;
 use crate::services::programme as service;
-use crate::store::programme::{Filter, ListRequest, SortKey};
 use crate::views;
 
 fn today() -> Date {
@@ -22,7 +22,7 @@ fn today() -> Date {
 
 pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
     let today = today();
-    let data = service::overview(&state.db, &ctx.user()?.actor(), today).await?;
+    let data = service::overview(&state.db, &ctx.by()?, today).await?;
     Ok(views::overview::page(&ctx.chrome, &data, today))
 }
 
@@ -80,8 +80,7 @@ pub async fn participants(
 ) -> Result<Markup, AppError> {
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let request = query.into_request().map_err(AppError::BadRequest)?;
-    let (rows, total) =
-        service::participants(&state.db, &ctx.user()?.actor(), &request, today()).await?;
+    let (rows, total) = service::participants(&state.db, &ctx.by()?, &request, today()).await?;
     Ok(views::participants::list_page(
         &ctx.chrome,
         &rows,
@@ -99,7 +98,7 @@ pub async fn participant(
     let ods_code = OdsCode::parse(&ods_code).map_err(|_| AppError::NotFound)?;
     let today = today();
     let (detail, history) =
-        service::participant(&state.db, &ctx.user()?.actor(), ods_code.as_str(), today).await?;
+        service::participant(&state.db, &ctx.by()?, ods_code.as_str(), today).await?;
     Ok(views::participant::page(
         &ctx.chrome,
         &detail,
@@ -110,7 +109,7 @@ pub async fn participant(
 }
 
 pub async fn partners(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
-    let partners = service::partners(&state.db, &ctx.user()?.actor()).await?;
+    let partners = service::partners(&state.db, &ctx.by()?).await?;
     Ok(views::partners::page(&ctx.chrome, &partners))
 }
 

@@ -8,8 +8,8 @@ use time::Date;
 
 use super::catalogue::{ChartData, ChartKind};
 use super::figures::{Briefing, briefing};
-use super::snapshot::Snapshot;
 use crate::domain::dates::display_date;
+use crate::domain::snapshot::Snapshot;
 
 /// Chart size in the pack and the benchmarks.
 pub const WIDTH: u32 = 1600;
@@ -156,7 +156,7 @@ pub fn index_html(pack: &Pack) -> String {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "Programme briefing as at " (display_date(pack.as_at)) " – GDE Tracker" }
-                style { (PreEscaped(crate::http::STYLESHEET)) }
+                style { (PreEscaped(crate::views::layout::STYLESHEET)) }
             }
             body {
                 main #main-content .container {

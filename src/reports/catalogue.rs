@@ -4,7 +4,7 @@ use crate::charts::{self, ChartError, ChartOptions};
 
 use super::chart_data;
 use super::figures::money;
-use super::snapshot::Snapshot;
+use crate::domain::snapshot::Snapshot;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChartKind {

@@ -13,7 +13,7 @@ use crate::domain::milestone::{MilestoneStatus, slippage_days};
 use crate::domain::participant::Role;
 
 use super::figures::latest_approved;
-use super::snapshot::Snapshot;
+use crate::domain::snapshot::Snapshot;
 
 fn group(role: Role) -> ParticipantGroup {
     match role {

@@ -6,73 +6,8 @@ use crate::domain::milestone::{MilestoneStatus, Timeliness, slippage_days, timel
 use crate::domain::money::Pence;
 use crate::domain::participant::Role;
 use crate::domain::reporting::ReturnStatus;
-use crate::store::programme::Filter;
 
-use super::snapshot::{ParticipantAt, Snapshot};
-
-/// Restricts a snapshot to the participants a filter selects.
-pub fn filtered(s: &Snapshot, f: &Filter) -> Snapshot {
-    let keep: std::collections::HashSet<i32> = s
-        .participants
-        .iter()
-        .filter(|p| {
-            f.role.is_none_or(|r| r == p.role)
-                && f.sector.is_none_or(|x| x == p.sector)
-                && f.region
-                    .as_ref()
-                    .is_none_or(|r| p.region.as_ref() == Some(r))
-        })
-        .map(|p| p.id)
-        .collect();
-    let allocations: Vec<_> = s
-        .allocations
-        .iter()
-        .filter(|a| keep.contains(&a.participant_id))
-        .cloned()
-        .collect();
-    let allocation_ids: std::collections::HashSet<i32> = allocations.iter().map(|a| a.id).collect();
-    Snapshot {
-        as_at: s.as_at,
-        participants: s
-            .participants
-            .iter()
-            .filter(|p| keep.contains(&p.id))
-            .cloned()
-            .collect(),
-        milestones: s
-            .milestones
-            .iter()
-            .filter(|m| keep.contains(&m.participant_id))
-            .cloned()
-            .collect(),
-        tranches: s
-            .tranches
-            .iter()
-            .filter(|t| allocation_ids.contains(&t.allocation_id))
-            .cloned()
-            .collect(),
-        allocations,
-        periods: s.periods.clone(),
-        returns: s
-            .returns
-            .iter()
-            .filter(|r| keep.contains(&r.participant_id))
-            .cloned()
-            .collect(),
-        emram: s
-            .emram
-            .iter()
-            .filter(|(k, _)| keep.contains(k))
-            .map(|(k, v)| (*k, *v))
-            .collect(),
-        caps: s
-            .caps
-            .iter()
-            .filter(|(k, _)| keep.contains(k))
-            .map(|(k, v)| (*k, *v))
-            .collect(),
-    }
-}
+use crate::domain::snapshot::{ParticipantAt, ReturnAt, Snapshot};
 
 /// One headline figure: a stable key, a label and its value as shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,14 +44,14 @@ pub fn money(p: i64) -> String {
 }
 
 /// Per participant: the latest approved return by the date (period order).
-pub fn latest_approved(s: &Snapshot) -> HashMap<i32, &super::snapshot::ReturnAt> {
+pub fn latest_approved(s: &Snapshot) -> HashMap<i32, &ReturnAt> {
     let order: HashMap<i32, usize> = s
         .periods
         .iter()
         .enumerate()
         .map(|(i, p)| (p.id, i))
         .collect();
-    let mut latest: HashMap<i32, &super::snapshot::ReturnAt> = HashMap::new();
+    let mut latest: HashMap<i32, &ReturnAt> = HashMap::new();
     for r in s
         .returns
         .iter()

@@ -4,14 +4,19 @@
 pub mod audit_log;
 pub mod change_requests;
 pub mod concurrency;
+pub mod dashboard;
 pub mod fields;
 pub mod funding;
 pub mod milestones;
 pub mod open_data;
+pub mod participant_setup;
 pub mod participants;
 pub mod programme;
+pub mod reading;
 pub mod returns;
+pub mod sessions;
 pub mod sign_in;
+pub mod snapshot;
 pub mod users;
 
 use crate::domain::access::{AccessError, Actor};
@@ -22,6 +27,20 @@ use crate::domain::access::{AccessError, Actor};
 pub enum By {
     User(Actor),
     Cli,
+}
+
+/// A handler holding the signed-in person's `Actor` can pass `&actor`
+/// wherever a service takes `impl Into<By>`.
+impl From<&Actor> for By {
+    fn from(actor: &Actor) -> By {
+        By::User(actor.clone())
+    }
+}
+
+impl From<&By> for By {
+    fn from(by: &By) -> By {
+        by.clone()
+    }
 }
 
 impl By {

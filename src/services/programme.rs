@@ -1,15 +1,21 @@
-//! Reading the programme, scoped to what the signed-in person may see: the
+//! Reading the programme, scoped to what the acting person may see: the
 //! office and briefing readers see every participant; a trust reporter sees
-//! programme totals and only their own organisation's records.
+//! programme totals and only their own organisation's records. The scope is
+//! decided before anything is read and goes into the query itself, so a
+//! refusal looks exactly like a record that does not exist.
 use sea_orm::DatabaseConnection;
 use time::Date;
 
-use super::ServiceError;
-use crate::domain::access::{Actor, UserRole};
+use super::{By, ServiceError, reading};
+use crate::domain::access::{AccessError, UserRole};
+use crate::domain::programme::{
+    ListRequest, Overview, ParticipantDetail, ParticipantSummary, PartnerSummary,
+    overview as totals, select,
+};
 use crate::services::audit_log::{self, AuditRow};
-use crate::store::participants::{self as participant_store, ParticipantDetail};
-use crate::store::partners::{self as partner_store, PartnerSummary};
-use crate::store::programme::{self, ListRequest, Overview, ParticipantSummary};
+use crate::store::participants as participant_store;
+use crate::store::partners as partner_store;
+use crate::store::programme;
 
 /// Programme totals over every participant, and the rows this person may list.
 pub struct OverviewData {
@@ -19,81 +25,99 @@ pub struct OverviewData {
     pub scoped: bool,
 }
 
-fn scoped(actor: &Actor) -> bool {
-    actor.role == UserRole::TrustReporter
+/// Which organisations' records this person may read: `None` for all of them,
+/// `Some(id)` for one. A reporter bound to no organisation reads nothing.
+pub(crate) fn read_scope(by: &By) -> Result<Option<i32>, AccessError> {
+    match by {
+        By::Cli => Ok(None),
+        By::User(actor) => match actor.role {
+            UserRole::ProgrammeOffice | UserRole::BriefingReader => Ok(None),
+            UserRole::TrustReporter => actor.organisation_id.map(Some).ok_or(AccessError::Hidden),
+        },
+    }
 }
 
-async fn visible_summaries(
+async fn summaries(
     db: &DatabaseConnection,
-    actor: &Actor,
+    by: &By,
     today: Date,
 ) -> Result<(Vec<ParticipantSummary>, Vec<ParticipantSummary>), ServiceError> {
-    let all = programme::participant_summaries(db, today).await?;
+    let scope = read_scope(by)?;
+    let txn = reading::consistent(db).await?;
+    let all = programme::participant_summaries(&txn, today).await?;
+    txn.commit().await?;
     let visible = all
         .iter()
-        .filter(|s| actor.can_read_organisation(s.organisation_id))
+        .filter(|s| scope.is_none_or(|id| id == s.organisation_id))
         .cloned()
         .collect();
     Ok((all, visible))
 }
 
+/// Programme totals (every participant counts) and the rows this person may see.
 pub async fn overview(
     db: &DatabaseConnection,
-    actor: &Actor,
+    by: &By,
     today: Date,
 ) -> Result<OverviewData, ServiceError> {
-    let (all, visible) = visible_summaries(db, actor, today).await?;
+    let (all, visible) = summaries(db, by, today).await?;
     Ok(OverviewData {
-        overview: programme::overview(&all),
+        overview: totals(&all),
         total_participants: all.len(),
         visible,
-        scoped: scoped(actor),
+        scoped: read_scope(by)?.is_some(),
     })
 }
 
 /// The participants list: filtered and sorted, within this person's scope.
 pub async fn participants(
     db: &DatabaseConnection,
-    actor: &Actor,
+    by: &By,
     request: &ListRequest,
     today: Date,
 ) -> Result<(Vec<ParticipantSummary>, usize), ServiceError> {
-    let (_, visible) = visible_summaries(db, actor, today).await?;
-    let rows = programme::select(&visible, &request.filter, request.sort, request.descending);
+    let (_, visible) = summaries(db, by, today).await?;
+    let rows = select(&visible, &request.filter, request.sort, request.descending);
     Ok((rows, visible.len()))
 }
 
 /// One participant, with its history; out of scope looks exactly like absent.
+/// Takes a `&By` or a handler's `&Actor`.
 pub async fn participant(
     db: &DatabaseConnection,
-    actor: &Actor,
+    by: impl Into<By>,
     ods_code: &str,
     today: Date,
 ) -> Result<(ParticipantDetail, Vec<AuditRow>), ServiceError> {
-    let detail = participant_store::by_ods_code(db, ods_code, today)
+    let scope = read_scope(&by.into())?;
+    let txn = reading::consistent(db).await?;
+    let detail = participant_store::by_ods_code(&txn, ods_code, scope, today)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    actor.read_organisation(detail.organisation.id)?;
     let history = audit_log::history(
-        db,
+        &txn,
         "participant",
         &detail.summary.id.to_string(),
         Some(detail.organisation.id),
     )
     .await?;
+    txn.commit().await?;
     Ok((detail, history))
 }
 
 /// Partner organisations; a reporter sees only their own organisation's links.
 pub async fn partners(
     db: &DatabaseConnection,
-    actor: &Actor,
+    by: &By,
 ) -> Result<Vec<PartnerSummary>, ServiceError> {
-    let mut partners = partner_store::list(db).await?;
+    let scope = read_scope(by)?;
+    let txn = reading::consistent(db).await?;
+    let mut partners = partner_store::list(&txn).await?;
+    txn.commit().await?;
     for partner in &mut partners {
         partner
             .links
-            .retain(|l| actor.can_read_organisation(l.organisation_id));
+            .retain(|l| scope.is_none_or(|id| id == l.organisation_id));
     }
     Ok(partners)
 }

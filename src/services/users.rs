@@ -447,3 +447,19 @@ pub async fn none_exist(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr>
     use sea_orm::PaginatorTrait;
     Ok(Users::find().count(db).await? == 0)
 }
+
+/// One account by its email address, for someone who may administer accounts
+/// (checked before anything is read).
+pub async fn account_by_email(
+    db: &DatabaseConnection,
+    by: &By,
+    email: &str,
+) -> Result<UserView, ServiceError> {
+    by.administer()?;
+    let email = Email::parse(email).map_err(|m| ServiceError::invalid("email", m))?;
+    list(db, by)
+        .await?
+        .into_iter()
+        .find(|u| u.email == email.as_str())
+        .ok_or(ServiceError::NotFound)
+}

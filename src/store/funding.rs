@@ -19,13 +19,7 @@ pub async fn cap_table(db: &impl ConnectionTrait) -> Result<CapTable, DbErr> {
     decode("cap table", CapTable::new(caps))
 }
 
-/// Per participant: (central allocated, local match, released) in pence.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct MoneyTotals {
-    pub allocated: Pence,
-    pub local_match: Pence,
-    pub released: Pence,
-}
+use crate::domain::programme::MoneyTotals;
 
 /// Sums by participant in the database. SUM of BIGINT is NUMERIC on
 /// PostgreSQL, hence the casts.

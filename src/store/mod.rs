@@ -7,6 +7,8 @@ pub mod participants;
 pub mod partners;
 pub mod programme;
 pub mod returns;
+pub mod sessions;
+pub mod snapshot;
 
 use std::fmt::Display;
 

@@ -7,117 +7,36 @@ use time::Date;
 use super::decode;
 use crate::domain::dates::ApproxDate;
 use crate::domain::financial_year::FinancialYear;
-use crate::domain::funding::Headroom;
 use crate::domain::maturity::MaturityScale;
-use crate::domain::milestone::{MilestoneCategory, MilestoneStatus, Timeliness};
+use crate::domain::milestone::{MilestoneCategory, MilestoneStatus};
 use crate::domain::money::Pence;
-use crate::domain::participant::{Confidence, PartnershipRole};
+use crate::domain::participant::{Confidence, PartnershipRole, Role};
+use crate::domain::programme::{
+    AllocationView, MaturityView, MilestoneView, OrganisationFacts, ParticipantDetail,
+    PartnershipView, Successor, TrancheView,
+};
+use crate::domain::region::RegionCode;
 use crate::domain::tranche::TrancheKind;
 use crate::entities::{
     self as e, AllocationProfiles, Allocations, MaturityAssessments, Milestones, Organisations,
     Pairings, Participants, Partnerships, Tranches,
 };
-use crate::store::programme::{ParticipantSummary, participant_summary};
+use crate::store::programme::participant_summary;
 
-#[derive(Debug, Clone)]
-pub struct ParticipantDetail {
-    pub summary: ParticipantSummary,
-    pub participant: e::participant::Model,
-    pub organisation: e::organisation::Model,
-    pub successor: Option<e::organisation::Model>,
-    pub accredited: Option<ApproxDate>,
-    pub confidence: Confidence,
-    pub source: Option<String>,
-    /// For an exemplar: its fast followers as (ODS code, name).
-    pub fast_followers: Vec<(String, String)>,
-    pub pairing_confidence: Option<Confidence>,
-    pub partnerships: Vec<PartnershipView>,
-    pub headroom: Option<Headroom>,
-    pub allocations: Vec<AllocationView>,
-    pub milestones: Vec<MilestoneView>,
-    pub maturity: Vec<MaturityView>,
-}
-
-#[derive(Debug, Clone)]
-pub struct PartnershipView {
-    pub partner_name: String,
-    pub country_code: String,
-    pub role: PartnershipRole,
-    pub started: Option<ApproxDate>,
-    pub ended: Option<ApproxDate>,
-    pub confidence: Confidence,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct AllocationView {
-    pub id: i32,
-    pub reference: String,
-    pub central: Pence,
-    pub local_match: Pence,
-    pub awarded_on: Date,
-    pub illustrative: bool,
-    pub profile: Vec<(FinancialYear, Pence)>,
-    pub tranches: Vec<TrancheView>,
-}
-
-impl AllocationView {
-    pub fn released(&self) -> Pence {
-        self.tranches
-            .iter()
-            .filter(|t| t.released_on.is_some())
-            .map(|t| t.amount)
-            .sum()
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct TrancheView {
-    pub id: i32,
-    pub version: i32,
-    pub name: String,
-    pub kind: TrancheKind,
-    pub milestone_reference: Option<String>,
-    pub amount: Pence,
-    pub released_on: Option<Date>,
-}
-
-#[derive(Debug, Clone)]
-pub struct MilestoneView {
-    pub id: i32,
-    pub reference: String,
-    pub title: String,
-    pub category: MilestoneCategory,
-    pub baseline_on: Date,
-    pub forecast_on: Option<Date>,
-    pub actual_on: Option<Date>,
-    pub status: MilestoneStatus,
-    pub signed_off_on: Option<Date>,
-    pub slippage_days: i64,
-    pub timeliness: Timeliness,
-    pub illustrative: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct MaturityView {
-    pub scale: MaturityScale,
-    pub score: i32,
-    pub assessed: ApproxDate,
-    pub illustrative: bool,
-    pub source: Option<String>,
-}
-
-/// The participant whose organisation has this ODS code, if any.
+/// The participant whose organisation has this ODS code, if any. With
+/// `within` set, only that organisation is looked at: anything else reads as
+/// absent, so a caller limited to one organisation learns nothing of others.
 pub async fn by_ods_code(
     db: &impl ConnectionTrait,
     ods_code: &str,
+    within: Option<i32>,
     today: Date,
 ) -> Result<Option<ParticipantDetail>, DbErr> {
-    let Some(organisation) = Organisations::find()
-        .filter(e::organisation::Column::OdsCode.eq(ods_code))
-        .one(db)
-        .await?
-    else {
+    let mut query = Organisations::find().filter(e::organisation::Column::OdsCode.eq(ods_code));
+    if let Some(id) = within {
+        query = query.filter(e::organisation::Column::Id.eq(id));
+    }
+    let Some(organisation) = query.one(db).await? else {
         return Ok(None);
     };
     let Some(participant) = Participants::find()
@@ -132,7 +51,13 @@ pub async fn by_ods_code(
         return Ok(None);
     };
     let successor = match organisation.successor_id {
-        Some(id) => Organisations::find_by_id(id).one(db).await?,
+        Some(id) => Organisations::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|o| Successor {
+                name: o.name,
+                ods_code: o.ods_code,
+            }),
         None => None,
     };
 
@@ -205,9 +130,18 @@ pub async fn by_ods_code(
             .transpose()?,
         confidence: decode("confidence", Confidence::from_code(&participant.confidence))?,
         source: participant.source.clone(),
-        participant,
         summary,
-        organisation,
+        organisation: OrganisationFacts {
+            id: organisation.id,
+            name: organisation.name,
+            ods_code: organisation.ods_code,
+            region_2017: organisation
+                .region_code_2017
+                .as_deref()
+                .and_then(|r| RegionCode::parse(r).ok()),
+            name_at_designation: organisation.name_at_designation,
+            closed_on: organisation.closed_on,
+        },
         successor,
         fast_followers,
         pairing_confidence,
@@ -360,4 +294,77 @@ async fn milestones_of(
             })
         })
         .collect()
+}
+
+/// A participant's stored row and its organisation's name, for the edit form.
+pub async fn row_by_ods_code(
+    db: &impl ConnectionTrait,
+    ods_code: &str,
+) -> Result<Option<(e::participant::Model, String)>, DbErr> {
+    let Some(organisation) = Organisations::find()
+        .filter(e::organisation::Column::OdsCode.eq(ods_code))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Participants::find()
+        .filter(e::participant::Column::OrganisationId.eq(organisation.id))
+        .one(db)
+        .await?
+        .map(|p| (p, organisation.name)))
+}
+
+/// What a participant's edit page offers to link it to: exemplars to pair a
+/// fast follower with, as (ODS code, label); partner organisations, as (id, label).
+pub async fn link_choices(
+    db: &impl ConnectionTrait,
+) -> Result<(Vec<(String, String)>, Vec<(String, String)>), DbErr> {
+    let orgs = Organisations::find()
+        .order_by_asc(e::organisation::Column::Name)
+        .all(db)
+        .await?;
+    let exemplar_orgs: Vec<i32> = Participants::find()
+        .filter(e::participant::Column::Role.eq(Role::GlobalDigitalExemplar.code()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.organisation_id)
+        .collect();
+    let exemplars = orgs
+        .iter()
+        .filter(|o| exemplar_orgs.contains(&o.id))
+        .filter_map(|o| {
+            o.ods_code
+                .clone()
+                .map(|c| (c.clone(), format!("{} ({c})", o.name)))
+        })
+        .collect();
+    let partners = orgs
+        .iter()
+        .filter(|o| o.ods_code.is_none())
+        .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.country_code)))
+        .collect();
+    Ok((exemplars, partners))
+}
+
+/// The ODS code of the exemplar a fast follower is paired with, if any.
+pub async fn exemplar_ods_code(
+    db: &impl ConnectionTrait,
+    fast_follower_id: i32,
+) -> Result<Option<String>, DbErr> {
+    let Some(pair) = Pairings::find()
+        .filter(e::pairing::Column::FastFollowerId.eq(fast_follower_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(exemplar) = Participants::find_by_id(pair.exemplar_id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(Organisations::find_by_id(exemplar.organisation_id)
+        .one(db)
+        .await?
+        .and_then(|o| o.ods_code))
 }

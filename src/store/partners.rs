@@ -6,24 +6,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 
 use super::decode;
 use crate::domain::participant::{Confidence, OrganisationKind, PartnershipRole};
+use crate::domain::programme::{PartnerLink, PartnerSummary};
 use crate::entities::{self as e, Organisations, Participants, Partnerships};
-
-#[derive(Debug, Clone)]
-pub struct PartnerSummary {
-    pub name: String,
-    pub kind: OrganisationKind,
-    pub country_code: String,
-    pub links: Vec<PartnerLink>,
-}
-
-#[derive(Debug, Clone)]
-pub struct PartnerLink {
-    pub organisation_id: i32,
-    pub ods_code: String,
-    pub participant_name: String,
-    pub role: PartnershipRole,
-    pub confidence: Confidence,
-}
 
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<PartnerSummary>, DbErr> {
     let partners = Organisations::find()

@@ -8,9 +8,9 @@ use super::manage::options;
 use crate::domain::dates::display_date;
 use crate::domain::participant::{Role, Sector};
 use crate::domain::region::RegionCode;
-use crate::http::dashboard::{DashboardQuery, DashboardRequest};
 use crate::reports::briefing::{Pack, body};
 use crate::reports::catalogue::ChartKind;
+use crate::services::dashboard::{DashboardQuery, DashboardRequest};
 
 fn links(qs: &str) -> impl Fn(ChartKind) -> Vec<(String, String)> + '_ {
     move |k: ChartKind| {

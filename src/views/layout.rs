@@ -4,6 +4,10 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::domain::access::UserRole;
 
+/// The application's stylesheet: served at `/static/app.css` and inlined
+/// into briefing packs so they open anywhere.
+pub const STYLESHEET: &str = include_str!("../../static/app.css");
+
 /// Which navigation item is the current page.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Nav {

@@ -7,8 +7,8 @@ use super::layout::{Chrome, Nav, page as layout};
 use crate::domain::dates::display_date;
 use crate::domain::milestone::DUE_SOON_DAYS;
 use crate::domain::participant::Role;
+use crate::domain::programme::ParticipantSummary;
 use crate::services::programme::OverviewData;
-use crate::store::programme::ParticipantSummary;
 
 pub fn page(chrome: &Chrome, data: &OverviewData, today: Date) -> Markup {
     let overview = &data.overview;

@@ -12,9 +12,9 @@ use crate::domain::access::UserRole;
 use crate::domain::dates::display_date;
 use crate::domain::milestone::Timeliness;
 use crate::domain::participant::Role;
+use crate::domain::programme::{AllocationView, ParticipantDetail};
 use crate::services::FieldError;
 use crate::services::audit_log::AuditRow;
-use crate::store::participants::{AllocationView, ParticipantDetail};
 
 pub fn page(
     chrome: &Chrome,
@@ -56,11 +56,9 @@ pub fn page(
                 } }
                 div { dt { "NHS England region" } dd {
                     @if let Some(r) = &s.region { (r.name()) } @else { span.muted { "Not recorded" } }
-                    @if let Some(old) = &org.region_code_2017 {
-                        @if let Ok(old) = crate::domain::region::RegionCode::parse(old) {
-                            @if Some(old.name()) != s.region.as_ref().map(|r| r.name()) {
-                                " (at designation: " (old.name()) ")"
-                            }
+                    @if let Some(old) = &org.region_2017 {
+                        @if Some(old.name()) != s.region.as_ref().map(|r| r.name()) {
+                            " (at designation: " (old.name()) ")"
                         }
                     }
                 } }

@@ -4,8 +4,8 @@ use maud::{Markup, html};
 use super::components::money;
 use super::layout::{Chrome, Nav, page as layout};
 use crate::domain::participant::{Role, Sector};
+use crate::domain::programme::{ListRequest, ParticipantSummary, SortKey};
 use crate::domain::region::RegionCode;
-use crate::store::programme::{ListRequest, ParticipantSummary, SortKey};
 
 pub fn list_page(
     chrome: &Chrome,

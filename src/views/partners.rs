@@ -3,7 +3,7 @@ use maud::{Markup, html};
 
 use super::components::confidence_tag;
 use super::layout::{Chrome, Nav, page as layout};
-use crate::store::partners::PartnerSummary;
+use crate::domain::programme::PartnerSummary;
 
 pub fn page(chrome: &Chrome, partners: &[PartnerSummary]) -> Markup {
     layout(

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use gde::reports::catalogue::{ChartData, ChartKind};
-use gde::reports::{briefing, figures, snapshot};
+use gde::reports::{briefing, figures};
+use gde::services::{By, snapshot};
 use time::{Date, Duration, OffsetDateTime, macros::date};
 
 use crate::support::{OFFICE, OFFICE2, READER, REPORTER, TestApp, pounds, seed_rows};
@@ -64,7 +65,7 @@ async fn headline_money_equals_sums_of_the_records_to_the_penny() {
         date!(2019 - 09 - 30),
         date!(2021 - 03 - 31),
     ] {
-        let s = snapshot::build(&app.db, as_at).await.unwrap();
+        let s = snapshot::as_at(&app.db, &By::Cli, as_at).await.unwrap();
         let b = figures::briefing(&s);
         let (allocated, released) = independent_money(as_at);
         assert_eq!(figure(&b, "allocated"), pounds(allocated), "{as_at}");
@@ -106,7 +107,7 @@ async fn headline_money_equals_sums_of_the_records_to_the_penny() {
 async fn a_past_date_gives_the_same_figures_after_later_edits() {
     let app = TestApp::seeded().await;
     let yesterday = OffsetDateTime::now_utc().date() - Duration::days(1);
-    let before = snapshot::build(&app.db, yesterday).await.unwrap();
+    let before = snapshot::as_at(&app.db, &By::Cli, yesterday).await.unwrap();
     let figures_before = figures::briefing(&before).figures;
     let charts_before: Vec<String> = ChartKind::ALL
         .iter()
@@ -213,14 +214,14 @@ async fn a_past_date_gives_the_same_figures_after_later_edits() {
     assert_eq!(page.status, 303);
 
     // Yesterday's briefing is unchanged; today's sees the edits.
-    let after = snapshot::build(&app.db, yesterday).await.unwrap();
+    let after = snapshot::as_at(&app.db, &By::Cli, yesterday).await.unwrap();
     assert_eq!(figures::briefing(&after).figures, figures_before);
     let charts_after: Vec<String> = ChartKind::ALL
         .iter()
         .map(|k| ChartData::of(*k, &after).csv())
         .collect();
     assert_eq!(charts_after, charts_before);
-    let today = snapshot::build(&app.db, OffsetDateTime::now_utc().date())
+    let today = snapshot::as_at(&app.db, &By::Cli, OffsetDateTime::now_utc().date())
         .await
         .unwrap();
     assert_eq!(today.participants.len(), before.participants.len() + 1);
@@ -231,7 +232,7 @@ async fn a_past_date_gives_the_same_figures_after_later_edits() {
 #[tokio::test]
 async fn chart_svgs_match_their_snapshots() {
     let app = TestApp::seeded().await;
-    let s = snapshot::build(&app.db, date!(2021 - 03 - 31))
+    let s = snapshot::as_at(&app.db, &By::Cli, date!(2021 - 03 - 31))
         .await
         .unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
@@ -337,7 +338,7 @@ async fn the_dashboard_and_chart_downloads() {
 #[tokio::test]
 async fn the_briefing_pack_is_written_in_full() {
     let app = TestApp::seeded().await;
-    let s = snapshot::build(&app.db, date!(2021 - 03 - 31))
+    let s = snapshot::as_at(&app.db, &By::Cli, date!(2021 - 03 - 31))
         .await
         .unwrap();
     let pack = briefing::assemble(&s).unwrap();

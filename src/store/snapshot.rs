@@ -1,100 +1,25 @@
-//! The programme as it stood at a date: the live records with every audited
-//! change made after that date undone, and only what had happened by then
-//! (designations, awards, releases, completions, approved returns). Because
-//! approved returns and audit events never change, the same date always
-//! gives the same figures, however the records are edited later.
+//! Reads the programme as it stood at a date: the live records with every
+//! audited change made after that date undone, and only what had happened
+//! by then (designations, awards, releases, completions, approved returns).
+//! Because approved returns and audit events never change, the same date
+//! always gives the same figures, however the records are edited later.
 use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
-use time::{Date, OffsetDateTime, Time};
+use time::Date;
 
+use super::decode;
 use crate::domain::participant::{Role, Sector};
 use crate::domain::region::RegionCode;
 use crate::domain::reporting::ReturnStatus;
+use crate::domain::snapshot::{
+    AllocationAt, MilestoneAt, ParticipantAt, PeriodAt, ReturnAt, Snapshot, TrancheAt, end_of,
+};
 use crate::entities::{
     AllocationProfiles, Allocations, AuditEvents, MaturityAssessments, Milestones, Organisations,
     Participants, ReportingPeriods, Returns, Tranches, audit_event, progress_return,
 };
-use crate::store::decode;
-
-#[derive(Clone, Debug)]
-pub struct ParticipantAt {
-    pub id: i32,
-    pub organisation_id: i32,
-    pub ods_code: String,
-    pub name: String,
-    pub role: Role,
-    pub sector: Sector,
-    pub region: Option<RegionCode>,
-}
-
-#[derive(Clone, Debug)]
-pub struct MilestoneAt {
-    pub id: i32,
-    pub participant_id: i32,
-    pub reference: String,
-    pub baseline_on: Date,
-    pub forecast_on: Option<Date>,
-    pub actual_on: Option<Date>,
-    pub status: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct AllocationAt {
-    pub id: i32,
-    pub participant_id: i32,
-    pub central: i64,
-    pub local_match: i64,
-    /// (financial year's first calendar year, pence)
-    pub profile: Vec<(i32, i64)>,
-}
-
-#[derive(Clone, Debug)]
-pub struct TrancheAt {
-    pub allocation_id: i32,
-    pub amount: i64,
-    pub released_on: Option<Date>,
-}
-
-#[derive(Clone, Debug)]
-pub struct PeriodAt {
-    pub id: i32,
-    pub label: String,
-    pub ends_on: Date,
-    pub due_on: Date,
-}
-
-#[derive(Clone, Debug)]
-pub struct ReturnAt {
-    pub period_id: i32,
-    pub participant_id: i32,
-    pub status: ReturnStatus,
-    pub self_rating: Option<String>,
-    pub office_rating: Option<String>,
-    pub spend: Option<i64>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Snapshot {
-    pub as_at: Date,
-    pub participants: Vec<ParticipantAt>,
-    pub milestones: Vec<MilestoneAt>,
-    pub allocations: Vec<AllocationAt>,
-    pub tranches: Vec<TrancheAt>,
-    pub periods: Vec<PeriodAt>,
-    /// Returns as they stood at the date: approved ones, and others submitted by then.
-    pub returns: Vec<ReturnAt>,
-    /// (participant id, HIMSS EMRAM stage) of the latest assessment by the date.
-    pub emram: HashMap<i32, u8>,
-    /// Each participant's cap, pence.
-    pub caps: HashMap<i32, i64>,
-}
-
-/// The end of a day, UTC: things recorded on the as-at date count.
-pub fn end_of(date: Date) -> OffsetDateTime {
-    date.with_time(Time::MAX).assume_utc()
-}
 
 fn date_field(v: &Value, key: &str) -> Option<Option<Date>> {
     let field = v.get(key)?;
@@ -103,6 +28,7 @@ fn date_field(v: &Value, key: &str) -> Option<Option<Date>> {
     }))
 }
 
+/// Run it inside one transaction, so every table is read at the same moment.
 pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, DbErr> {
     let cutoff = end_of(as_at);
     // Changes after the date, newest first, so undoing them in order restores the past.

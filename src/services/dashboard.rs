@@ -1,0 +1,81 @@
+//! The dashboard's and briefing page's request, as typed and in domain
+//! terms, and the snapshot it reads. Who may see programme-wide figures is
+//! decided in `services::snapshot` before anything is read.
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use time::Date;
+
+use super::snapshot;
+use super::{By, ServiceError};
+use crate::domain::dates::parse_date;
+use crate::domain::participant::{Role, Sector};
+use crate::domain::programme::Filter;
+use crate::domain::region::RegionCode;
+use crate::domain::snapshot::Snapshot;
+
+/// The dashboard's filters as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DashboardQuery {
+    pub role: String,
+    pub sector: String,
+    pub region: String,
+    pub as_at: String,
+}
+
+/// The dashboard's filters in domain terms.
+#[derive(Clone, Debug)]
+pub struct DashboardRequest {
+    pub filter: Filter,
+    pub as_at: Date,
+}
+
+impl DashboardQuery {
+    pub fn parse(&self, today: Date) -> Result<DashboardRequest, String> {
+        let chosen = |v: &str| Some(v.trim().to_owned()).filter(|s| !s.is_empty());
+        let as_at = match chosen(&self.as_at) {
+            None => today,
+            Some(t) => parse_date(&t).map_err(|e| format!("as_at: {e}"))?,
+        };
+        if as_at > today {
+            return Err("as_at: the date cannot be in the future".into());
+        }
+        Ok(DashboardRequest {
+            filter: Filter {
+                role: chosen(&self.role)
+                    .map(|v| Role::from_code(&v).map_err(|e| format!("role: {e}")))
+                    .transpose()?,
+                sector: chosen(&self.sector)
+                    .map(|v| Sector::from_code(&v).map_err(|e| format!("sector: {e}")))
+                    .transpose()?,
+                region: chosen(&self.region)
+                    .map(|v| RegionCode::parse(&v).map_err(|e| format!("region: {e}")))
+                    .transpose()?,
+            },
+            as_at,
+        })
+    }
+
+    /// The query string, for download links that reproduce this view.
+    pub fn query_string(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("role", self.role.as_str()),
+            ("sector", self.sector.as_str()),
+            ("region", self.region.as_str()),
+            ("as_at", self.as_at.as_str()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// The snapshot the dashboard, briefing page and chart downloads draw.
+pub async fn snapshot(
+    db: &DatabaseConnection,
+    by: &By,
+    request: &DashboardRequest,
+) -> Result<Snapshot, ServiceError> {
+    snapshot::filtered_as_at(db, by, request.as_at, &request.filter).await
+}

@@ -1,0 +1,49 @@
+//! The programme as it stood at a date (see `domain::snapshot`), for those
+//! who may see programme-wide figures: checked before anything is read,
+//! then every table read in one transaction so the figures agree.
+use sea_orm::DatabaseConnection;
+use time::Date;
+
+use super::{By, ServiceError, reading};
+use crate::domain::access::{AccessError, UserRole};
+use crate::domain::programme::Filter;
+use crate::domain::snapshot::Snapshot;
+use crate::store::snapshot as store;
+
+/// Programme-wide figures (every trust's): the office, briefing readers and
+/// the command line. Trust reporters see programme totals on the overview.
+pub fn may_read_programme_figures(by: &By) -> Result<(), AccessError> {
+    match by {
+        By::Cli => Ok(()),
+        By::User(actor) => match actor.role {
+            UserRole::ProgrammeOffice | UserRole::BriefingReader => Ok(()),
+            UserRole::TrustReporter => Err(AccessError::Forbidden(
+                "The dashboard shows every trust's figures. Trust reporters see the programme's totals on the overview.",
+            )),
+        },
+    }
+}
+
+/// The programme as it stood at the end of `as_at`, for someone allowed to
+/// see every trust's figures.
+pub async fn as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    as_at: Date,
+) -> Result<Snapshot, ServiceError> {
+    may_read_programme_figures(by)?;
+    let txn = reading::consistent(db).await?;
+    let snapshot = store::build(&txn, as_at).await?;
+    txn.commit().await?;
+    Ok(snapshot)
+}
+
+/// The same, restricted to the participants a filter selects.
+pub async fn filtered_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    as_at: Date,
+    filter: &Filter,
+) -> Result<Snapshot, ServiceError> {
+    Ok(self::as_at(db, by, as_at).await?.filtered(filter))
+}
