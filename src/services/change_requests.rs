@@ -107,6 +107,11 @@ pub(crate) async fn decide<K: Kind>(
             "decisions are made by signed-in users",
         ));
     };
+    // Read once to learn which rows to claim (and so that a made-up id is
+    // "not found" whatever the form says); read again once they are held.
+    let request = K::find(db, request_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let mut f = Fields::default();
     let Some(decision) = f.required(
         "decision",
@@ -117,10 +122,6 @@ pub(crate) async fn decide<K: Kind>(
         return Err(ServiceError::Invalid(f.errors));
     };
     let result = async {
-        // Read once to learn which rows to claim; read again once they are held.
-        let request = K::find(db, request_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
         let txn = K::begin(db, &request).await?;
         let request = K::find(&txn, request_id)
             .await?

@@ -374,7 +374,7 @@ async fn before_migration_6(
     use sea_orm::ConnectionTrait;
     let scratch = crate::faults::scratch().await;
     let db = gde::db::connect(&scratch.url, 2).await.unwrap();
-    migration::Migrator::up(&db, Some(3)).await.unwrap();
+    migration::Migrator::up(&db, Some(4)).await.unwrap();
     for (name, country) in names {
         db.execute_unprepared(&format!(
             "INSERT INTO organisations (name, kind, country_code, created_at, updated_at) \
@@ -432,6 +432,6 @@ async fn upgrading_stops_at_names_that_clash_naming_them_and_changes_nothing() {
             .await
             .unwrap()
             .len(),
-        3
+        4
     );
 }
