@@ -129,7 +129,7 @@ async fn page(
         .find(|r| r.status == RequestStatus::Pending.code())
         .map(|r| (r.proposed_baseline_on, r.reason.clone()));
     let history =
-        crate::services::audit_log::history(&state.db, "milestone", &m.id.to_string(), None)
+        crate::services::audit_log::history(&state.db, by, "milestone", &m.id.to_string(), None)
             .await?;
     let progress = progress.unwrap_or_else(|| Progress {
         forecast_on: m.forecast_on.map(|d| d.to_string()).unwrap_or_default(),

@@ -13,6 +13,7 @@ use super::{AppError, AppState, Ctx};
 use crate::domain::access::UserRole;
 use crate::domain::reporting::{ReturnStatus, check_editable};
 use crate::entities::{ReportingPeriods, reporting_period};
+use crate::services::audit_log;
 use crate::services::returns::{self as service, PeriodForm, ReturnData, ReviewForm};
 use crate::services::{FieldError, ServiceError};
 use crate::views::returns::{self as view, ReturnAccess};
@@ -90,19 +91,18 @@ async fn render(
     posted: Option<&[(String, String)]>,
     errors: &[FieldError],
 ) -> Result<Markup, AppError> {
-    let data = service::load(
-        &state.db,
-        &ctx.by()?,
-        period_id,
-        ods,
-        state.config.rating_scale,
-    )
-    .await?;
+    let by = ctx.by()?;
+    let data = service::load(&state.db, &by, period_id, ods, state.config.rating_scale).await?;
     let access = access(ctx, &data)?;
+    let history = match &data.record {
+        Some(r) => audit_log::history(&state.db, &by, "return", &r.id.to_string(), None).await?,
+        None => Vec::new(),
+    };
     Ok(view::return_page(
         &ctx.chrome,
         &data,
         &access,
+        &history,
         posted,
         errors,
     ))

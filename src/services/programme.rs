@@ -6,7 +6,7 @@ use time::Date;
 
 use super::ServiceError;
 use crate::domain::access::{Actor, UserRole};
-use crate::services::audit_log::{self, AuditRow};
+use crate::services::audit_log::{self, HistoryEntry};
 use crate::store::participants::{self as participant_store, ParticipantDetail};
 use crate::store::partners::{self as partner_store, PartnerSummary};
 use crate::store::programme::{self, ListRequest, Overview, ParticipantSummary};
@@ -69,13 +69,14 @@ pub async fn participant(
     actor: &Actor,
     ods_code: &str,
     today: Date,
-) -> Result<(ParticipantDetail, Vec<AuditRow>), ServiceError> {
+) -> Result<(ParticipantDetail, Vec<HistoryEntry>), ServiceError> {
     let detail = participant_store::by_ods_code(db, ods_code, today)
         .await?
         .ok_or(ServiceError::NotFound)?;
     actor.read_organisation(detail.organisation.id)?;
     let history = audit_log::history(
         db,
+        &super::By::User(actor.clone()),
         "participant",
         &detail.summary.id.to_string(),
         Some(detail.organisation.id),

@@ -10,7 +10,7 @@ use super::manage::{DATE_HINT, options, text};
 use crate::domain::dates::display_date;
 use crate::domain::milestone::{MilestoneCategory, MilestoneStatus};
 use crate::services::FieldError;
-use crate::services::audit_log::AuditRow;
+use crate::services::audit_log::HistoryEntry;
 use crate::services::milestones::{BaselineRequest, NewMilestone, Progress};
 use crate::store::milestones::{MilestoneFilterValues, MilestoneRow};
 
@@ -136,7 +136,7 @@ pub struct MilestonePage<'a> {
     pub can_request: bool,
     pub pending: Option<(Date, String)>,
     pub requests: Vec<(Date, Date, String, String, Option<String>)>,
-    pub history: &'a [AuditRow],
+    pub history: &'a [HistoryEntry],
     pub progress: Progress,
     pub baseline: BaselineRequest,
 }

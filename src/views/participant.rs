@@ -13,13 +13,13 @@ use crate::domain::dates::display_date;
 use crate::domain::milestone::Timeliness;
 use crate::domain::participant::Role;
 use crate::services::FieldError;
-use crate::services::audit_log::AuditRow;
+use crate::services::audit_log::HistoryEntry;
 use crate::store::participants::{AllocationView, ParticipantDetail};
 
 pub fn page(
     chrome: &Chrome,
     d: &ParticipantDetail,
-    history: &[AuditRow],
+    history: &[HistoryEntry],
     today: Date,
     errors: &[FieldError],
 ) -> Markup {

@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod briefing;
+mod history;
 mod pages;
 mod programme_office;
 mod returns;
