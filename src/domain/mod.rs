@@ -20,6 +20,7 @@ pub mod participant;
 pub mod rating;
 pub mod region;
 pub mod reporting;
+pub mod spreadsheet;
 pub mod suggested_rating;
 pub mod text;
 pub mod tranche;

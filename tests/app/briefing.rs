@@ -28,7 +28,7 @@ fn figure(b: &figures::Briefing, key: &str) -> String {
         .find(|f| f.key == key)
         .unwrap_or_else(|| panic!("{key}"))
         .value
-        .clone()
+        .to_string()
 }
 
 /// Sums computed here from the seed CSV files, not by the application.
@@ -370,32 +370,97 @@ async fn the_briefing_pack_is_written_in_full() {
     }
 }
 
+/// Every field of a CSV document, parsed as a spreadsheet would split it.
+fn csv_fields(text: &str) -> Vec<String> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}
+
+/// A field that is text and a spreadsheet would run: the test's own reading
+/// of the rule, not the application's.
+fn runs_as_formula(field: &str) -> bool {
+    if field.starts_with(['\t', '\r']) {
+        return true;
+    }
+    let rest = field.trim_start_matches(|c: char| c.is_whitespace() || "£$€".contains(c));
+    let numeric = rest.parse::<f64>().is_ok() && rest.len() == field.len();
+    rest.starts_with(['=', '+', '-', '@']) && !numeric
+}
+
 #[tokio::test]
 async fn csv_downloads_do_not_carry_spreadsheet_formulas() {
     let app = TestApp::seeded().await;
     let office = app.sign_in(OFFICE).await;
-    let page = office
-        .post(
-            "/participants",
-            &[
-                ("ods_code", "RJ1"),
-                (
-                    "organisation_name",
-                    "=HYPERLINK(\"http://evil.example\",\"Click\")",
-                ),
-                ("region_code", "Y56"),
-                ("role", "fast_follower"),
-                ("sector", "acute"),
-                ("wave", "Late"),
-                ("designated_on", "2017-09"),
-                ("status", "active"),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, 303);
+    let names = [
+        ("RJ1", "=HYPERLINK(\"http://evil.example\",\"Click\")"),
+        ("RJ2", "-2+3+cmd|' /C calc'!A0"),
+        ("RJ6", "£=HYPERLINK(\"http://evil.example\")"),
+        ("RJ7", " \t@SUM(A1)"),
+    ];
+    for (code, name) in names {
+        let page = office
+            .post(
+                "/participants",
+                &[
+                    ("ods_code", code),
+                    ("organisation_name", name),
+                    ("region_code", "Y56"),
+                    ("role", "fast_follower"),
+                    ("sector", "acute"),
+                    ("wave", "Late"),
+                    ("designated_on", "2017-09"),
+                    ("status", "active"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{name}: {}", page.body);
+    }
     let csv = office.get("/charts/funding-by-participant.csv").await;
     assert!(csv.body.contains("'=HYPERLINK"), "{}", csv.body);
     assert!(!csv.body.contains(",=HYPERLINK"));
+    let fields = csv_fields(&csv.body);
+    assert!(
+        fields.contains(&"'-2+3+cmd|' /C calc'!A0".to_owned()),
+        "{fields:?}"
+    );
+    assert!(
+        fields.iter().any(|f| f.starts_with("'£=HYPERLINK")),
+        "{fields:?}"
+    );
+    // Every chart's CSV: no field runs, and the numbers stay numbers.
+    for kind in ChartKind::ALL {
+        let csv = office.get(&format!("/charts/{}.csv", kind.slug())).await;
+        assert_eq!(csv.status, 200);
+        for field in csv_fields(&csv.body) {
+            assert!(!runs_as_formula(&field), "{}: {field:?}", kind.slug());
+        }
+    }
+    // Negative slippage (finished early) is still a number a spreadsheet adds up.
+    let s = snapshot::build(&app.db, OffsetDateTime::now_utc().date())
+        .await
+        .unwrap();
+    let slippage = ChartData::of(ChartKind::Slippage, &s).csv();
+    let mut reader = csv::Reader::from_reader(slippage.as_bytes());
+    for record in reader.records() {
+        let days = record.unwrap().get(2).unwrap().to_owned();
+        assert!(days.parse::<i64>().is_ok(), "{days:?}");
+    }
+    // The pack's figures.csv: keys and labels safe, values numeric.
+    let pack = briefing::assemble(&s).unwrap();
+    let figures_csv = briefing::figures_csv(&pack.briefing);
+    let mut reader = csv::Reader::from_reader(figures_csv.as_bytes());
+    for record in reader.records() {
+        let record = record.unwrap();
+        assert!(record.iter().all(|f| !runs_as_formula(f)), "{record:?}");
+        if record.get(0) != Some("as_at") {
+            assert!(record.get(2).unwrap().parse::<f64>().is_ok(), "{record:?}");
+        }
+    }
     // The page shows the name as text, escaped.
     let page = office.get("/participants/RJ1").await;
     assert!(
