@@ -173,9 +173,15 @@ mod tests {
     fn fields_built_at_run_time_are_named_without_leaking() {
         let mut f = Fields::default();
         let id = 12;
-        assert_eq!(f.date(format!("m_{id}_forecast"), "soon", "Enter a date"), None);
+        assert_eq!(
+            f.date(format!("m_{id}_forecast"), "soon", "Enter a date"),
+            None
+        );
         f.error("narrative", "describe progress");
         assert_eq!(f.errors[0].field, "m_12_forecast");
-        assert_eq!(f.errors[1], FieldError::new("narrative", "Describe progress"));
+        assert_eq!(
+            f.errors[1],
+            FieldError::new("narrative", "Describe progress")
+        );
     }
 }

@@ -226,38 +226,38 @@ async fn a_past_date_gives_the_same_figures_after_later_edits() {
     assert_eq!(today.participants.len(), before.participants.len() + 1);
 }
 
-/// Each chart's SVG for the seeded programme at a fixed date, against the
-/// reviewed file in tests/snapshots (UPDATE_SNAPSHOTS=1 rewrites them).
+/// Snapshots live in tests/snapshots as insta files; review a change with
+/// `cargo insta review` (or rerun with `INSTA_UPDATE=always` and read the diff).
+fn snapshots() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+/// Each chart's SVG and CSV for the seeded programme at a fixed date, and the
+/// briefing's headline figures as HTML, against their reviewed snapshots.
 #[tokio::test]
-async fn chart_svgs_match_their_snapshots() {
+async fn charts_and_figures_match_their_snapshots() {
     let app = TestApp::seeded().await;
     let s = snapshot::build(&app.db, date!(2021 - 03 - 31))
         .await
         .unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    let update = std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
-    let mut mismatched = Vec::new();
+    let _guard = snapshots().bind_to_scope();
     for kind in ChartKind::ALL {
         let data = ChartData::of(*kind, &s);
         let svg = data
             .svg(&data.options(1200, 700, "As at 31 March 2021"))
             .unwrap();
         assert!(svg.contains("role=\"img\"") && svg.contains("<title") && svg.contains("<desc"));
-        let path = dir.join(format!("{}.svg", kind.slug()));
-        if update {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &svg).unwrap();
-        } else {
-            let expected = std::fs::read_to_string(&path).unwrap_or_default();
-            if expected != svg {
-                mismatched.push(kind.slug());
-            }
-        }
+        insta::assert_snapshot!(format!("{}.svg", kind.slug()), svg);
+        insta::assert_snapshot!(format!("{}.csv", kind.slug()), data.csv());
     }
-    assert!(
-        mismatched.is_empty(),
-        "SVG differs from tests/snapshots for {mismatched:?}; review and rerun with UPDATE_SNAPSHOTS=1"
-    );
+    let pack = briefing::assemble(&s).unwrap();
+    insta::assert_snapshot!("figures.csv", briefing::figures_csv(&pack.briefing));
+    let reader = app.sign_in(READER).await;
+    let page = reader.get("/briefing?as_at=2021-03-31").await;
+    insta::assert_snapshot!("briefing-figures.html", page.element("figures"));
 }
 
 #[tokio::test]

@@ -201,4 +201,13 @@ async fn a_forecast_change_reads_in_words() {
         "{}",
         page.element("audit-events")
     );
+    // The milestone's history as a reader sees it, with the moment and the
+    // record's id redacted.
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.add_filter(r#"datetime="[^"]+""#, r#"datetime="[when]""#);
+    settings.add_filter(r">\d{1,2} \w+ \d{4} \d{2}:\d{2} UTC<", ">[when]<");
+    settings.add_filter(r"milestone \d+", "milestone [id]");
+    settings.bind(|| insta::assert_snapshot!("milestone-history-as-reader.html", history));
 }
