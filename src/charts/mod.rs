@@ -14,6 +14,7 @@
 //! "Other (k participants)" bar, saying so in the subtitle.
 
 mod burn_up;
+mod chart;
 mod confidence;
 mod format;
 mod frame;
@@ -31,6 +32,9 @@ mod style;
 mod testutil;
 
 pub use burn_up::{burn_up_description, burn_up_png, burn_up_svg};
+pub use chart::{
+    BurnUp, Chart, DeliveryConfidence, FundingByParticipant, FundingByYear, Maturity, Slippage,
+};
 pub use confidence::{
     delivery_confidence_description, delivery_confidence_png, delivery_confidence_svg,
 };
