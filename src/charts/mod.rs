@@ -38,12 +38,10 @@ pub use chart::{
 pub use confidence::{
     delivery_confidence_description, delivery_confidence_png, delivery_confidence_svg,
 };
-pub use format::{format_money, group_thousands};
 pub use funding::{
     funding_by_participant_description, funding_by_participant_png, funding_by_participant_svg,
 };
 pub use funding_years::{funding_by_year_description, funding_by_year_png, funding_by_year_svg};
-pub use group::{TopN, median, top_n};
 pub use maturity::{maturity_description, maturity_png, maturity_svg};
 pub use rows::*;
 pub use slippage::{slippage_description, slippage_png, slippage_svg};

@@ -126,6 +126,10 @@ pub fn body(
     }
 }
 
+/// The site's stylesheet, inlined so the pack opens anywhere (the same file
+/// the web app serves; reports do not reach into the web layer for it).
+const STYLESHEET: &str = include_str!("../../static/app.css");
+
 /// `figures.csv`: every headline figure, one per row.
 pub fn figures_csv(b: &Briefing) -> String {
     spreadsheet::csv(
@@ -152,7 +156,7 @@ pub fn index_html(pack: &Pack) -> String {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "Programme briefing as at " (display_date(pack.as_at)) " – GDE Tracker" }
-                style { (PreEscaped(crate::http::STYLESHEET)) }
+                style { (PreEscaped(STYLESHEET)) }
             }
             body {
                 main #main-content .container {
