@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, redact_password};
 use crate::seed::{SeedOptions, SeedSet};
 
+mod export;
 mod report;
 mod user;
 
@@ -50,6 +51,33 @@ pub enum Command {
     /// Produce reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Export records for other systems.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The awards as a 360Giving data package (JSON, standard 1.4): one grant per
+    /// allocation, a disbursement per released tranche.
+    #[command(name = "360giving")]
+    Giving360 {
+        /// File to write; default standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Your registered 360Giving prefix, without `360G-`.
+        #[arg(long, env = "GDE_360G_PREFIX", default_value = "")]
+        prefix: String,
+        /// The funder's org-id (org-id.guide), e.g. GB-GOR-….
+        #[arg(long, env = "GDE_360G_FUNDER_ID", default_value = "")]
+        funder_id: String,
+        /// The funder's name.
+        #[arg(long, env = "GDE_360G_FUNDER_NAME", default_value = "NHS England")]
+        funder_name: String,
+        /// Illustrative (invented) records: `exclude` them, or `flag` them as illustrative.
+        #[arg(long, env = "GDE_360G_ILLUSTRATIVE", default_value = "exclude")]
+        illustrative: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +181,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .context("migrating the database")?;
             report::briefing(&db, as_at.as_deref(), out).await
+        }
+        Command::Export(ExportCommand::Giving360 {
+            out,
+            prefix,
+            funder_id,
+            funder_name,
+            illustrative,
+        }) => {
+            let db = connect(&config).await?;
+            crate::db::migrate(&db)
+                .await
+                .context("migrating the database")?;
+            let args = export::Giving360Args {
+                out,
+                prefix,
+                funder_id,
+                funder_name,
+                illustrative,
+            };
+            export::giving360(&db, args).await
         }
         Command::User(command) => {
             let db = connect(&config).await?;

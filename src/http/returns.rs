@@ -4,7 +4,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::Markup;
-use sea_orm::{EntityTrait, QueryOrder};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -12,7 +11,6 @@ use super::respond::{id, respond};
 use super::{AppError, AppState, Ctx};
 use crate::domain::access::UserRole;
 use crate::domain::reporting::{ReturnStatus, check_editable};
-use crate::entities::{ReportingPeriods, reporting_period};
 use crate::services::audit_log;
 use crate::services::returns::{self as service, PeriodForm, ReturnData, ReviewForm};
 use crate::services::{FieldError, ServiceError};
@@ -37,14 +35,7 @@ async fn periods_page(
     v: &PeriodForm,
     errors: &[FieldError],
 ) -> Result<Markup, AppError> {
-    ctx.user()?
-        .actor()
-        .change_programme()
-        .map_err(ServiceError::from)?;
-    let periods = ReportingPeriods::find()
-        .order_by_desc(reporting_period::Column::EndsOn)
-        .all(&state.db)
-        .await?;
+    let periods = service::list_periods(&state.db, &ctx.by()?).await?;
     Ok(view::periods(&ctx.chrome, &periods, v, errors))
 }
 
@@ -75,8 +66,8 @@ pub async fn open_period(
 
 fn access(ctx: &Ctx, d: &ReturnData) -> Result<ReturnAccess, AppError> {
     let actor = ctx.user()?.actor();
-    let own =
-        actor.role == UserRole::TrustReporter && actor.organisation_id == Some(d.organisation.id);
+    let own = actor.role == UserRole::TrustReporter
+        && actor.organisation_id == Some(d.trust.organisation_id);
     Ok(ReturnAccess {
         can_edit: own && check_editable(d.status).is_ok(),
         can_review: actor.is_office() && d.status == Some(ReturnStatus::Submitted),
@@ -94,10 +85,14 @@ async fn render(
     let by = ctx.by()?;
     let data = service::load(&state.db, &by, period_id, ods, state.config.rating_scale).await?;
     let access = access(ctx, &data)?;
-    let history = match &data.record {
-        Some(r) => audit_log::history(&state.db, &by, "return", &r.id.to_string(), None).await?,
-        None => Vec::new(),
-    };
+    let history = audit_log::return_history(
+        &state.db,
+        &by,
+        data.period.id,
+        data.trust.organisation_id,
+        data.trust.participant_id,
+    )
+    .await?;
     Ok(view::return_page(
         &ctx.chrome,
         &data,
@@ -106,6 +101,30 @@ async fn render(
         posted,
         errors,
     ))
+}
+
+/// 409: someone saved or reviewed the return (or changed one of its
+/// milestones) since this form was opened; nothing of this request was kept.
+async fn conflict(
+    state: &AppState,
+    ctx: &Ctx,
+    period_id: i32,
+    ods: &str,
+    why: &str,
+) -> Result<Response, AppError> {
+    let data = service::load(
+        &state.db,
+        &ctx.by()?,
+        period_id,
+        ods,
+        state.config.rating_scale,
+    )
+    .await?;
+    Ok(super::respond::conflict(view::conflict(
+        &ctx.chrome,
+        &data,
+        why,
+    )))
 }
 
 pub async fn show(
@@ -147,12 +166,16 @@ pub async fn save(
             let page = render(&state, &ctx, period_id, &ods, Some(&pairs), &errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(ServiceError::Conflict) => Ok(super::respond::conflict(crate::views::manage::conflict(
-            &ctx.chrome,
-            "return",
-            &format!("/returns/{period_id}/{ods}"),
-            &[("Return".into(), "Saved by someone else in the meantime; reload it and try again".into())],
-        ))),
+        Err(ServiceError::Conflict) => {
+            conflict(
+                &state,
+                &ctx,
+                period_id,
+                &ods,
+                "Someone saved or submitted this return after you opened it, so nothing of yours was saved.",
+            )
+            .await
+        }
         other => {
             respond(
                 &ctx,
@@ -179,23 +202,23 @@ pub async fn review(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let (period_id, ods) = (id(&period_id)?, ods.to_uppercase());
-    let form = ReviewForm {
-        decision: service::field(&pairs, "decision").to_owned(),
-        office_rating: service::field(&pairs, "office_rating").to_owned(),
-        office_comment: service::field(&pairs, "office_comment").to_owned(),
-    };
+    let form = ReviewForm::from_pairs(&pairs);
     let result = service::review(&state.db, &ctx.by()?, period_id, &ods, form).await;
     match result {
         Err(ServiceError::Invalid(errors)) => {
             let page = render(&state, &ctx, period_id, &ods, Some(&pairs), &errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(ServiceError::Conflict) => Ok(super::respond::conflict(crate::views::manage::conflict(
-            &ctx.chrome,
-            "return",
-            &format!("/returns/{period_id}/{ods}"),
-            &[("Return".into(), "Already reviewed by someone else".into())],
-        ))),
+        Err(ServiceError::Conflict) => {
+            conflict(
+                &state,
+                &ctx,
+                period_id,
+                &ods,
+                "The return was reviewed, or one of its milestones changed, after you opened this page, so nothing was approved or returned.",
+            )
+            .await
+        }
         other => {
             respond(
                 &ctx,
@@ -221,17 +244,13 @@ pub async fn history(
     Path(ods): Path<String>,
 ) -> Result<Markup, AppError> {
     let ods = ods.to_uppercase();
-    let (_, org) = crate::services::milestones::participant_by_ods(&state.db, &ods).await?;
-    let actor = ctx.user()?.actor();
-    actor
-        .read_organisation(org.id)
-        .map_err(ServiceError::from)?;
-    let rows: Vec<_> = service::standings(&state.db, &ctx.by()?, today())
-        .await?
-        .into_iter()
-        .filter(|r| r.organisation_id == org.id)
-        .collect();
-    Ok(view::history(&ctx.chrome, &org.name, &ods, &rows))
+    let (trust, rows) = service::history(&state.db, &ctx.by()?, &ods, today()).await?;
+    Ok(view::history(
+        &ctx.chrome,
+        &trust.name,
+        &trust.ods_code,
+        &rows,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -256,11 +275,5 @@ pub async fn compare(
     let by = ctx.by()?;
     let a = service::load(&state.db, &by, from, &ods, state.config.rating_scale).await?;
     let b = service::load(&state.db, &by, to, &ods, state.config.rating_scale).await?;
-    Ok(view::compare(
-        &ctx.chrome,
-        &a.organisation.name,
-        &ods,
-        &a,
-        &b,
-    ))
+    Ok(view::compare(&ctx.chrome, &a.trust.name, &ods, &a, &b))
 }

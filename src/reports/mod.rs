@@ -4,4 +4,5 @@ pub mod briefing;
 pub mod catalogue;
 pub mod chart_data;
 pub mod figures;
+pub mod giving360;
 pub mod snapshot;

@@ -16,7 +16,9 @@ use crate::domain::access::{Email, UserRole};
 use crate::domain::dates::parse_date;
 use crate::domain::history::describe;
 use crate::domain::ods::OdsCode;
-use crate::entities::{AuditEvents, Organisations, Users, audit_event, organisation, user};
+use crate::entities::{
+    AuditEvents, Organisations, Returns, Users, audit_event, organisation, progress_return, user,
+};
 
 /// The filter form as typed.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -274,4 +276,28 @@ pub async fn history(
         .all(db)
         .await?;
     entries(db, events, reveals_people(by)).await
+}
+
+/// The history of a trust's return for one period, as `by` may read it:
+/// empty until the trust starts the return. Refused (as not found) when `by`
+/// may not read the trust's records.
+pub async fn return_history(
+    db: &DatabaseConnection,
+    by: &By,
+    period_id: i32,
+    organisation_id: i32,
+    participant_id: i32,
+) -> Result<Vec<HistoryEntry>, ServiceError> {
+    if let By::User(actor) = by {
+        actor.read_organisation(organisation_id)?;
+    }
+    let record = Returns::find()
+        .filter(progress_return::Column::PeriodId.eq(period_id))
+        .filter(progress_return::Column::ParticipantId.eq(participant_id))
+        .one(db)
+        .await?;
+    Ok(match record {
+        Some(r) => history(db, by, "return", &r.id.to_string(), None).await?,
+        None => Vec::new(),
+    })
 }

@@ -6,6 +6,7 @@ pub mod concurrency;
 pub mod fields;
 pub mod funding;
 pub mod milestones;
+pub mod open_data;
 pub mod participants;
 pub mod programme;
 pub mod returns;

@@ -4,9 +4,11 @@ pub mod audit;
 pub mod change_requests;
 pub mod funding;
 pub mod milestones;
+pub mod open_data;
 pub mod participants;
 pub mod partners;
 pub mod programme;
+pub mod returns;
 
 use std::fmt::Display;
 

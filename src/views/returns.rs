@@ -11,7 +11,7 @@ use crate::domain::rating::{Rating, RatingScale};
 use crate::domain::reporting::{Frequency, ReportState, ReturnStatus};
 use crate::services::FieldError;
 use crate::services::audit_log::HistoryEntry;
-use crate::services::returns::{PeriodForm, QueueRow, RISK_SLOTS, ReturnData};
+use crate::services::returns::{Period, PeriodForm, QueueRow, RISK_SLOTS, ReturnData};
 
 pub fn rating_tag(r: Option<Rating>) -> Markup {
     match r {
@@ -121,7 +121,7 @@ pub fn queue(chrome: &Chrome, rows: &[QueueRow], office: bool) -> Markup {
 
 pub fn periods(
     chrome: &Chrome,
-    periods: &[crate::entities::reporting_period::Model],
+    periods: &[Period],
     v: &PeriodForm,
     errors: &[FieldError],
 ) -> Markup {
@@ -138,7 +138,7 @@ pub fn periods(
                 thead { tr { th scope="col" { "Period" } th scope="col" { "From" } th scope="col" { "To" } th scope="col" { "Due" } th scope="col" { "Status" } } }
                 tbody {
                     @for p in periods {
-                        tr { td { (p.label) } td { (date(p.starts_on)) } td { (date(p.ends_on)) } td { (date(p.due_on)) } td { (p.status) } }
+                        tr { td { (p.label) } td { (date(p.starts_on)) } td { (date(p.ends_on)) } td { (date(p.due_on)) } td { (p.status.label()) } }
                     }
                 }
             }
@@ -185,31 +185,26 @@ pub fn return_page(
     posted: Option<&[(String, String)]>,
     errors: &[FieldError],
 ) -> Markup {
-    let ods = d.organisation.ods_code.clone().unwrap_or_default();
+    let ods = d.trust.ods_code.clone();
     let value = |name: &str, stored: String| -> String {
         match posted {
             Some(pairs) => crate::services::returns::field(pairs, name).to_owned(),
             None => stored,
         }
     };
-    let state = d
-        .status
-        .map(ReportState::Is)
-        .unwrap_or(ReportState::NotReported);
+    let state = d.state();
     page(
         &format!("{} return, {}", ods, d.period.label),
         Nav::Returns,
         chrome,
         html! {
             (error_summary(errors))
-            p.breadcrumb { a href={ "/participants/" (ods) "/returns" } { (d.organisation.name) ": returns" } }
-            h1 { (d.organisation.name) ": return for " (d.period.label) }
+            p.breadcrumb { a href={ "/participants/" (ods) "/returns" } { (d.trust.name) ": returns" } }
+            h1 { (d.trust.name) ": return for " (d.period.label) }
             dl.summary-list #return-summary {
                 div { dt { "Status" } dd { (state_tag(state)) } }
                 div { dt { "Period" } dd { (date(d.period.starts_on)) " to " (date(d.period.ends_on)) "; due " (date(d.period.due_on)) } }
-                @if let Some(r) = &d.record {
-                    @if let Some(c) = &r.office_comment { div { dt { "Programme office comment" } dd #office-comment { (c) } } }
-                }
+                @if let Some(c) = &d.office_comment { div { dt { "Programme office comment" } dd #office-comment { (c) } } }
                 div { dt { "Suggested rating" } dd #suggested {
                     (rating_tag(Some(d.suggestion.rating)))
                     ul { @for reason in &d.suggestion.reasons { li { (reason) } } }
@@ -220,6 +215,7 @@ pub fn return_page(
             @if access.can_edit {
                 form method="post" action={ "/returns/" (d.period.id) "/" (ods) } novalidate {
                     (csrf_field(chrome))
+                    input type="hidden" name="version" value=(posted_or(posted, "version", d.version.to_string()));
                     h2 { "Milestones" }
                     table.table #return-milestones {
                         caption { "Forecast, status and comment for each open milestone. For a completed milestone give the date it was completed." }
@@ -259,8 +255,8 @@ pub fn return_page(
                     h2 { "Spend and confidence" }
                     (input(text("spend_to_date", "Actual spend to date (£)", &value("spend_to_date", d.spend.map(|p| p.plain()).unwrap_or_default()), Some("Pounds and pence")), errors))
                     (select("self_rating", "Delivery confidence", &rating_options(d.scale), &value("self_rating", d.self_rating.map(|r| r.code().to_owned()).unwrap_or_default()), "Select a rating", errors))
-                    (textarea("rating_justification", "Why this rating", &value("rating_justification", d.record.as_ref().and_then(|r| r.rating_justification.clone()).unwrap_or_default()), errors))
-                    (textarea("narrative", "Progress this period", &value("narrative", d.record.as_ref().and_then(|r| r.narrative.clone()).unwrap_or_default()), errors))
+                    (textarea("rating_justification", "Why this rating", &value("rating_justification", d.rating_justification.clone().unwrap_or_default()), errors))
+                    (textarea("narrative", "Progress this period", &value("narrative", d.narrative.clone().unwrap_or_default()), errors))
                     h2 { "Risks and issues" }
                     @for n in 1..=RISK_SLOTS {
                         @let existing = d.risks.get(n - 1);
@@ -285,7 +281,7 @@ pub fn return_page(
             @if let Some(prev) = &d.previous {
                 (changes_since(d, prev))
             }
-            @if d.record.is_some() {
+            @if d.started() {
                 h2 #history { "History" }
                 (super::audit::table(history, &format!("Recorded changes to this return for {}", d.period.label)))
             }
@@ -330,7 +326,7 @@ fn select_named(
 
 fn read_only(d: &ReturnData) -> Markup {
     html! {
-        @if d.record.is_none() {
+        @if !d.started() {
             p #not-reported { strong { "Not reported." } " No return has been started for this period." }
         } @else {
             h2 { "Milestones as reported" }
@@ -352,14 +348,50 @@ fn read_only(d: &ReturnData) -> Markup {
             }
             dl.summary-list #return-content {
                 div { dt { "Spend to date" } dd { @match d.spend { Some(p) => (p.to_string()), None => span.muted { "Not given" } } } }
-                div { dt { "Why this rating" } dd { @if let Some(r) = &d.record { @if let Some(j) = &r.rating_justification { (j) } } } }
-                div { dt { "Progress" } dd { @if let Some(r) = &d.record { @if let Some(n) = &r.narrative { (n) } } } }
+                div { dt { "Why this rating" } dd { @if let Some(j) = &d.rating_justification { (j) } } }
+                div { dt { "Progress" } dd { @if let Some(n) = &d.narrative { (n) } } }
             }
             @if !d.risks.is_empty() {
                 table.table #return-risks {
                     caption { "Risks and issues" }
                     thead { tr { th scope="col" { "Risk" } th scope="col" { "Rating" } th scope="col" { "Mitigation" } } }
                     tbody { @for r in &d.risks { tr { td { (r.description) } td { (rating_tag(Some(r.rating))) } td { @if let Some(m) = &r.mitigation { (m) } } } } }
+                }
+            }
+        }
+    }
+}
+
+/// A hidden version as posted, so a re-shown form still detects changes
+/// made since the page was first built; the stored one when none was posted.
+fn posted_or(posted: Option<&[(String, String)]>, name: &str, stored: String) -> String {
+    match posted.map(|p| crate::services::returns::field(p, name).trim()) {
+        Some(v) if !v.is_empty() => v.to_owned(),
+        _ => stored,
+    }
+}
+
+/// What approving would do to each live milestone, so nothing is overwritten unseen.
+fn approval_changes(d: &ReturnData) -> Markup {
+    html! {
+        table.table #approval-changes {
+            caption { "Approving sets each live milestone to what the trust reported" }
+            thead { tr { th scope="col" { "Milestone" } th scope="col" { "Live now" } th scope="col" { "As reported" } th scope="col" { "On approval" } } }
+            tbody {
+                @for l in &d.lines {
+                    @if let Some(reported) = l.status {
+                        @let forecast = l.forecast_on.or(l.live_forecast_on);
+                        tr {
+                            th scope="row" { (l.reference) }
+                            td { (optional_date(l.live_forecast_on)) " " (l.live_status.label()) }
+                            td { (optional_date(l.forecast_on)) " " (reported.label()) }
+                            td {
+                                @if l.signed_off { "Signed off: stays as it is" }
+                                @else if forecast == l.live_forecast_on && reported == l.live_status { "No change" }
+                                @else { strong { "Changes" } }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -378,10 +410,17 @@ fn review_form(
             .map(|p| crate::services::returns::field(p, name).to_owned())
             .unwrap_or_default()
     };
+    let posted_or = |name: &str, stored: String| posted_or(posted, name, stored);
     html! {
         h2 #review { "Programme office review" }
         form.narrow method="post" action={ "/returns/" (d.period.id) "/" (ods) "/review" } novalidate {
             (csrf_field(chrome))
+            input type="hidden" name="version" value=(posted_or("version", d.version.to_string()));
+            @for l in &d.lines {
+                @let name = format!("m_{}_version", l.milestone_id);
+                input type="hidden" name=(name) value=(posted_or(&name, l.milestone_version.to_string()));
+            }
+            (approval_changes(d))
             (select("office_rating", "Programme office rating", &rating_options(d.scale), &value("office_rating"), "Select a rating", errors))
             (textarea("office_comment", "Comment (required to return it)", &value("office_comment"), errors))
             div.form-actions {
@@ -478,5 +517,53 @@ pub fn compare(
             h1 { (name) ": " (from.period.label) " against " (to.period.label) }
             (changes_since(to, from))
         },
+    )
+}
+
+/// The return as it stands now, for the page that says a save or review
+/// lost to someone else's (409).
+pub fn conflict(chrome: &Chrome, d: &ReturnData, why: &str) -> Markup {
+    let mut rows = vec![
+        ("What happened".to_owned(), why.to_owned()),
+        ("Status".to_owned(), d.state().label().to_owned()),
+        (
+            "Trust's rating".to_owned(),
+            d.self_rating
+                .map(|r| r.label().to_owned())
+                .unwrap_or_else(|| "—".into()),
+        ),
+        (
+            "Spend to date".to_owned(),
+            d.spend.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+        ),
+    ];
+    let said = |forecast: Option<time::Date>, status: Option<MilestoneStatus>| {
+        format!(
+            "{}{}",
+            forecast
+                .map(crate::domain::dates::display_date)
+                .unwrap_or_else(|| "no forecast".into()),
+            status
+                .map(|s| format!(", {}", s.label()))
+                .unwrap_or_default()
+        )
+    };
+    for l in &d.lines {
+        let reported = said(l.forecast_on, l.status);
+        let live = said(l.live_forecast_on, Some(l.live_status));
+        rows.push((
+            format!("{}: {}", l.reference, l.title),
+            if d.started() && reported != live {
+                format!("{reported} (the live milestone now: {live})")
+            } else {
+                reported
+            },
+        ));
+    }
+    super::manage::conflict(
+        chrome,
+        "return",
+        &format!("/returns/{}/{}", d.period.id, d.trust.ods_code),
+        &rows,
     )
 }

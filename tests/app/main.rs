@@ -5,7 +5,9 @@ mod support;
 
 mod access;
 mod briefing;
+mod concurrency_returns;
 mod history;
+mod open_data;
 mod pages;
 mod programme_office;
 mod returns;

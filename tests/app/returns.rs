@@ -6,9 +6,56 @@ use gde::entities::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::support::{Browser, OFFICE, READER, REPORTER, TestApp};
+use crate::support::{Browser, OFFICE, Page, READER, REPORTER, TestApp};
 
-async fn open_milestones(app: &TestApp, ods: &str) -> Vec<milestone::Model> {
+/// The hidden fields of the forms on a page (the versions they were built
+/// from), as a browser would send them back; the form token is added by `post`.
+pub fn hidden(page: &Page) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for chunk in page.body.split("<input type=\"hidden\"").skip(1) {
+        let tag = &chunk[..chunk.find('>').unwrap_or(chunk.len())];
+        let attr = |name: &str| {
+            let marker = format!("{name}=\"");
+            let start = tag.find(&marker)? + marker.len();
+            let end = tag[start..].find('"')? + start;
+            Some(tag[start..end].to_owned())
+        };
+        if let (Some(name), Some(value)) = (attr("name"), attr("value"))
+            && name != "authenticity_token"
+        {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// Opens `page_path`, then posts its hidden fields plus `fields` to `action`:
+/// what a person does with the form in front of them.
+pub async fn fill(
+    browser: &Browser,
+    page_path: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> Page {
+    let page = browser.get(page_path).await;
+    assert_eq!(page.status, 200, "{page_path}: {}", page.body);
+    let mut all = hidden(&page);
+    all.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    browser.post(action, &borrow(&all)).await
+}
+
+/// The return's stored version (0 before it exists).
+pub async fn version_of(app: &TestApp, period: i32) -> i32 {
+    Returns::find()
+        .filter(progress_return::Column::PeriodId.eq(period))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .map(|r| r.version)
+        .unwrap_or(0)
+}
+
+pub async fn open_milestones(app: &TestApp, ods: &str) -> Vec<milestone::Model> {
     let org = Organisations::find()
         .filter(organisation::Column::OdsCode.eq(ods))
         .one(&app.db)
@@ -29,7 +76,7 @@ async fn open_milestones(app: &TestApp, ods: &str) -> Vec<milestone::Model> {
         .unwrap()
 }
 
-async fn open_period(office: &Browser, app: &TestApp) -> i32 {
+pub async fn open_period(office: &Browser, app: &TestApp) -> i32 {
     let page = office
         .post(
             "/periods",
@@ -51,7 +98,7 @@ async fn open_period(office: &Browser, app: &TestApp) -> i32 {
         .id
 }
 
-async fn status_of(app: &TestApp, period: i32) -> String {
+pub async fn status_of(app: &TestApp, period: i32) -> String {
     let org = Organisations::find()
         .filter(organisation::Column::OdsCode.eq("RAL"))
         .one(&app.db)
@@ -74,7 +121,7 @@ async fn status_of(app: &TestApp, period: i32) -> String {
         .unwrap_or_else(|| "none".into())
 }
 
-fn complete_return(
+pub fn complete_return(
     milestones: &[milestone::Model],
     forecast: &str,
     rating: &str,
@@ -111,7 +158,7 @@ fn complete_return(
     fields
 }
 
-fn borrow(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+pub fn borrow(fields: &[(String, String)]) -> Vec<(&str, &str)> {
     fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -135,18 +182,30 @@ async fn the_return_workflow_from_draft_to_frozen_record() {
     let page = reporter.get(&path).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Submit to the programme office"));
-    let page = reporter
-        .post(&path, &[("action", "save"), ("narrative", "Half written")])
-        .await;
+    assert!(hidden(&page).contains(&("version".into(), "0".into())));
+    let page = fill(
+        &reporter,
+        &path,
+        &path,
+        &[("action", "save"), ("narrative", "Half written")],
+    )
+    .await;
     assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(status_of(&app, period).await, "draft");
-    // Submitting an incomplete return lists what is missing, and changes nothing.
+    // A form without its version is refused, not applied.
     let page = reporter
-        .post(
-            &path,
-            &[("action", "submit"), ("narrative", "Half written")],
-        )
+        .post(&path, &[("action", "save"), ("narrative", "No version")])
         .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("missing its version"));
+    // Submitting an incomplete return lists what is missing, and changes nothing.
+    let page = fill(
+        &reporter,
+        &path,
+        &path,
+        &[("action", "submit"), ("narrative", "Half written")],
+    )
+    .await;
     assert_eq!(page.status, 422);
     assert!(
         page.text_of("spend_to_date-error")
@@ -165,11 +224,14 @@ async fn the_return_workflow_from_draft_to_frozen_record() {
     // Submit in full.
     let mut fields = complete_return(&milestones, "2027-03-31", "green");
     fields.push(("action".into(), "submit".into()));
-    let page = reporter.post(&path, &borrow(&fields)).await;
+    let page = fill(&reporter, &path, &path, &borrow(&fields)).await;
     assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(status_of(&app, period).await, "submitted");
-    // The trust cannot change it now.
-    let page = reporter.post(&path, &borrow(&fields)).await;
+    // The trust cannot change it now, even naming its current version.
+    let current = version_of(&app, period).await.to_string();
+    let mut again = fields.clone();
+    again.push(("version".into(), current));
+    let page = reporter.post(&path, &borrow(&again)).await;
     assert_eq!(page.status, 422);
     assert!(
         page.body
@@ -201,24 +263,29 @@ async fn the_return_workflow_from_draft_to_frozen_record() {
     assert!(review.text_of("suggested").contains("Red"));
 
     // Returning needs a comment; then the trust can edit again.
-    let page = office
-        .post(&format!("{path}/review"), &[("decision", "return")])
-        .await;
+    let page = fill(
+        &office,
+        &path,
+        &format!("{path}/review"),
+        &[("decision", "return")],
+    )
+    .await;
     assert_eq!(page.status, 422);
     assert!(
         page.text_of("office_comment-error")
             .contains("Say what the trust needs to change")
     );
-    let page = office
-        .post(
-            &format!("{path}/review"),
-            &[
-                ("decision", "return"),
-                ("office_comment", "Rating looks optimistic; please revisit"),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, 303);
+    let page = fill(
+        &office,
+        &path,
+        &format!("{path}/review"),
+        &[
+            ("decision", "return"),
+            ("office_comment", "Rating looks optimistic; please revisit"),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(status_of(&app, period).await, "returned");
     assert!(
         reporter
@@ -231,18 +298,26 @@ async fn the_return_workflow_from_draft_to_frozen_record() {
     // Resubmitted with a later forecast and an honest rating.
     let mut fields = complete_return(&milestones, "2027-06-30", "red");
     fields.push(("action".into(), "submit".into()));
-    assert_eq!(reporter.post(&path, &borrow(&fields)).await.status, 303);
+    assert_eq!(
+        fill(&reporter, &path, &path, &borrow(&fields)).await.status,
+        303
+    );
     // Approval needs the office's own rating, then applies the forecasts.
-    let page = office
-        .post(&format!("{path}/review"), &[("decision", "approve")])
-        .await;
+    let page = fill(
+        &office,
+        &path,
+        &format!("{path}/review"),
+        &[("decision", "approve")],
+    )
+    .await;
     assert_eq!(page.status, 422);
-    let page = office
-        .post(
-            &format!("{path}/review"),
-            &[("decision", "approve"), ("office_rating", "red")],
-        )
-        .await;
+    let page = fill(
+        &office,
+        &path,
+        &format!("{path}/review"),
+        &[("decision", "approve"), ("office_rating", "red")],
+    )
+    .await;
     assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(status_of(&app, period).await, "approved");
     for m in &milestones {
@@ -258,6 +333,7 @@ async fn the_return_workflow_from_draft_to_frozen_record() {
             m.reference
         );
         assert_eq!(live.status, "in_progress");
+        assert_eq!(live.version, m.version + 1, "{}", m.reference);
     }
 
     // A later edit to a live milestone leaves the approved return as it was.
@@ -298,11 +374,18 @@ async fn the_return_workflow_from_draft_to_frozen_record() {
         .unwrap();
     assert_eq!(stored.forecast_on.unwrap().to_string(), "2027-06-30");
     // And nobody can change it any more.
-    assert_eq!(reporter.post(&path, &borrow(&fields)).await.status, 422);
+    let current = version_of(&app, period).await.to_string();
+    let mut again = fields.clone();
+    again.push(("version".into(), current.clone()));
+    assert_eq!(reporter.post(&path, &borrow(&again)).await.status, 422);
     let page = office
         .post(
             &format!("{path}/review"),
-            &[("decision", "return"), ("office_comment", "again")],
+            &[
+                ("decision", "return"),
+                ("office_comment", "again"),
+                ("version", &current),
+            ],
         )
         .await;
     assert_eq!(page.status, 422);
@@ -388,4 +471,73 @@ async fn not_reported_is_shown_never_green() {
         )
         .await;
     assert_eq!(page.status, 422, "the same period twice");
+}
+
+#[tokio::test]
+async fn refusals_are_the_same_for_real_and_made_up_ids() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let reporter = app.sign_in(REPORTER).await;
+    let reader = app.sign_in(READER).await;
+    let period = open_period(&office, &app).await;
+    // Another trust's real return, a made-up trust, a made-up period (of the
+    // reporter's own trust and of another), and a period that is not a number.
+    let hidden_from_reporter = [
+        format!("/returns/{period}/RGT"),
+        format!("/returns/{period}/ZZZ"),
+        "/returns/999999/RAL".to_owned(),
+        "/returns/999999/RGT".to_owned(),
+        "/returns/x/RAL".to_owned(),
+    ];
+    let mut pages = Vec::new();
+    for path in &hidden_from_reporter {
+        let page = reporter.get(path).await;
+        assert_eq!(page.status, 404, "{path}");
+        pages.push(page.body);
+        let page = reporter
+            .post(path, &[("action", "save"), ("version", "1")])
+            .await;
+        assert_eq!(page.status, 404, "save {path}");
+        pages.push(page.body);
+    }
+    for path in ["/participants/RGT/returns", "/participants/ZZZ/returns"] {
+        let page = reporter.get(path).await;
+        assert_eq!(page.status, 404, "{path}");
+        pages.push(page.body);
+    }
+    for ods in ["RGT", "ZZZ"] {
+        let page = reporter
+            .get(&format!(
+                "/participants/{ods}/compare?from={period}&to={period}"
+            ))
+            .await;
+        assert_eq!(page.status, 404, "compare {ods}");
+        pages.push(page.body);
+    }
+    assert!(
+        pages.windows(2).all(|w| w[0] == w[1]),
+        "every refusal reads the same"
+    );
+    // Writers' refusals do not depend on the record either.
+    for (who, browser) in [("reader", &reader), ("office", &office)] {
+        let real = browser
+            .post(&format!("/returns/{period}/RGT"), &[("action", "save")])
+            .await;
+        let made_up = browser
+            .post("/returns/999999/ZZZ", &[("action", "save")])
+            .await;
+        assert_eq!((real.status, made_up.status), (403, 403), "{who}");
+        assert_eq!(real.body, made_up.body, "{who}");
+    }
+    let real = reporter
+        .post(
+            &format!("/returns/{period}/RAL/review"),
+            &[("decision", "approve")],
+        )
+        .await;
+    let made_up = reporter
+        .post("/returns/999999/ZZZ/review", &[("decision", "approve")])
+        .await;
+    assert_eq!((real.status, made_up.status), (403, 403));
+    assert_eq!(real.body, made_up.body);
 }

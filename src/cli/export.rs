@@ -1,0 +1,60 @@
+//! `gde export 360giving`: the awards as a 360Giving data package.
+use std::path::PathBuf;
+
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::reports::giving360::{IllustrativePolicy, Publisher};
+use crate::services::By;
+use crate::services::open_data::{self, Audience};
+
+pub struct Giving360Args {
+    pub out: Option<PathBuf>,
+    pub prefix: String,
+    pub funder_id: String,
+    pub funder_name: String,
+    pub illustrative: String,
+}
+
+pub async fn giving360(db: &DatabaseConnection, args: Giving360Args) -> anyhow::Result<()> {
+    let illustrative = IllustrativePolicy::parse(&args.illustrative)
+        .map_err(|reason| anyhow::anyhow!("--illustrative: {reason}"))?;
+    let publisher = Publisher {
+        prefix: args.prefix,
+        funder_id: args.funder_id,
+        funder_name: args.funder_name,
+        illustrative,
+    };
+    let today = time::OffsetDateTime::now_utc().date();
+    let publication =
+        open_data::giving360(db, Some(&By::Cli), Audience::Office, &publisher, today).await?;
+    let text = serde_json::to_string_pretty(&publication.json)?;
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, format!("{text}\n"))
+                .with_context(|| format!("could not write {}", path.display()))?;
+            eprintln!(
+                "360Giving package: {} grants written to {}{}",
+                publication.grants,
+                path.display(),
+                left_out_note(publication.left_out)
+            );
+        }
+        None => {
+            println!("{text}");
+            eprintln!(
+                "360Giving package: {} grants{}",
+                publication.grants,
+                left_out_note(publication.left_out)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn left_out_note(left_out: usize) -> String {
+    match left_out {
+        0 => String::new(),
+        n => format!("; {n} illustrative allocations left out"),
+    }
+}

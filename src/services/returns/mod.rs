@@ -1,0 +1,256 @@
+//! Trust progress returns: periods opened by the programme office; a trust
+//! drafts and submits its own return; the office approves (applying the
+//! reported forecasts to the live milestones and freezing the return) or
+//! returns it with comments.
+//!
+//! One use case a file: `periods` (open and list), `read` (one return as a
+//! page shows it), `draft` (save and submit), `review` (approve or return),
+//! `standings` (the queue and a trust's history). Every call takes the acting
+//! user and checks scope before it loads anything, so a refusal reads the same
+//! for a real and a made-up period or ODS code. Every write names the version
+//! its form was built from and claims the return row first, in one
+//! transaction: a stale form is a conflict, never a lost update.
+mod draft;
+mod periods;
+mod read;
+mod review;
+mod standings;
+
+use time::{Date, OffsetDateTime};
+
+pub use draft::save;
+pub use periods::{PeriodForm, list_periods, open_period};
+pub use read::load;
+pub use review::{ReviewForm, review};
+pub use standings::{history, standings};
+
+use super::{By, FieldError, ServiceError};
+use crate::domain::access::{AccessError, UserRole};
+use crate::domain::milestone::MilestoneStatus;
+use crate::domain::money::Pence;
+use crate::domain::rating::{Rating, RatingScale};
+use crate::domain::reporting::{Frequency, PeriodStatus, ReportState, ReturnStatus};
+use crate::domain::suggested_rating::Suggestion;
+use crate::entities::{organisation, participant, reporting_period};
+use crate::store::decode;
+use crate::store::returns as store;
+
+/// How many risk rows a return form offers.
+pub const RISK_SLOTS: usize = 5;
+
+/// A reporting period as pages show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Period {
+    pub id: i32,
+    pub label: String,
+    pub frequency: Frequency,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub due_on: Date,
+    pub status: PeriodStatus,
+}
+
+impl Period {
+    fn from_row(row: reporting_period::Model) -> Result<Period, ServiceError> {
+        Ok(Period {
+            frequency: decode("frequency", Frequency::from_code(&row.frequency))?,
+            status: decode("period status", PeriodStatus::from_code(&row.status))?,
+            id: row.id,
+            label: row.label,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            due_on: row.due_on,
+        })
+    }
+}
+
+/// The trust a return belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trust {
+    pub organisation_id: i32,
+    pub participant_id: i32,
+    pub ods_code: String,
+    pub name: String,
+}
+
+impl Trust {
+    fn from_rows(p: &participant::Model, o: &organisation::Model) -> Trust {
+        Trust {
+            organisation_id: o.id,
+            participant_id: p.id,
+            ods_code: o.ods_code.clone().unwrap_or_default(),
+            name: o.name.clone(),
+        }
+    }
+}
+
+/// One milestone line of a return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdateLine {
+    pub milestone_id: i32,
+    /// The live milestone's version, which an approval must still find.
+    pub milestone_version: i32,
+    pub reference: String,
+    pub title: String,
+    pub baseline_on: Date,
+    pub forecast_on: Option<Date>,
+    pub status: Option<MilestoneStatus>,
+    pub comment: Option<String>,
+    /// The live milestone now: what an approval would replace.
+    pub live_forecast_on: Option<Date>,
+    pub live_status: MilestoneStatus,
+    /// Signed off: settled, so an approval leaves it as it is.
+    pub signed_off: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskLine {
+    pub description: String,
+    pub rating: Rating,
+    pub mitigation: Option<String>,
+}
+
+/// A return as pages show it (an existing one, or the blank a trust starts from).
+#[derive(Clone, Debug)]
+pub struct ReturnData {
+    pub period: Period,
+    pub trust: Trust,
+    /// `None` until the trust starts the return.
+    pub status: Option<ReturnStatus>,
+    /// The version a form built from this data sends back; 0 before the return exists.
+    pub version: i32,
+    pub saved_at: Option<OffsetDateTime>,
+    pub scale: RatingScale,
+    pub spend: Option<Pence>,
+    pub self_rating: Option<Rating>,
+    pub rating_justification: Option<String>,
+    pub narrative: Option<String>,
+    pub office_rating: Option<Rating>,
+    pub office_comment: Option<String>,
+    pub lines: Vec<UpdateLine>,
+    pub risks: Vec<RiskLine>,
+    pub suggestion: Suggestion,
+    pub previous: Option<Box<ReturnData>>,
+}
+
+impl ReturnData {
+    pub fn started(&self) -> bool {
+        self.status.is_some()
+    }
+
+    pub fn state(&self) -> ReportState {
+        self.status
+            .map(ReportState::Is)
+            .unwrap_or(ReportState::NotReported)
+    }
+}
+
+/// One participant's standing in one period, for queues and lists.
+#[derive(Clone, Debug)]
+pub struct QueueRow {
+    pub period: Period,
+    pub ods_code: String,
+    pub name: String,
+    pub organisation_id: i32,
+    pub state: ReportState,
+    pub self_rating: Option<Rating>,
+    pub office_rating: Option<Rating>,
+    pub suggested: Option<Rating>,
+    pub overdue: bool,
+}
+
+impl QueueRow {
+    /// The suggested rating disagrees with the trust's (or the office's).
+    pub fn disagreement(&self) -> bool {
+        match (self.suggested, self.office_rating.or(self.self_rating)) {
+            (Some(s), Some(r)) => s != r,
+            _ => false,
+        }
+    }
+}
+
+fn same_code(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// Reading a trust's returns: the office and readers read every trust; a
+/// reporter only their own. Decided from who is asking and the code asked
+/// for, before anything about that code is loaded, so another trust's code
+/// and a made-up one are refused alike (not found).
+async fn check_read(
+    db: &impl sea_orm::ConnectionTrait,
+    by: &By,
+    ods: &str,
+) -> Result<(), ServiceError> {
+    match by {
+        By::User(actor) if actor.role == UserRole::TrustReporter => own_code(db, by, ods).await,
+        _ => Ok(()),
+    }
+}
+
+/// Writing a trust's return: only that trust's reporter (or the command line).
+async fn check_write(
+    db: &impl sea_orm::ConnectionTrait,
+    by: &By,
+    ods: &str,
+) -> Result<(), ServiceError> {
+    match by {
+        By::Cli => Ok(()),
+        By::User(actor) => match actor.role {
+            UserRole::TrustReporter => own_code(db, by, ods).await,
+            _ => Err(
+                AccessError::Forbidden("Returns are completed by the trust's own reporter.").into(),
+            ),
+        },
+    }
+}
+
+/// The reporter's own organisation's code must be the one asked for.
+async fn own_code(
+    db: &impl sea_orm::ConnectionTrait,
+    by: &By,
+    ods: &str,
+) -> Result<(), ServiceError> {
+    let By::User(actor) = by else { return Ok(()) };
+    let Some(own) = actor.organisation_id else {
+        return Err(AccessError::Hidden.into());
+    };
+    match store::ods_code_of(db, own).await? {
+        Some(code) if same_code(&code, ods) => Ok(()),
+        _ => Err(AccessError::Hidden.into()),
+    }
+}
+
+/// Reads `m_{id}_forecast`, `m_{id}_status`, `m_{id}_comment` and
+/// `risk_{n}_description|rating|mitigation` from the posted pairs.
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// Field errors with the names the return form uses, for tests and views.
+pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a FieldError> {
+    errors.iter().find(|e| e.field == field)
+}
+
+/// Per-milestone field names (`m_12_status`) are built at run time but
+/// `FieldError` holds `&'static str`; each distinct name is interned once, so
+/// memory grows with the number of milestones, not with requests.
+fn leak(name: String) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| Mutex::new(HashSet::new()));
+    let mut names = names
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(existing) = names.get(name.as_str()) {
+        return existing;
+    }
+    let interned: &'static str = Box::leak(name.into_boxed_str());
+    names.insert(interned);
+    interned
+}
