@@ -250,7 +250,8 @@ pub async fn search(
     Ok(entries(db, events, reveals_people(by)).await?)
 }
 
-/// The history of one record, or of everything touching one organisation,
+/// The history of one record, or of everything touching one organisation
+/// (other than its accounts),
 /// as `by` may read it: names and e-mail addresses only for the programme
 /// office. The caller has already checked that `by` may read the record.
 pub async fn history(
@@ -266,7 +267,13 @@ pub async fn history(
             .add(audit_event::Column::EntityId.eq(entity_id)),
     );
     if let Some(org) = organisation_id {
-        condition = condition.add(audit_event::Column::OrganisationId.eq(org));
+        // The organisation's records, not its staff accounts: account
+        // changes belong to the audit trail and the users page.
+        condition = condition.add(
+            Condition::all()
+                .add(audit_event::Column::OrganisationId.eq(org))
+                .add(audit_event::Column::EntityType.ne("user")),
+        );
     }
     let events = AuditEvents::find()
         .filter(condition)
