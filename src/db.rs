@@ -1,7 +1,6 @@
 //! Connecting to the database (SQLite or PostgreSQL, same code) and migrating it.
 use std::time::Duration;
 
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 /// Opens a pool. SQLite gets WAL, a busy timeout and enforced foreign keys,
@@ -24,9 +23,14 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Database::connect(options).await
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, each in one transaction together with
+/// its record, so a process killed mid-way leaves nothing half-applied (see
+/// `migration::apply_pending`).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    for name in migration::apply_pending(db).await? {
+        tracing::info!("applied migration {name}");
+    }
+    Ok(())
 }
 
 /// True when the database answers a trivial query (for `/healthz`).
@@ -36,33 +40,41 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 
 /// Serialises start-up work (migrating, first seeding) across app instances
 /// that start together on one PostgreSQL database: a session-level advisory
-/// lock held on one pooled connection. SQLite needs none (one file, one writer
-/// at a time, and callers re-check after a lost race).
+/// lock held in a transaction on a connection of its own, outside the app's
+/// pool, so the work it guards can use the whole pool (even a pool of one).
+/// A killed process drops its connection and with it the lock. SQLite needs
+/// none: migrations take the write lock one at a time and re-check what is
+/// applied, and seeding is one transaction whose callers re-check after a
+/// lost race.
 pub struct SetupLock {
-    held: Option<sea_orm::DatabaseTransaction>,
+    held: Option<(DatabaseConnection, sea_orm::DatabaseTransaction)>,
 }
 
 /// An arbitrary constant naming GDE Tracker's start-up lock.
 const SETUP_LOCK_KEY: i64 = 0x6764_655f_7365_7475;
 
 impl SetupLock {
-    pub async fn acquire(db: &DatabaseConnection) -> Result<SetupLock, DbErr> {
+    pub async fn acquire(db: &DatabaseConnection, url: &str) -> Result<SetupLock, DbErr> {
         use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
         if db.get_database_backend() != DbBackend::Postgres {
             return Ok(SetupLock { held: None });
         }
-        let txn = db.begin().await?;
+        let own = connect(url, 1).await?;
+        let txn = own.begin().await?;
         txn.execute_unprepared(&format!("SELECT pg_advisory_lock({SETUP_LOCK_KEY})"))
             .await?;
-        Ok(SetupLock { held: Some(txn) })
+        Ok(SetupLock {
+            held: Some((own, txn)),
+        })
     }
 
     pub async fn release(self) -> Result<(), DbErr> {
         use sea_orm::ConnectionTrait;
-        if let Some(txn) = self.held {
+        if let Some((own, txn)) = self.held {
             txn.execute_unprepared(&format!("SELECT pg_advisory_unlock({SETUP_LOCK_KEY})"))
                 .await?;
             txn.commit().await?;
+            own.close().await?;
         }
         Ok(())
     }

@@ -225,7 +225,7 @@ async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection>
 
 async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
     let db = connect(&config).await?;
-    prepare(&db, config.auto_seed).await?;
+    prepare(&db, &config.database_url, config.auto_seed).await?;
     if crate::services::users::none_exist(&db).await? {
         tracing::warn!(
             "no user accounts yet: create the first programme-office account with\n    \
@@ -262,9 +262,15 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
 }
 
 /// Migrates, and seeds an empty database, once even when several instances
-/// start together.
-async fn prepare(db: &sea_orm::DatabaseConnection, auto_seed: bool) -> anyhow::Result<()> {
-    let lock = crate::db::SetupLock::acquire(db)
+/// start together. Each migration and the seed are one transaction each, so
+/// a process killed at any moment leaves the database as it was before that
+/// step or after it, and the next start carries on.
+async fn prepare(
+    db: &sea_orm::DatabaseConnection,
+    url: &str,
+    auto_seed: bool,
+) -> anyhow::Result<()> {
+    let lock = crate::db::SetupLock::acquire(db, url)
         .await
         .context("taking the start-up lock")?;
     crate::db::migrate(db)

@@ -15,6 +15,7 @@ pub mod history;
 pub mod maturity;
 pub mod milestone;
 pub mod money;
+pub mod names;
 pub mod ods;
 pub mod participant;
 pub mod rating;
@@ -37,6 +38,7 @@ pub use milestone::{
     Timeliness, check_dates, slippage_days, timeliness,
 };
 pub use money::{MoneyError, Pence};
+pub use names::{NameKey, same_name};
 pub use ods::{OdsCode, OdsCodeError};
 pub use participant::{
     Confidence, OrganisationKind, ParticipantStatus, PartnershipRole, Role, Sector,

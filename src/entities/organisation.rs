@@ -8,6 +8,8 @@ pub struct Model {
     pub id: i32,
     pub ods_code: Option<String>,
     pub name: String,
+    /// `domain::names::NameKey` of `name`: unique with `country_code`.
+    pub name_key: String,
     pub name_at_designation: Option<String>,
     pub kind: String,
     pub sector: Option<String>,

@@ -3,8 +3,13 @@
 //!
 //! Every cell goes through the same domain constructors as user input; the
 //! whole set is validated before anything is written, then written in one
-//! transaction. Rows whose natural key already exists are left alone, so
-//! seeding twice changes nothing.
+//! transaction (loads on one database take turns), so a load killed at any
+//! moment leaves nothing behind. Rows whose natural key already exists are
+//! left alone, so seeding twice changes nothing. Organisation names are
+//! compared as `domain::names::NameKey` (ignoring case and spacing): a name
+//! used twice in the files, or already used by another organisation in the
+//! database, is refused at its file, line and column, as is any row a unique
+//! index refuses.
 mod csv_table;
 mod records;
 mod validate;

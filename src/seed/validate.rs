@@ -8,6 +8,7 @@ use super::records::{self, *};
 use super::records::{PeriodRecord, ReturnRecord, RiskRecord, UpdateRecord};
 use super::{SeedError, SeedOptions, SeedSet};
 use crate::domain::funding::{CapTable, FundingCap, check_profile, check_tranches};
+use crate::domain::names::NameKey;
 use crate::domain::ods::OdsCode;
 use crate::domain::participant::{ParticipantStatus, Role};
 use crate::domain::tranche::{TrancheKind, check_release};
@@ -129,11 +130,48 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
     Ok(seed)
 }
 
+/// One organisation per name and country, names compared by [`NameKey`]:
+/// the second use of a name is refused at its file, line and `name` column,
+/// naming where the first one is.
+fn unique_name(
+    seen: &mut HashMap<(NameKey, String), (Origin, String)>,
+    name: &str,
+    country: &str,
+    origin: &Origin,
+    what: String,
+) -> Result<(), SeedError> {
+    let key = (NameKey::of(name), country.to_owned());
+    if let Some((first, first_what)) = seen.get(&key) {
+        let place = if first.file == origin.file {
+            format!("line {}", first.line)
+        } else {
+            format!("{} line {}", first.file, first.line)
+        };
+        return Err(origin.error(
+            Some("name"),
+            format!(
+                "{name:?} is already the name of {first_what} ({place}); \
+                 names that differ only in case or spacing count as the same"
+            ),
+        ));
+    }
+    seen.insert(key, (origin.clone(), what));
+    Ok(())
+}
+
 fn check(seed: &Seed) -> Result<(), SeedError> {
     // Organisations and successors.
     let mut trust_codes = HashSet::new();
+    let mut names = HashMap::new();
     for t in &seed.trusts {
         unique(&mut trust_codes, t.ods_code.clone(), &t.origin, "ODS code")?;
+        unique_name(
+            &mut names,
+            &t.name,
+            "GB",
+            &t.origin,
+            format!("trust {}", t.ods_code),
+        )?;
     }
     for t in &seed.trusts {
         if let Some(successor) = &t.successor {
@@ -237,21 +275,23 @@ fn check(seed: &Seed) -> Result<(), SeedError> {
     }
 
     // Partners and partnerships.
-    let mut partner_names: HashMap<&str, usize> = HashMap::new();
-    let mut partner_keys = HashSet::new();
+    // A partner's name is unique in its country among trusts and partners;
+    // partnerships name their partner by the same rule.
+    let mut partner_names: HashMap<NameKey, usize> = HashMap::new();
     for partner in &seed.partners {
-        unique(
-            &mut partner_keys,
-            (partner.name.to_lowercase(), partner.country_code.clone()),
+        unique_name(
+            &mut names,
+            &partner.name,
+            partner.country_code.as_str(),
             &partner.origin,
-            "partner (name, country)",
+            format!("another organisation in {}", partner.country_code),
         )?;
-        *partner_names.entry(partner.name.as_str()).or_default() += 1;
+        *partner_names.entry(NameKey::of(&partner.name)).or_default() += 1;
     }
     let mut partnership_keys = HashSet::new();
     for link in &seed.partnerships {
         participant(&link.ods_code, &link.origin, "ods_code")?;
-        match partner_names.get(link.partner_name.as_str()) {
+        match partner_names.get(&NameKey::of(&link.partner_name)) {
             None => {
                 return Err(link.origin.error(
                     Some("partner_name"),
@@ -274,7 +314,11 @@ fn check(seed: &Seed) -> Result<(), SeedError> {
         }
         unique(
             &mut partnership_keys,
-            (link.ods_code.clone(), link.partner_name.clone(), link.role),
+            (
+                link.ods_code.clone(),
+                NameKey::of(&link.partner_name),
+                link.role,
+            ),
             &link.origin,
             "partnership",
         )?;

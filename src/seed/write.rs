@@ -10,9 +10,11 @@ use sea_orm::{
 use time::OffsetDateTime;
 
 use super::LoadError;
+use super::records::Origin;
 use super::validate::Seed;
 use crate::domain::funding::{CapTable, FundingCap, check_allocation};
 use crate::domain::money::Pence;
+use crate::domain::names::NameKey;
 use crate::domain::participant::{OrganisationKind, Role, Sector};
 use crate::entities::{self as e, *};
 use crate::store::audit::{self, AuditEntry};
@@ -45,8 +47,33 @@ impl fmt::Display for SeedReport {
     }
 }
 
+/// Names the lock that serialises seed loads on one PostgreSQL database.
+const SEED_LOCK_KEY: i64 = 0x6764_655f_7365_6564;
+
+/// Begins the seed's one transaction, after any other load in progress has
+/// finished (which it then finds present): `BEGIN IMMEDIATE` on SQLite, a
+/// transaction-scoped advisory lock on PostgreSQL.
+async fn begin_alone(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    use sea_orm::{ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions};
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+        }
+        _ => {
+            let txn = db.begin().await?;
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({SEED_LOCK_KEY})"))
+                .await?;
+            Ok(txn)
+        }
+    }
+}
+
 pub async fn write(db: &DatabaseConnection, seed: &Seed) -> Result<SeedReport, LoadError> {
-    let txn = db.begin().await?;
+    let txn = begin_alone(db).await?;
     let report = write_in(&txn, seed).await?;
     if report.total_added() > 0 {
         let after = serde_json::json!(
@@ -68,17 +95,51 @@ pub async fn write(db: &DatabaseConnection, seed: &Seed) -> Result<SeedReport, L
     Ok(report)
 }
 
+/// A unique index refused a row: the file, line and column that asked for it
+/// (another writer added the same name or code meanwhile).
+fn unique_at(error: DbErr, origin: &Origin, column: &str) -> LoadError {
+    match crate::services::unique_violation(&error) {
+        Some(detail) => origin
+            .error(Some(column), format!("is already on record ({detail})"))
+            .into(),
+        None => error.into(),
+    }
+}
+
 async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, LoadError> {
     let now = OffsetDateTime::now_utc();
     let mut report = SeedReport::default();
 
+    // Every organisation on record, by name key and country: a trust or
+    // partner from the seed may not take a name already in use.
+    let existing = Organisations::find().all(txn).await?;
+    let mut names: HashMap<(NameKey, String), (i32, Option<String>)> = existing
+        .iter()
+        .map(|o| {
+            (
+                (NameKey::of(&o.name), o.country_code.clone()),
+                (o.id, o.ods_code.clone()),
+            )
+        })
+        .collect();
+    let taken = |origin: &Origin, name: &str, holder: &Option<String>| {
+        let holder = match holder {
+            Some(code) => format!("NHS trust {code}"),
+            None => "a partner organisation".to_owned(),
+        };
+        origin.error(
+            Some("name"),
+            format!(
+                "{name:?} is already the name of {holder} in the database \
+                 (names that differ only in case or spacing count as the same)"
+            ),
+        )
+    };
+
     // Trusts, by ODS code; successors are linked once every trust exists.
-    let mut org_ids: HashMap<String, i32> = Organisations::find()
-        .filter(e::organisation::Column::OdsCode.is_not_null())
-        .all(txn)
-        .await?
-        .into_iter()
-        .filter_map(|o| o.ods_code.map(|code| (code, o.id)))
+    let mut org_ids: HashMap<String, i32> = existing
+        .iter()
+        .filter_map(|o| o.ods_code.clone().map(|code| (code, o.id)))
         .collect();
     let mut new_trusts = Vec::new();
     for t in &seed.trusts {
@@ -86,8 +147,13 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             report.present("organisations");
             continue;
         }
+        let key = (NameKey::of(&t.name), "GB".to_owned());
+        if let Some((_, holder)) = names.get(&key) {
+            return Err(taken(&t.origin, &t.name, holder).into());
+        }
         let model = e::organisation::ActiveModel {
             ods_code: Set(Some(t.ods_code.as_str().to_owned())),
+            name_key: Set(key.0.as_str().to_owned()),
             name: Set(t.name.clone()),
             name_at_designation: Set(t.name_at_designation.clone()),
             kind: Set(OrganisationKind::NhsTrust.code().to_owned()),
@@ -104,8 +170,10 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| unique_at(e, &t.origin, "name"))?;
         org_ids.insert(t.ods_code.as_str().to_owned(), model.id);
+        names.insert(key, (model.id, model.ods_code.clone()));
         new_trusts.push(t);
         report.added("organisations");
     }
@@ -122,26 +190,26 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
         }
     }
 
-    // Partner organisations, by name and country.
-    let mut partner_ids: HashMap<String, i32> = HashMap::new();
-    let existing_partners = Organisations::find()
-        .filter(e::organisation::Column::OdsCode.is_null())
-        .all(txn)
-        .await?;
+    // Partner organisations, by name key and country.
+    let mut partner_ids: HashMap<NameKey, i32> = HashMap::new();
     for partner in &seed.partners {
-        let found = existing_partners.iter().find(|o| {
-            o.name.eq_ignore_ascii_case(&partner.name)
-                && o.country_code == partner.country_code.as_str()
-        });
-        let id = match found {
-            Some(o) => {
+        let key = (
+            NameKey::of(&partner.name),
+            partner.country_code.as_str().to_owned(),
+        );
+        let id = match names.get(&key) {
+            Some((id, None)) => {
                 report.present("partner organisations");
-                o.id
+                *id
+            }
+            Some((_, trust)) => {
+                return Err(taken(&partner.origin, &partner.name, trust).into());
             }
             None => {
                 report.added("partner organisations");
                 e::organisation::ActiveModel {
                     ods_code: Set(None),
+                    name_key: Set(key.0.as_str().to_owned()),
                     name: Set(partner.name.clone()),
                     kind: Set(partner.kind.code().to_owned()),
                     country_code: Set(partner.country_code.as_str().to_owned()),
@@ -151,11 +219,13 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                     ..Default::default()
                 }
                 .insert(txn)
-                .await?
+                .await
+                .map_err(|e| unique_at(e, &partner.origin, "name"))?
                 .id
             }
         };
-        partner_ids.insert(partner.name.clone(), id);
+        names.insert(key.clone(), (id, None));
+        partner_ids.insert(key.0, id);
     }
 
     // Participants, by organisation.
@@ -194,7 +264,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                     ..Default::default()
                 }
                 .insert(txn)
-                .await?
+                .await
+                .map_err(|e| unique_at(e, &p.origin, "ods_code"))?
                 .id;
                 participant_ids.insert(org_id, id);
                 report.added("participants");
@@ -228,7 +299,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| unique_at(e, &pairing.origin, "fast_follower_ods_code"))?;
         report.added("pairings");
     }
 
@@ -242,7 +314,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
     for link in &seed.partnerships {
         let key = (
             pid(link.ods_code.as_str()),
-            partner_ids[&link.partner_name],
+            partner_ids[&NameKey::of(&link.partner_name)],
             link.role.code().to_owned(),
         );
         if existing.contains(&key) {
@@ -268,7 +340,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| unique_at(e, &link.origin, "partner_name"))?;
         report.added("partnerships");
     }
 
@@ -297,7 +370,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| unique_at(e, &cap.origin, "role"))?;
         caps.push(FundingCap {
             role: cap.role,
             sector: cap.sector,
@@ -337,7 +411,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|e| unique_at(e, &m.origin, "ods_code"))?;
         report.added("maturity assessments");
     }
 
@@ -372,7 +447,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?
+        .await
+        .map_err(|e| unique_at(e, &m.origin, "reference"))?
         .id;
         milestone_ids.insert(key, id);
         report.added("milestones");
@@ -419,7 +495,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?
+        .await
+        .map_err(|e| unique_at(e, &a.origin, "reference"))?
         .id;
         report.added("allocations");
         for p in seed
@@ -434,7 +511,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                 ..Default::default()
             }
             .insert(txn)
-            .await?;
+            .await
+            .map_err(|e| unique_at(e, &p.origin, "financial_year"))?;
             report.added("allocation profile years");
         }
         for t in seed
@@ -461,7 +539,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                 ..Default::default()
             }
             .insert(txn)
-            .await?;
+            .await
+            .map_err(|e| unique_at(e, &t.origin, "name"))?;
             report.added("tranches");
         }
     }
@@ -492,7 +571,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?
+        .await
+        .map_err(|e| unique_at(e, &p.origin, "label"))?
         .id;
         period_ids.insert(p.label.clone(), id);
         report.added("reporting periods");
@@ -535,7 +615,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             ..Default::default()
         }
         .insert(txn)
-        .await?
+        .await
+        .map_err(|e| unique_at(e, &r.origin, "period"))?
         .id;
         report.added("returns");
         for u in seed

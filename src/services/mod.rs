@@ -107,3 +107,30 @@ impl ServiceError {
         ServiceError::Invalid(vec![FieldError::new(field, message)])
     }
 }
+
+/// The database's message when `error` broke a unique index or constraint.
+pub fn unique_violation(error: &sea_orm::DbErr) -> Option<String> {
+    match error.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => Some(detail),
+        _ => None,
+    }
+}
+
+/// For `map_err` on a write that a unique index backs: a violation becomes a
+/// field error on `field` with `message` (a check made before the write lost
+/// a race to another request, or the index caught what the check did not);
+/// any other error stays a database error. Never a 500 for a duplicate:
+///
+/// ```ignore
+/// model.insert(&txn).await.map_err(unique_as("reference", "ALLOC-1 is already in use"))?;
+/// ```
+pub fn unique_as(
+    field: &'static str,
+    message: impl Into<String>,
+) -> impl FnOnce(sea_orm::DbErr) -> ServiceError {
+    let message = message.into();
+    move |error| match unique_violation(&error) {
+        Some(_) => ServiceError::invalid(field, message),
+        None => ServiceError::Database(error),
+    }
+}

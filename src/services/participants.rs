@@ -2,8 +2,8 @@
 //! follower pairings, partner organisations and partnerships.
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -11,10 +11,11 @@ use time::OffsetDateTime;
 use super::concurrency::{Versioned, update_versioned};
 use super::fields::Fields;
 use super::milestones::participant_by_ods;
-use super::{By, ServiceError};
+use super::{By, ServiceError, unique_as, unique_violation};
 use crate::domain::dates::ApproxDate;
 use crate::domain::funding::check_allocation;
 use crate::domain::money::Pence;
+use crate::domain::names::NameKey;
 use crate::domain::ods::OdsCode;
 use crate::domain::participant::{
     Confidence, OrganisationKind, ParticipantStatus, PartnershipRole, Role, Sector,
@@ -26,6 +27,39 @@ use crate::entities::{
     pairing, participant, partnership,
 };
 use crate::store::audit::{self, AuditEntry};
+
+/// The organisation already on record under this name in this country, if
+/// any: names are compared by [`NameKey`] (ignoring case and spacing), the
+/// same rule the unique index `ux_organisations_name_key_country` enforces.
+async fn organisation_named(
+    db: &impl ConnectionTrait,
+    name: &str,
+    country: &CountryCode,
+) -> Result<Option<organisation::Model>, DbErr> {
+    Organisations::find()
+        .filter(organisation::Column::NameKey.eq(NameKey::of(name).into_inner()))
+        .filter(organisation::Column::CountryCode.eq(country.as_str()))
+        .one(db)
+        .await
+}
+
+/// Why a name cannot be used: it is taken by `other`.
+fn name_taken(other: &organisation::Model) -> String {
+    let which = match &other.ods_code {
+        Some(code) => code.clone(),
+        None => other.country_code.clone(),
+    };
+    format!(
+        "{} ({which}) is already on record; names that differ only in case or spacing count as the same",
+        other.name
+    )
+}
+
+/// Why a name cannot be used, when only the database's index noticed (a
+/// request with the same name was saved a moment earlier).
+fn name_taken_just_now(name: &str) -> String {
+    format!("{name} was added by someone else a moment ago; it is already on record")
+}
 
 pub fn snapshot(p: &participant::Model) -> Value {
     json!({
@@ -175,6 +209,11 @@ pub async fn create(
                     "Select the trust's NHS England region",
                     RegionCode::parse,
                 );
+                if let Some(name) = &name
+                    && let Some(other) = organisation_named(db, name, &CountryCode::gb()).await?
+                {
+                    f.error("organisation_name", name_taken(&other));
+                }
                 if let (Some(name), Some(region)) = (name, region) {
                     new_org = Some((name, region));
                 }
@@ -193,7 +232,8 @@ pub async fn create(
             let (name, region) = new_org.ok_or(ServiceError::NotFound)?;
             let org = organisation::ActiveModel {
                 ods_code: Set(Some(ods.as_str().to_owned())),
-                name: Set(name),
+                name_key: Set(NameKey::of(&name).into_inner()),
+                name: Set(name.clone()),
                 kind: Set(OrganisationKind::NhsTrust.code().to_owned()),
                 sector: Set(Some(profile.sector.code().to_owned())),
                 region_code: Set(Some(region.as_str().to_owned())),
@@ -204,7 +244,15 @@ pub async fn create(
                 ..Default::default()
             }
             .insert(&txn)
-            .await?;
+            .await
+            .map_err(|e| match unique_violation(&e) {
+                // Two requests added the same trust, or the same name, at once.
+                Some(detail) if detail.contains("name_key") => {
+                    ServiceError::invalid("organisation_name", name_taken_just_now(&name))
+                }
+                Some(_) => ServiceError::invalid("ods_code", format!("{ods} is already on record")),
+                None => ServiceError::Database(e),
+            })?;
             audit::record(
                 &txn,
                 AuditEntry::by(by, "organisation.create", "organisation", &org.id.to_string())
@@ -236,12 +284,10 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            ServiceError::invalid("ods_code", format!("{ods} is already a participant"))
-        }
-        _ => ServiceError::Database(e),
-    })?;
+    .map_err(unique_as(
+        "ods_code",
+        format!("{ods} is already a participant"),
+    ))?;
     audit::record(
         &txn,
         AuditEntry::by(
@@ -414,7 +460,11 @@ pub async fn set_pairing(
             ..Default::default()
         }
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(unique_as(
+            "exemplar_ods_code",
+            "Someone else changed this pairing at the same moment; reload the page and try again",
+        ))?;
     }
     audit::record(
         &txn,
@@ -459,17 +509,11 @@ pub async fn create_partner(
     if kind == Some(OrganisationKind::NhsTrust) {
         f.error("kind", "NHS trusts are added as participants, by ODS code");
     }
-    if let (Some(name), Some(country)) = (&name, &country) {
-        let clash = Organisations::find()
-            .filter(organisation::Column::OdsCode.is_null())
-            .filter(organisation::Column::CountryCode.eq(country.as_str()))
-            .all(db)
-            .await?
-            .into_iter()
-            .any(|o| o.name.eq_ignore_ascii_case(name));
-        if clash {
-            f.error("name", format!("{name} ({country}) is already on record"));
-        }
+    // Partners and trusts share one name space per country.
+    if let (Some(name), Some(country)) = (&name, &country)
+        && let Some(other) = organisation_named(db, name, country).await?
+    {
+        f.error("name", name_taken(&other));
     }
     let (Some(name), Some(kind), Some(country)) = (name, kind, country) else {
         return Err(ServiceError::Invalid(f.errors));
@@ -479,7 +523,8 @@ pub async fn create_partner(
     let txn = db.begin().await?;
     let created = organisation::ActiveModel {
         ods_code: Set(None),
-        name: Set(name),
+        name_key: Set(NameKey::of(&name).into_inner()),
+        name: Set(name.clone()),
         kind: Set(kind.code().to_owned()),
         country_code: Set(country.as_str().to_owned()),
         source: Set(Some("programme office".to_owned())),
@@ -488,7 +533,8 @@ pub async fn create_partner(
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(unique_as("name", name_taken_just_now(&name)))?;
     audit::record(
         &txn,
         AuditEntry::by(by, "partner.create", "organisation", &created.id.to_string())
@@ -587,7 +633,15 @@ pub async fn link_partner(
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(unique_as(
+        "partner_id",
+        format!(
+            "{} is already linked as {}",
+            partner.name,
+            role.label().to_lowercase()
+        ),
+    ))?;
     audit::record(
         &txn,
         AuditEntry::by(by, "partnership.create", "participant", &participant.id.to_string())
