@@ -19,8 +19,26 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         });
+        // Two processes opening a brand-new file at once: switching it to WAL
+        // needs a lock SQLite does not wait for, so the loser is told
+        // "database is locked" at once. Retry within the busy timeout.
+        let mut waited = Duration::ZERO;
+        loop {
+            match Database::connect(options.clone()).await {
+                Err(error) if is_locked(&error) && waited < Duration::from_secs(5) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    waited += Duration::from_millis(50);
+                }
+                other => return other,
+            }
+        }
     }
     Database::connect(options).await
+}
+
+fn is_locked(error: &DbErr) -> bool {
+    let text = error.to_string();
+    text.contains("database is locked") || text.contains("(code: 5)")
 }
 
 /// Applies every pending migration, each in one transaction together with

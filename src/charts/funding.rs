@@ -474,32 +474,6 @@ mod tests {
     }
 
     #[test]
-    fn png_has_requested_size_and_is_deterministic() {
-        let rows = seed_funding();
-        let o = opts("Funding");
-        let a = funding_by_participant_png(&rows, &o).unwrap();
-        assert_png(&a, 1200, 700);
-        assert_eq!(a, funding_by_participant_png(&rows, &o).unwrap());
-        assert_eq!(
-            funding_by_participant_svg(&rows, &o).unwrap(),
-            funding_by_participant_svg(&rows, &o).unwrap()
-        );
-    }
-
-    #[test]
-    fn empty_input_says_no_data() {
-        let svg = funding_by_participant_svg(&[], &opts("Funding")).unwrap();
-        assert!(svg.contains("No data"));
-        assert_accessible(&svg, "Funding");
-        assert!(funding_by_participant_description(&[]).starts_with("No data"));
-        assert_png(
-            &funding_by_participant_png(&[], &opts("Funding")).unwrap(),
-            1200,
-            700,
-        );
-    }
-
-    #[test]
     fn description_reports_totals() {
         let rows = vec![
             FundingBar {

@@ -497,22 +497,4 @@ mod tests {
             24
         );
     }
-
-    #[test]
-    fn png_size_determinism_and_empty() {
-        let rows = seed_maturity();
-        let o = opts("Maturity");
-        let a = maturity_png(&rows, &o).unwrap();
-        assert_png(&a, 1200, 700);
-        assert_eq!(a, maturity_png(&rows, &o).unwrap());
-        assert_eq!(
-            maturity_svg(&rows, &o).unwrap(),
-            maturity_svg(&rows, &o).unwrap()
-        );
-        let empty = maturity_svg(&[], &o).unwrap();
-        assert!(empty.contains("No data"));
-        assert_accessible(&empty, "Maturity");
-        assert!(maturity_description(&[]).starts_with("No data"));
-        assert_png(&maturity_png(&[], &o).unwrap(), 1200, 700);
-    }
 }

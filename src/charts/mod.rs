@@ -14,6 +14,7 @@
 //! "Other (k participants)" bar, saying so in the subtitle.
 
 mod burn_up;
+mod chart;
 mod confidence;
 mod format;
 mod frame;
@@ -31,15 +32,16 @@ mod style;
 mod testutil;
 
 pub use burn_up::{burn_up_description, burn_up_png, burn_up_svg};
+pub use chart::{
+    BurnUp, Chart, DeliveryConfidence, FundingByParticipant, FundingByYear, Maturity, Slippage,
+};
 pub use confidence::{
     delivery_confidence_description, delivery_confidence_png, delivery_confidence_svg,
 };
-pub use format::{format_money, group_thousands};
 pub use funding::{
     funding_by_participant_description, funding_by_participant_png, funding_by_participant_svg,
 };
 pub use funding_years::{funding_by_year_description, funding_by_year_png, funding_by_year_svg};
-pub use group::{TopN, median, top_n};
 pub use maturity::{maturity_description, maturity_png, maturity_svg};
 pub use rows::*;
 pub use slippage::{slippage_description, slippage_png, slippage_svg};

@@ -325,6 +325,56 @@ pub(crate) fn seed_maturity() -> Vec<MaturityBar> {
         .collect()
 }
 
+/// Sample burn-up: `n` months from `start` (year, month), growing by `scale`.
+pub(crate) fn months(start: (i32, u8), n: usize, scale: u32) -> Vec<BurnUpPoint> {
+    (0..n)
+        .map(|i| {
+            let m = start.0 * 12 + i32::from(start.1) - 1 + i as i32;
+            let i = i as u32;
+            BurnUpPoint {
+                year: m.div_euclid(12),
+                month: (m.rem_euclid(12) + 1) as u8,
+                planned_baseline: i * 4 * scale,
+                planned_forecast: i * 3 * scale,
+                completed: i * 2 * scale,
+            }
+        })
+        .collect()
+}
+
+/// Sample ratings: `n` quarterly periods over `participants`.
+pub(crate) fn periods(n: usize, participants: u32) -> Vec<ConfidencePeriod> {
+    (0..n)
+        .map(|i| {
+            let fy = 2016 + (i / 4) as i32;
+            let nr = (n - i) as u32 % 5;
+            let red = participants / 10 + (i as u32 % 3);
+            let amber = participants / 3;
+            ConfidencePeriod {
+                label: format!("{fy}/{:02} Q{}", (fy + 1) % 100, i % 4 + 1),
+                red,
+                amber,
+                green: participants - nr - red - amber,
+                not_reported: nr,
+            }
+        })
+        .collect()
+}
+
+/// Sample profile: `n` financial years from 2016/17.
+pub(crate) fn years(n: usize) -> Vec<FinancialYearBar> {
+    (0..n)
+        .map(|i| {
+            let y = 2016 + i as i32;
+            FinancialYearBar {
+                label: format!("{y}/{:02}", (y + 1) % 100),
+                profiled: 5_000_000_000 + i as i64 * 1_000_000_000,
+                released: 4_000_000_000 + i as i64 * 900_000_000,
+            }
+        })
+        .collect()
+}
+
 /// The trimmed text of every `<text>` element, unescaped.
 pub(crate) fn texts(svg: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -11,6 +11,7 @@ use super::respond::{id, respond};
 use super::{AppError, AppState, Ctx};
 use crate::domain::access::UserRole;
 use crate::domain::reporting::{ReturnStatus, check_editable};
+use crate::services::audit_log;
 use crate::services::returns::{self as service, PeriodForm, ReturnData, ReviewForm};
 use crate::services::{FieldError, ServiceError};
 use crate::views::returns::{self as view, ReturnAccess};
@@ -81,19 +82,22 @@ async fn render(
     posted: Option<&[(String, String)]>,
     errors: &[FieldError],
 ) -> Result<Markup, AppError> {
-    let data = service::load(
+    let by = ctx.by()?;
+    let data = service::load(&state.db, &by, period_id, ods, state.config.rating_scale).await?;
+    let access = access(ctx, &data)?;
+    let history = audit_log::return_history(
         &state.db,
-        &ctx.by()?,
-        period_id,
-        ods,
-        state.config.rating_scale,
+        &by,
+        data.period.id,
+        data.trust.organisation_id,
+        data.trust.participant_id,
     )
     .await?;
-    let access = access(ctx, &data)?;
     Ok(view::return_page(
         &ctx.chrome,
         &data,
         &access,
+        &history,
         posted,
         errors,
     ))

@@ -10,6 +10,7 @@ use super::catalogue::{ChartData, ChartKind};
 use super::figures::{Briefing, briefing};
 use crate::domain::dates::display_date;
 use crate::domain::snapshot::Snapshot;
+use crate::domain::spreadsheet::{self, Cell};
 
 /// Chart size in the pack and the benchmarks.
 pub const WIDTH: u32 = 1600;
@@ -64,7 +65,7 @@ pub fn body(
                 thead { tr { th scope="col" { "Figure" } th scope="col" .num { "Value" } } }
                 tbody {
                     @for f in b.figures.iter().filter(|f| f.key != "as_at") {
-                        tr id={ "figure-" (f.key) } { th scope="row" { (f.label) } td.num { (f.value) } }
+                        tr id={ "figure-" (f.key) } { th scope="row" { (f.label) } td.num { (f.value.to_string()) } }
                     }
                 }
             }
@@ -115,7 +116,7 @@ pub fn body(
                         thead { tr { @for (i, h) in table.headings.iter().enumerate() { th scope="col" class=[table.numeric[i].then_some("num")] { (h) } } } }
                         tbody {
                             @for row in &table.rows {
-                                tr { @for (i, cell) in row.iter().enumerate() { td class=[table.numeric[i].then_some("num")] { (cell) } } }
+                                tr { @for (i, cell) in row.iter().enumerate() { td class=[table.numeric[i].then_some("num")] { (cell.to_string()) } } }
                             }
                         }
                     }
@@ -125,19 +126,17 @@ pub fn body(
     }
 }
 
+/// The site's stylesheet, inlined so the pack opens anywhere (the same file
+/// the web app serves; reports do not reach into the web layer for it).
+
 /// `figures.csv`: every headline figure, one per row.
 pub fn figures_csv(b: &Briefing) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["key", "figure", "value"]);
-    for f in &b.figures {
-        let value = if f.value.starts_with('£') {
-            f.value.trim_start_matches('£').replace(',', "")
-        } else {
-            f.value.clone()
-        };
-        let _ = w.write_record([f.key, f.label, value.as_str()]);
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    spreadsheet::csv(
+        &["key", "figure", "value"],
+        b.figures
+            .iter()
+            .map(|f| [Cell::text(f.key), Cell::text(f.label), f.value.clone()]),
+    )
 }
 
 /// The standalone `index.html`: our stylesheet inlined, charts inline as SVG.

@@ -3,8 +3,8 @@
 use crate::charts::{self, ChartError, ChartOptions};
 
 use super::chart_data;
-use super::figures::money;
 use crate::domain::snapshot::Snapshot;
+use crate::domain::spreadsheet::{self, Cell};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChartKind {
@@ -72,7 +72,7 @@ enum Rows {
 /// A table: column headings and rows of cells, as shown and as CSV.
 pub struct Table {
     pub headings: Vec<&'static str>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Cell>>,
     /// Columns holding numbers (right-aligned).
     pub numeric: Vec<bool>,
 }
@@ -143,10 +143,10 @@ impl ChartData {
                     .iter()
                     .map(|p| {
                         vec![
-                            chart_data::month_label(p.year, p.month),
-                            p.planned_baseline.to_string(),
-                            p.planned_forecast.to_string(),
-                            p.completed.to_string(),
+                            Cell::text(chart_data::month_label(p.year, p.month)),
+                            Cell::count(p.planned_baseline),
+                            Cell::count(p.planned_forecast),
+                            Cell::count(p.completed),
                         ]
                     })
                     .collect(),
@@ -166,13 +166,15 @@ impl ChartData {
                     .iter()
                     .map(|b| {
                         vec![
-                            b.code.clone(),
-                            b.name.clone(),
-                            b.group.label().to_owned(),
-                            money(b.cap),
-                            money(b.allocated),
-                            money(b.released),
-                            b.spent.map(money).unwrap_or_else(|| "Not reported".into()),
+                            Cell::text(b.code.clone()),
+                            Cell::text(b.name.clone()),
+                            Cell::text(b.group.label()),
+                            Cell::Money(b.cap),
+                            Cell::Money(b.allocated),
+                            Cell::Money(b.released),
+                            b.spent
+                                .map(Cell::Money)
+                                .unwrap_or_else(|| Cell::text("Not reported")),
                         ]
                     })
                     .collect(),
@@ -182,7 +184,13 @@ impl ChartData {
                 numeric: vec![false, true, true],
                 rows: r
                     .iter()
-                    .map(|y| vec![y.label.clone(), money(y.profiled), money(y.released)])
+                    .map(|y| {
+                        vec![
+                            Cell::text(y.label.clone()),
+                            Cell::Money(y.profiled),
+                            Cell::Money(y.released),
+                        ]
+                    })
                     .collect(),
             },
             Rows::Confidence(r) => Table {
@@ -192,11 +200,11 @@ impl ChartData {
                     .iter()
                     .map(|p| {
                         vec![
-                            p.label.clone(),
-                            p.red.to_string(),
-                            p.amber.to_string(),
-                            p.green.to_string(),
-                            p.not_reported.to_string(),
+                            Cell::text(p.label.clone()),
+                            Cell::count(p.red),
+                            Cell::count(p.amber),
+                            Cell::count(p.green),
+                            Cell::count(p.not_reported),
                         ]
                     })
                     .collect(),
@@ -210,7 +218,13 @@ impl ChartData {
                 numeric: vec![false, false, true],
                 rows: r
                     .iter()
-                    .map(|b| vec![b.code.clone(), b.name.clone(), b.days.to_string()])
+                    .map(|b| {
+                        vec![
+                            Cell::text(b.code.clone()),
+                            Cell::text(b.name.clone()),
+                            Cell::count(b.days),
+                        ]
+                    })
                     .collect(),
             },
             Rows::Maturity(r) => Table {
@@ -226,13 +240,13 @@ impl ChartData {
                     .iter()
                     .map(|b| {
                         vec![
-                            b.code.clone(),
-                            b.name.clone(),
-                            b.group.label().to_owned(),
+                            Cell::text(b.code.clone()),
+                            Cell::text(b.name.clone()),
+                            Cell::text(b.group.label()),
                             b.stage
-                                .map(|s| s.to_string())
-                                .unwrap_or_else(|| "Not assessed".into()),
-                            b.target.to_string(),
+                                .map(Cell::count)
+                                .unwrap_or_else(|| Cell::text("Not assessed")),
+                            Cell::count(b.target),
                         ]
                     })
                     .collect(),
@@ -240,60 +254,10 @@ impl ChartData {
         }
     }
 
-    /// The table as CSV (money in pounds and pence, no symbols, for spreadsheets).
+    /// The table as CSV (money in pounds and pence, no symbols, for
+    /// spreadsheets; text neutralised by the one spreadsheet rule).
     pub fn csv(&self) -> String {
         let table = self.table();
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let _ = writer.write_record(&table.headings);
-        for row in &table.rows {
-            let cells: Vec<String> = row
-                .iter()
-                .map(|c| {
-                    if c.starts_with('£') {
-                        c.trim_start_matches('£').replace(',', "")
-                    } else {
-                        spreadsheet_safe(c)
-                    }
-                })
-                .collect();
-            let _ = writer.write_record(&cells);
-        }
-        String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
-    }
-}
-
-/// A cell that a spreadsheet would run as a formula (a name typed as
-/// `=HYPERLINK(…)`, say) is prefixed with an apostrophe so it shows as text.
-/// Negative numbers stay numbers.
-pub fn spreadsheet_safe(cell: &str) -> String {
-    let mut chars = cell.chars();
-    let risky = match chars.next() {
-        Some('=' | '+' | '@' | '\t' | '\r') => true,
-        Some('-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
-        _ => false,
-    };
-    if risky {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::spreadsheet_safe;
-
-    #[test]
-    fn formulas_are_neutralised_but_numbers_are_not() {
-        assert_eq!(
-            spreadsheet_safe("=HYPERLINK(\"http://x\")"),
-            "'=HYPERLINK(\"http://x\")"
-        );
-        assert_eq!(spreadsheet_safe("+cmd"), "'+cmd");
-        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(spreadsheet_safe("-x"), "'-x");
-        assert_eq!(spreadsheet_safe("-30"), "-30");
-        assert_eq!(spreadsheet_safe("Royal Free"), "Royal Free");
-        assert_eq!(spreadsheet_safe(""), "");
+        spreadsheet::csv(&table.headings, &table.rows)
     }
 }

@@ -6,6 +6,7 @@ use crate::domain::milestone::{MilestoneStatus, Timeliness, slippage_days, timel
 use crate::domain::money::Pence;
 use crate::domain::participant::Role;
 use crate::domain::reporting::ReturnStatus;
+use crate::domain::spreadsheet::Cell;
 
 use crate::domain::snapshot::{ParticipantAt, ReturnAt, Snapshot};
 
@@ -14,7 +15,7 @@ use crate::domain::snapshot::{ParticipantAt, ReturnAt, Snapshot};
 pub struct Figure {
     pub key: &'static str,
     pub label: &'static str,
-    pub value: String,
+    pub value: Cell,
 }
 
 #[derive(Clone, Debug)]
@@ -158,82 +159,82 @@ pub fn briefing(s: &Snapshot) -> Briefing {
         Figure {
             key: "as_at",
             label: "As at",
-            value: s.as_at.to_string(),
+            value: Cell::Text(s.as_at.to_string()),
         },
         Figure {
             key: "participants",
             label: "Participants",
-            value: s.participants.len().to_string(),
+            value: Cell::count(s.participants.len() as i64),
         },
         Figure {
             key: "exemplars",
             label: "Global digital exemplars",
-            value: exemplars.to_string(),
+            value: Cell::count(exemplars as i64),
         },
         Figure {
             key: "fast_followers",
             label: "Fast followers",
-            value: followers.to_string(),
+            value: Cell::count(followers as i64),
         },
         Figure {
             key: "allocated",
             label: "Central funding allocated",
-            value: money(allocated),
+            value: Cell::Money(allocated),
         },
         Figure {
             key: "released",
             label: "Central funding released",
-            value: money(released),
+            value: Cell::Money(released),
         },
         Figure {
             key: "remaining",
             label: "Allocated but not yet released",
-            value: money(allocated - released),
+            value: Cell::Money(allocated - released),
         },
         Figure {
             key: "local_match",
             label: "Local match committed",
-            value: money(local),
+            value: Cell::Money(local),
         },
         Figure {
             key: "spend_reported",
             label: "Spend reported in latest approved returns",
-            value: money(spent),
+            value: Cell::Money(spent),
         },
         Figure {
             key: "milestones",
             label: "Milestones",
-            value: s.milestones.len().to_string(),
+            value: Cell::count(s.milestones.len() as i64),
         },
         Figure {
             key: "milestones_complete",
             label: "Milestones complete",
-            value: count(Timeliness::Complete).to_string(),
+            value: Cell::count(count(Timeliness::Complete) as i64),
         },
         Figure {
             key: "milestones_overdue",
             label: "Milestones overdue",
-            value: count(Timeliness::Overdue).to_string(),
+            value: Cell::count(count(Timeliness::Overdue) as i64),
         },
         Figure {
             key: "milestones_due_soon",
             label: "Milestones due in the next 90 days",
-            value: count(Timeliness::DueSoon).to_string(),
+            value: Cell::count(count(Timeliness::DueSoon) as i64),
         },
         Figure {
             key: "rated_red",
             label: "Participants rated Red in their latest approved return",
-            value: rated_red.len().to_string(),
+            value: Cell::count(rated_red.len() as i64),
         },
         Figure {
             key: "slipped_over_90",
             label: "Milestones slipped more than 90 days",
-            value: slipped.len().to_string(),
+            value: Cell::count(slipped.len() as i64),
         },
         Figure {
             key: "returns_not_submitted",
             label: "Returns not submitted for the latest period due",
-            value: not_submitted.len().to_string(),
+            value: Cell::count(not_submitted.len() as i64),
         },
     ];
     let red_exemplars: Vec<&str> = rated_red

@@ -1,5 +1,8 @@
 //! Converting typed form fields into domain values once, collecting a
-//! message per field so the form can show them all at once.
+//! message per field so the form can show them all at once. A field is named
+//! by a `&'static str` or, for fields built at run time (`m_12_status`), a
+//! `String`.
+use std::borrow::Cow;
 use std::fmt::Display;
 
 use time::Date;
@@ -16,7 +19,7 @@ pub struct Fields {
 }
 
 impl Fields {
-    pub fn error(&mut self, field: &'static str, message: impl Into<String>) {
+    pub fn error(&mut self, field: impl Into<Cow<'static, str>>, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
     }
 
@@ -27,7 +30,7 @@ impl Fields {
     /// A required value converted by `parse`; `missing` is shown when blank.
     pub fn required<T, E: Display>(
         &mut self,
-        field: &'static str,
+        field: impl Into<Cow<'static, str>>,
         text: &str,
         missing: &str,
         parse: impl FnOnce(&str) -> Result<T, E>,
@@ -48,7 +51,7 @@ impl Fields {
     /// An optional value: `Some(None)` when blank, `None` when invalid.
     pub fn optional<T, E: Display>(
         &mut self,
-        field: &'static str,
+        field: impl Into<Cow<'static, str>>,
         text: &str,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<Option<T>> {
@@ -66,7 +69,7 @@ impl Fields {
 
     pub fn text(
         &mut self,
-        field: &'static str,
+        field: impl Into<Cow<'static, str>>,
         text: &str,
         missing: &str,
         max: usize,
@@ -78,7 +81,7 @@ impl Fields {
 
     pub fn optional_text(
         &mut self,
-        field: &'static str,
+        field: impl Into<Cow<'static, str>>,
         text: &str,
         max: usize,
     ) -> Option<Option<String>> {
@@ -87,24 +90,38 @@ impl Fields {
         })
     }
 
-    pub fn date(&mut self, field: &'static str, text: &str, missing: &str) -> Option<Date> {
+    pub fn date(
+        &mut self,
+        field: impl Into<Cow<'static, str>>,
+        text: &str,
+        missing: &str,
+    ) -> Option<Date> {
         self.required(field, text, missing, parse_date)
     }
 
-    pub fn optional_date(&mut self, field: &'static str, text: &str) -> Option<Option<Date>> {
+    pub fn optional_date(
+        &mut self,
+        field: impl Into<Cow<'static, str>>,
+        text: &str,
+    ) -> Option<Option<Date>> {
         self.optional(field, text, parse_date)
     }
 
     pub fn approx_date(
         &mut self,
-        field: &'static str,
+        field: impl Into<Cow<'static, str>>,
         text: &str,
         missing: &str,
     ) -> Option<ApproxDate> {
         self.required(field, text, missing, ApproxDate::parse)
     }
 
-    pub fn money(&mut self, field: &'static str, text: &str, missing: &str) -> Option<Pence> {
+    pub fn money(
+        &mut self,
+        field: impl Into<Cow<'static, str>>,
+        text: &str,
+        missing: &str,
+    ) -> Option<Pence> {
         self.required(field, text, missing, Pence::parse)
     }
 
@@ -146,9 +163,25 @@ mod tests {
             f.money("local_match", "£1,000", "x").unwrap(),
             Pence::new(100_000).unwrap()
         );
-        let fields: Vec<&str> = f.errors.iter().map(|e| e.field).collect();
+        let fields: Vec<&str> = f.errors.iter().map(|e| &*e.field).collect();
         assert_eq!(fields, ["central", "baseline_on"]);
         assert_eq!(f.errors[0].message, "Enter the central amount");
         assert!(f.errors[1].message.contains("YYYY-MM-DD"));
+    }
+
+    #[test]
+    fn fields_built_at_run_time_are_named_without_leaking() {
+        let mut f = Fields::default();
+        let id = 12;
+        assert_eq!(
+            f.date(format!("m_{id}_forecast"), "soon", "Enter a date"),
+            None
+        );
+        f.error("narrative", "describe progress");
+        assert_eq!(f.errors[0].field, "m_12_forecast");
+        assert_eq!(
+            f.errors[1],
+            FieldError::new("narrative", "Describe progress")
+        );
     }
 }

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
-use super::audit_log::AuditRow;
+use super::audit_log::HistoryEntry;
 use super::change_requests::{self, DecisionForm, Header, Kind, Outcome, one_pending};
 use super::concurrency::{Versioned, claim_milestone, settle, settle_unique, update_versioned};
 use super::fields::Fields;
@@ -790,7 +790,7 @@ pub struct MilestoneDetail {
     /// A request awaiting a decision: (proposed date, reason).
     pub pending: Option<(Date, String)>,
     pub requests: Vec<BaselineRequestSummary>,
-    pub history: Vec<AuditRow>,
+    pub history: Vec<HistoryEntry>,
     /// The stored progress, as the progress form starts.
     pub progress: Progress,
 }
@@ -819,7 +819,7 @@ pub async fn detail(
         .iter()
         .find(|r| r.status == RequestStatus::Pending.code())
         .map(|r| (r.proposed_baseline_on, r.reason.clone()));
-    let history = super::audit_log::history(db, "milestone", &m.id.to_string(), None).await?;
+    let history = super::audit_log::history(db, by, "milestone", &m.id.to_string(), None).await?;
     let progress = Progress {
         forecast_on: m.forecast_on.map(|d| d.to_string()).unwrap_or_default(),
         status: m.status.clone(),

@@ -19,6 +19,8 @@ pub mod sign_in;
 pub mod snapshot;
 pub mod users;
 
+use std::borrow::Cow;
+
 use crate::domain::access::{AccessError, Actor};
 
 /// Who is acting: a signed-in user, or an operator at the command line
@@ -77,15 +79,19 @@ impl By {
 }
 
 /// A problem with one form field, shown beside it and in the error summary.
+/// The field is usually a fixed name (`"central"`) and sometimes one built at
+/// run time (`m_12_status`), so it is either borrowed for ever or owned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: &'static str,
+    pub field: Cow<'static, str>,
     pub message: String,
 }
 
 impl FieldError {
     /// Messages start with a capital letter, whichever rule produced them.
-    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+    /// `field` is a `&'static str` or a `String`.
+    pub fn new(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> FieldError {
+        let field = field.into();
         let message = message.into();
         let mut chars = message.chars();
         let message = match chars.next() {
@@ -114,7 +120,10 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
+    pub fn invalid(
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> ServiceError {
         ServiceError::Invalid(vec![FieldError::new(field, message)])
     }
 }

@@ -12,7 +12,7 @@ use crate::domain::programme::{
     ListRequest, Overview, ParticipantDetail, ParticipantSummary, PartnerSummary,
     overview as totals, select,
 };
-use crate::services::audit_log::{self, AuditRow};
+use crate::services::audit_log::{self, HistoryEntry};
 use crate::store::participants as participant_store;
 use crate::store::partners as partner_store;
 use crate::store::programme;
@@ -88,14 +88,16 @@ pub async fn participant(
     by: impl Into<By>,
     ods_code: &str,
     today: Date,
-) -> Result<(ParticipantDetail, Vec<AuditRow>), ServiceError> {
-    let scope = read_scope(&by.into())?;
+) -> Result<(ParticipantDetail, Vec<HistoryEntry>), ServiceError> {
+    let by: By = by.into();
+    let scope = read_scope(&by)?;
     let txn = reading::consistent(db).await?;
     let detail = participant_store::by_ods_code(&txn, ods_code, scope, today)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let history = audit_log::history(
         &txn,
+        &by,
         "participant",
         &detail.summary.id.to_string(),
         Some(detail.organisation.id),

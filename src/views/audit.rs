@@ -1,14 +1,15 @@
-//! The audit trail page: who changed what, when, with before and after values.
+//! The audit trail page and every record's history table: who changed what,
+//! when and why, in words.
 use maud::{Markup, html};
 
 use super::components::datetime;
 use super::layout::{Chrome, Nav, page};
-use crate::services::audit_log::{AuditFilterValues, AuditRow};
+use crate::services::audit_log::{AuditFilterValues, HistoryEntry};
 
 pub fn page_view(
     chrome: &Chrome,
     filter: &AuditFilterValues,
-    rows: &[AuditRow],
+    rows: &[HistoryEntry],
     limit: usize,
 ) -> Markup {
     page(
@@ -52,27 +53,35 @@ pub fn page_view(
     )
 }
 
-/// The events table, also used for a record's history on its own page.
-pub fn table(rows: &[AuditRow], caption: &str) -> Markup {
+/// The events table, also used for a record's history on its own page: what
+/// happened in words, who acted by role and organisation (and, for the
+/// programme office only, by name), and why.
+pub fn table(rows: &[HistoryEntry], caption: &str) -> Markup {
     html! {
         table.table.audit #audit-events {
             caption { (caption) }
             thead { tr {
-                th scope="col" { "When (UTC)" } th scope="col" { "Who" } th scope="col" { "Action" }
-                th scope="col" { "Record" } th scope="col" { "Before" } th scope="col" { "After" } th scope="col" { "Reason" }
+                th scope="col" { "When (UTC)" } th scope="col" { "Who" }
+                th scope="col" { "Record" } th scope="col" { "What happened" } th scope="col" { "Reason" }
             } }
             tbody {
                 @if rows.is_empty() {
-                    tr { td colspan="7" { "No events match." } }
+                    tr { td colspan="5" { "No events match." } }
                 }
                 @for r in rows {
-                    tr {
+                    tr data-action=(r.action) {
                         td { (datetime(r.occurred_at)) }
-                        td { (r.actor) }
-                        td { code { (r.action) } }
-                        td { (r.entity_type) " " (r.entity_id) }
-                        td { @if let Some(b) = &r.before { code.json { (b) } } }
-                        td { @if let Some(a) = &r.after { code.json { (a) } } }
+                        td {
+                            (r.who.role)
+                            @if let Some(person) = &r.who.person { br; span.muted.person { (person) } }
+                        }
+                        td { (r.record) }
+                        td {
+                            (r.summary)
+                            @if !r.changes.is_empty() {
+                                ul.changes { @for c in &r.changes { li { (c) } } }
+                            }
+                        }
                         td { @if let Some(reason) = &r.reason { (reason) } }
                     }
                 }

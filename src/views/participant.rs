@@ -14,12 +14,12 @@ use crate::domain::milestone::Timeliness;
 use crate::domain::participant::Role;
 use crate::domain::programme::{AllocationView, ParticipantDetail};
 use crate::services::FieldError;
-use crate::services::audit_log::AuditRow;
+use crate::services::audit_log::HistoryEntry;
 
 pub fn page(
     chrome: &Chrome,
     d: &ParticipantDetail,
-    history: &[AuditRow],
+    history: &[HistoryEntry],
     today: Date,
     errors: &[FieldError],
 ) -> Markup {

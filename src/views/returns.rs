@@ -10,6 +10,7 @@ use crate::domain::milestone::MilestoneStatus;
 use crate::domain::rating::{Rating, RatingScale};
 use crate::domain::reporting::{Frequency, ReportState, ReturnStatus};
 use crate::services::FieldError;
+use crate::services::audit_log::HistoryEntry;
 use crate::services::returns::{Period, PeriodForm, QueueRow, RISK_SLOTS, ReturnData};
 
 pub fn rating_tag(r: Option<Rating>) -> Markup {
@@ -180,6 +181,7 @@ pub fn return_page(
     chrome: &Chrome,
     d: &ReturnData,
     access: &ReturnAccess,
+    history: &[HistoryEntry],
     posted: Option<&[(String, String)]>,
     errors: &[FieldError],
 ) -> Markup {
@@ -278,6 +280,10 @@ pub fn return_page(
             }
             @if let Some(prev) = &d.previous {
                 (changes_since(d, prev))
+            }
+            @if d.started() {
+                h2 #history { "History" }
+                (super::audit::table(history, &format!("Recorded changes to this return for {}", d.period.label)))
             }
         },
     )

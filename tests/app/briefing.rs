@@ -29,7 +29,7 @@ fn figure(b: &figures::Briefing, key: &str) -> String {
         .find(|f| f.key == key)
         .unwrap_or_else(|| panic!("{key}"))
         .value
-        .clone()
+        .to_string()
 }
 
 /// Sums computed here from the seed CSV files, not by the application.
@@ -227,38 +227,38 @@ async fn a_past_date_gives_the_same_figures_after_later_edits() {
     assert_eq!(today.participants.len(), before.participants.len() + 1);
 }
 
-/// Each chart's SVG for the seeded programme at a fixed date, against the
-/// reviewed file in tests/snapshots (UPDATE_SNAPSHOTS=1 rewrites them).
+/// Snapshots live in tests/snapshots as insta files; review a change with
+/// `cargo insta review` (or rerun with `INSTA_UPDATE=always` and read the diff).
+fn snapshots() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+/// Each chart's SVG and CSV for the seeded programme at a fixed date, and the
+/// briefing's headline figures as HTML, against their reviewed snapshots.
 #[tokio::test]
-async fn chart_svgs_match_their_snapshots() {
+async fn charts_and_figures_match_their_snapshots() {
     let app = TestApp::seeded().await;
     let s = snapshot::as_at(&app.db, &By::Cli, date!(2021 - 03 - 31))
         .await
         .unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    let update = std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
-    let mut mismatched = Vec::new();
+    let _guard = snapshots().bind_to_scope();
     for kind in ChartKind::ALL {
         let data = ChartData::of(*kind, &s);
         let svg = data
             .svg(&data.options(1200, 700, "As at 31 March 2021"))
             .unwrap();
         assert!(svg.contains("role=\"img\"") && svg.contains("<title") && svg.contains("<desc"));
-        let path = dir.join(format!("{}.svg", kind.slug()));
-        if update {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &svg).unwrap();
-        } else {
-            let expected = std::fs::read_to_string(&path).unwrap_or_default();
-            if expected != svg {
-                mismatched.push(kind.slug());
-            }
-        }
+        insta::assert_snapshot!(format!("{}.svg", kind.slug()), svg);
+        insta::assert_snapshot!(format!("{}.csv", kind.slug()), data.csv());
     }
-    assert!(
-        mismatched.is_empty(),
-        "SVG differs from tests/snapshots for {mismatched:?}; review and rerun with UPDATE_SNAPSHOTS=1"
-    );
+    let pack = briefing::assemble(&s).unwrap();
+    insta::assert_snapshot!("figures.csv", briefing::figures_csv(&pack.briefing));
+    let reader = app.sign_in(READER).await;
+    let page = reader.get("/briefing?as_at=2021-03-31").await;
+    insta::assert_snapshot!("briefing-figures.html", page.element("figures"));
 }
 
 #[tokio::test]
@@ -371,32 +371,97 @@ async fn the_briefing_pack_is_written_in_full() {
     }
 }
 
+/// Every field of a CSV document, parsed as a spreadsheet would split it.
+fn csv_fields(text: &str) -> Vec<String> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}
+
+/// A field that is text and a spreadsheet would run: the test's own reading
+/// of the rule, not the application's.
+fn runs_as_formula(field: &str) -> bool {
+    if field.starts_with(['\t', '\r']) {
+        return true;
+    }
+    let rest = field.trim_start_matches(|c: char| c.is_whitespace() || "£$€".contains(c));
+    let numeric = rest.parse::<f64>().is_ok() && rest.len() == field.len();
+    rest.starts_with(['=', '+', '-', '@']) && !numeric
+}
+
 #[tokio::test]
 async fn csv_downloads_do_not_carry_spreadsheet_formulas() {
     let app = TestApp::seeded().await;
     let office = app.sign_in(OFFICE).await;
-    let page = office
-        .post(
-            "/participants",
-            &[
-                ("ods_code", "RJ1"),
-                (
-                    "organisation_name",
-                    "=HYPERLINK(\"http://evil.example\",\"Click\")",
-                ),
-                ("region_code", "Y56"),
-                ("role", "fast_follower"),
-                ("sector", "acute"),
-                ("wave", "Late"),
-                ("designated_on", "2017-09"),
-                ("status", "active"),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, 303);
+    let names = [
+        ("RJ1", "=HYPERLINK(\"http://evil.example\",\"Click\")"),
+        ("RJ2", "-2+3+cmd|' /C calc'!A0"),
+        ("RJ6", "£=HYPERLINK(\"http://evil.example\")"),
+        ("RJ7", " \t@SUM(A1)"),
+    ];
+    for (code, name) in names {
+        let page = office
+            .post(
+                "/participants",
+                &[
+                    ("ods_code", code),
+                    ("organisation_name", name),
+                    ("region_code", "Y56"),
+                    ("role", "fast_follower"),
+                    ("sector", "acute"),
+                    ("wave", "Late"),
+                    ("designated_on", "2017-09"),
+                    ("status", "active"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{name}: {}", page.body);
+    }
     let csv = office.get("/charts/funding-by-participant.csv").await;
     assert!(csv.body.contains("'=HYPERLINK"), "{}", csv.body);
     assert!(!csv.body.contains(",=HYPERLINK"));
+    let fields = csv_fields(&csv.body);
+    assert!(
+        fields.contains(&"'-2+3+cmd|' /C calc'!A0".to_owned()),
+        "{fields:?}"
+    );
+    assert!(
+        fields.iter().any(|f| f.starts_with("'£=HYPERLINK")),
+        "{fields:?}"
+    );
+    // Every chart's CSV: no field runs, and the numbers stay numbers.
+    for kind in ChartKind::ALL {
+        let csv = office.get(&format!("/charts/{}.csv", kind.slug())).await;
+        assert_eq!(csv.status, 200);
+        for field in csv_fields(&csv.body) {
+            assert!(!runs_as_formula(&field), "{}: {field:?}", kind.slug());
+        }
+    }
+    // Negative slippage (finished early) is still a number a spreadsheet adds up.
+    let s = snapshot::as_at(&app.db, &By::Cli, OffsetDateTime::now_utc().date())
+        .await
+        .unwrap();
+    let slippage = ChartData::of(ChartKind::Slippage, &s).csv();
+    let mut reader = csv::Reader::from_reader(slippage.as_bytes());
+    for record in reader.records() {
+        let days = record.unwrap().get(2).unwrap().to_owned();
+        assert!(days.parse::<i64>().is_ok(), "{days:?}");
+    }
+    // The pack's figures.csv: keys and labels safe, values numeric.
+    let pack = briefing::assemble(&s).unwrap();
+    let figures_csv = briefing::figures_csv(&pack.briefing);
+    let mut reader = csv::Reader::from_reader(figures_csv.as_bytes());
+    for record in reader.records() {
+        let record = record.unwrap();
+        assert!(record.iter().all(|f| !runs_as_formula(f)), "{record:?}");
+        if record.get(0) != Some("as_at") {
+            assert!(record.get(2).unwrap().parse::<f64>().is_ok(), "{record:?}");
+        }
+    }
     // The page shows the name as text, escaped.
     let page = office.get("/participants/RJ1").await;
     assert!(

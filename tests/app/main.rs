@@ -8,6 +8,7 @@ mod briefing;
 mod concurrency_funding;
 mod concurrency_returns;
 mod faults;
+mod history;
 mod layering;
 mod open_data;
 mod pages;
