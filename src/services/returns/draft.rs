@@ -13,7 +13,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::read::{build, locate};
-use super::{RISK_SLOTS, RiskLine, check_write, field, leak, store};
+use super::{RISK_SLOTS, RiskLine, check_write, field, store};
 use crate::domain::milestone::MilestoneStatus;
 use crate::domain::money::Pence;
 use crate::domain::rating::{Rating, RatingScale};
@@ -102,17 +102,17 @@ pub async fn save(
     for line in &blank.lines {
         let id = line.milestone_id;
         let forecast = f.optional(
-            leak(format!("m_{id}_forecast")),
+            format!("m_{id}_forecast"),
             field(pairs, &format!("m_{id}_forecast")),
             crate::domain::dates::parse_date,
         );
         let status = f.optional(
-            leak(format!("m_{id}_status")),
+            format!("m_{id}_status"),
             field(pairs, &format!("m_{id}_status")),
             MilestoneStatus::from_code,
         );
         let comment = f.optional_text(
-            leak(format!("m_{id}_comment")),
+            format!("m_{id}_comment"),
             field(pairs, &format!("m_{id}_comment")),
             1000,
         );
@@ -129,13 +129,13 @@ pub async fn save(
             continue;
         }
         let description = f.text(
-            leak(format!("risk_{n}_description")),
+            format!("risk_{n}_description"),
             description,
             &format!("Describe risk {n}, or clear its row"),
             1000,
         );
         let rating = f.required(
-            leak(format!("risk_{n}_rating")),
+            format!("risk_{n}_rating"),
             rating_text,
             &format!("Rate risk {n}"),
             |t| Rating::parse(scale, t),
@@ -164,11 +164,11 @@ pub async fn save(
         for (line, forecast, status, _) in &lines {
             match status {
                 None => f.error(
-                    leak(format!("m_{}_status", line.milestone_id)),
+                    format!("m_{}_status", line.milestone_id),
                     format!("Select a status for milestone {}", line.reference),
                 ),
                 Some(s) if *s != MilestoneStatus::Cancelled && forecast.is_none() => f.error(
-                    leak(format!("m_{}_forecast", line.milestone_id)),
+                    format!("m_{}_forecast", line.milestone_id),
                     format!(
                         "Enter the forecast (or completion) date for milestone {}",
                         line.reference

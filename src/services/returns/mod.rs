@@ -235,22 +235,3 @@ pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
 pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a FieldError> {
     errors.iter().find(|e| e.field == field)
 }
-
-/// Per-milestone field names (`m_12_status`) are built at run time but
-/// `FieldError` holds `&'static str`; each distinct name is interned once, so
-/// memory grows with the number of milestones, not with requests.
-fn leak(name: String) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::{Mutex, OnceLock};
-    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let names = NAMES.get_or_init(|| Mutex::new(HashSet::new()));
-    let mut names = names
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(existing) = names.get(name.as_str()) {
-        return existing;
-    }
-    let interned: &'static str = Box::leak(name.into_boxed_str());
-    names.insert(interned);
-    interned
-}
