@@ -11,6 +11,7 @@ pub mod change;
 pub mod dates;
 pub mod financial_year;
 pub mod funding;
+pub mod grants;
 pub mod history;
 pub mod maturity;
 pub mod milestone;

@@ -126,9 +126,6 @@ pub fn body(
     }
 }
 
-/// The site's stylesheet, inlined so the pack opens anywhere (the same file
-/// the web app serves; reports do not reach into the web layer for it).
-
 /// `figures.csv`: every headline figure, one per row.
 pub fn figures_csv(b: &Briefing) -> String {
     spreadsheet::csv(

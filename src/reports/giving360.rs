@@ -6,34 +6,9 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use crate::domain::financial_year::FinancialYear;
+pub use crate::domain::grants::{Disbursement, GrantRecord};
 use crate::domain::money::Pence;
-use crate::domain::participant::{Role, Sector};
-
-/// One allocation as the open-data file needs it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GrantRecord {
-    pub ods_code: String,
-    pub recipient_name: String,
-    pub role: Role,
-    pub sector: Sector,
-    /// The allocation's reference, unique within its participant (`ALLOC-1`).
-    pub reference: String,
-    pub central: Pence,
-    pub local_match: Pence,
-    pub awarded_on: Date,
-    pub profile: Vec<(FinancialYear, Pence)>,
-    pub released: Vec<Disbursement>,
-    pub illustrative: bool,
-    pub modified_at: OffsetDateTime,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Disbursement {
-    pub tranche_id: i32,
-    pub name: String,
-    pub amount: Pence,
-    pub released_on: Date,
-}
+use crate::domain::participant::Role;
 
 /// What to do with records the seed marks as invented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -286,6 +261,7 @@ pub fn package(publisher: &Publisher, records: &[GrantRecord], issued: Date) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::participant::Sector;
     use time::macros::{date, datetime};
 
     fn publisher(policy: IllustrativePolicy) -> Publisher {

@@ -6,13 +6,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 
 use super::decode;
 use crate::domain::financial_year::FinancialYear;
+use crate::domain::grants::{Disbursement, GrantRecord};
 use crate::domain::money::Pence;
 use crate::domain::participant::{Role, Sector};
 use crate::entities::{
     AllocationProfiles, Allocations, Organisations, Participants, Tranches, allocation,
     allocation_profile, tranche,
 };
-use crate::reports::giving360::{Disbursement, GrantRecord};
 
 /// Every allocation, ordered by recipient ODS code and reference.
 pub async fn grant_records(db: &impl ConnectionTrait) -> Result<Vec<GrantRecord>, DbErr> {
