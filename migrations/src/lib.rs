@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial_schema;
 mod m20261122_000002_audit_append_only;
 mod m20261122_000003_change_control;
+mod m20261130_230000_sign_in_failures;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial_schema::Migration),
             Box::new(m20261122_000002_audit_append_only::Migration),
             Box::new(m20261122_000003_change_control::Migration),
+            Box::new(m20261130_230000_sign_in_failures::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The web application: every route in one place, thin handlers, one error type.
 mod audit;
 mod change_requests;
+mod client;
 mod context;
 mod csrf;
 pub mod dashboard;
@@ -19,21 +20,21 @@ mod users;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
 use axum_csrf::CsrfConfig;
 use axum_login::AuthManagerLayerBuilder;
 use sea_orm::DatabaseConnection;
-use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::auth::session_store::DbSessionStore;
 use crate::auth::{AuthBackend, SessionUser};
 use crate::config::Config;
-use crate::domain::access::LockoutPolicy;
+use crate::services::sign_in::SignInLimits;
 
+pub use client::ClientAddress;
 pub use context::Ctx;
 pub use error::AppError;
 
@@ -45,7 +46,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub csrf: CsrfConfig,
-    pub lockout: LockoutPolicy,
+    /// Sign-in throttling: the policy and this instance's per-address counts.
+    pub sign_in: Arc<SignInLimits>,
 }
 
 impl FromRef<AppState> for CsrfConfig {
@@ -66,9 +68,9 @@ impl AppState {
             .with_cookie_same_site(axum_csrf::SameSite::Strict);
         AppState {
             db,
+            sign_in: Arc::new(SignInLimits::new(config.sign_in)),
             config: Arc::new(config),
             csrf,
-            lockout: LockoutPolicy::default(),
         }
     }
 }
@@ -180,19 +182,52 @@ pub fn router(state: AppState) -> Router {
         )));
     let backend = AuthBackend {
         db: state.db.clone(),
-        policy: state.lockout,
+        limits: state.sign_in.clone(),
     };
     let auth = AuthManagerLayerBuilder::new(backend, sessions).build();
 
+    let timeout = state.config.request_timeout;
     let router = signed_in
         .merge(public)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(error::with_chrome))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(auth)
-        .with_state(state)
-        .layer(TraceLayer::new_for_http());
+        .with_state(state);
+    operable(router, timeout)
+}
+
+/// The production layers, outermost first: every request gets an id (kept
+/// from `x-request-id` or made up) that its log span and response carry; one
+/// INFO line per response; the security and `Cache-Control` headers; a panic
+/// becomes a generic 500 page; a request still running after `timeout` is
+/// answered 503; bodies are gzipped for clients that ask.
+fn operable(router: Router, timeout: std::time::Duration) -> Router {
+    use axum::http::StatusCode;
+    use tower_http::catch_panic::CatchPanicLayer;
+    use tower_http::compression::CompressionLayer;
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::timeout::TimeoutLayer;
+    use tower_http::trace::TraceLayer;
+
+    let router = router
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::custom(error::panic_page));
+    let request_id = HeaderName::from_static("x-request-id");
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(error::request_span)
+        .on_request(())
+        .on_response(error::log_response)
+        // Failures are logged once, where their cause is known (AppError, panics).
+        .on_failure(());
     security::with_headers(router)
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
 pub const STYLESHEET: &str = include_str!("../../static/app.css");

@@ -11,4 +11,5 @@ mod returns;
 mod schema;
 mod security;
 mod seeding;
+mod sign_in;
 mod users_admin;
