@@ -468,6 +468,32 @@ mod tests {
     }
 
     #[test]
+    fn every_variable_is_documented_in_the_example_file() {
+        let example = include_str!("../.env.example");
+        let source = include_str!("config.rs");
+        let mut names: Vec<&str> = source
+            .match_indices('"')
+            .filter_map(|(at, _)| {
+                let rest = &source[at + 1..];
+                let name = &rest[..rest.find('"')?];
+                let is_variable =
+                    (name.starts_with("GDE_") || name == "DATABASE_URL" || name == "RUST_LOG")
+                        && name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+                is_variable.then_some(name)
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        assert!(names.len() >= 18, "{names:?}");
+        for name in names {
+            assert!(
+                example.contains(&format!("{name}=")),
+                "{name} is not in .env.example"
+            );
+        }
+    }
+
+    #[test]
     fn redacts_password() {
         assert_eq!(
             redact_password("postgres://gde:pw@db:5432/gde"),

@@ -22,8 +22,9 @@ use crate::entities::{Users, user};
 use crate::store::audit::{self, AuditEntry};
 
 /// The only message a refused sign-in ever shows.
-pub const REFUSED_MESSAGE: &str = "The email address or password is not right, or sign-in is \
-     paused after repeated failed attempts. Check them and try again, or wait 15 minutes.";
+pub const REFUSED_MESSAGE: &str = "The email address or password is not right. Check them and \
+     try again. After repeated failed attempts, signing in is paused for a while: wait a few \
+     minutes before trying again.";
 
 /// The policy and the in-process counts, shared by every request of one app instance.
 #[derive(Debug)]
