@@ -478,6 +478,7 @@ mod tests {
                 let name = &rest[..rest.find('"')?];
                 let is_variable =
                     (name.starts_with("GDE_") || name == "DATABASE_URL" || name == "RUST_LOG")
+                        && !name.ends_with('_')
                         && name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
                 is_variable.then_some(name)
             })
