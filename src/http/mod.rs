@@ -252,3 +252,70 @@ async fn stylesheet() -> impl axum::response::IntoResponse {
 pub fn current_user(auth: &AuthSession) -> Result<&SessionUser, AppError> {
     auth.user.as_ref().ok_or(AppError::SignInRequired)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn call(router: Router, path: &str) -> axum::response::Response {
+        router
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    fn app(timeout: Duration) -> Router {
+        let routes = Router::new()
+            .route(
+                "/panic",
+                get(|| async {
+                    if true {
+                        panic!("a bug");
+                    }
+                    "unreachable"
+                }),
+            )
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            );
+        operable(routes, timeout)
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_generic_error_page_with_the_usual_headers() {
+        let response = call(app(Duration::from_secs(5)), "/panic").await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().contains_key("x-request-id"));
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        assert!(
+            response
+                .headers()
+                .contains_key(header::CONTENT_SECURITY_POLICY)
+        );
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("Something went wrong on our side"), "{body}");
+        assert!(!body.contains("a bug"));
+    }
+
+    #[tokio::test]
+    async fn a_request_that_runs_too_long_is_answered_503() {
+        let started = std::time::Instant::now();
+        let response = call(app(Duration::from_millis(100)), "/slow").await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(response.headers().contains_key("x-request-id"));
+    }
+}
