@@ -118,8 +118,8 @@ pub fn init_tracing(config: &Config) {
         LogFormat::Json => builder
             .json()
             .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
+            .with_current_span(false)
+            .with_span_list(true)
             .try_init(),
         LogFormat::Text => builder
             .with_ansi(std::io::stderr().is_terminal())

@@ -98,8 +98,8 @@ pub async fn with_chrome(
         .get::<super::csrf::FormToken>()
         .map(|t| t.0.clone())
         .unwrap_or_default();
-    if let Some(user) = &auth.user {
-        tracing::Span::current().record("user", user.id);
+    if let (Some(user), Some(span)) = (&auth.user, request.extensions().get::<RequestSpan>()) {
+        span.0.record("user", user.id);
     }
     let response = next.run(request).await;
     let Some(error) = response.extensions().get::<ErrorPage>().cloned() else {
@@ -152,6 +152,22 @@ pub fn request_span<B>(request: &Request<B>) -> tracing::Span {
     )
 }
 
+/// The request's own span, kept in its extensions: inner layers (sessions,
+/// sign-in) open spans of their own, so `Span::current()` may not be it.
+#[derive(Clone, Debug)]
+pub struct RequestSpan(pub tracing::Span);
+
+/// Runs just inside the trace layer, where the current span is the request's.
+pub async fn remember_span(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    request
+        .extensions_mut()
+        .insert(RequestSpan(tracing::Span::current()));
+    next.run(request).await
+}
+
 /// One INFO line per answered request.
 pub fn log_response<B>(
     response: &axum::http::Response<B>,
@@ -159,6 +175,7 @@ pub fn log_response<B>(
     _span: &tracing::Span,
 ) {
     tracing::info!(
+        target: "gde::request",
         status = response.status().as_u16(),
         latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
         "answered"

@@ -225,6 +225,7 @@ fn operable(router: Router, timeout: std::time::Duration) -> Router {
         // Failures are logged once, where their cause is known (AppError, panics).
         .on_failure(());
     security::with_headers(router)
+        .layer(middleware::from_fn(error::remember_span))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(trace)
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
