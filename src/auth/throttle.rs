@@ -14,6 +14,9 @@ use crate::domain::network::throttle_key;
 
 /// Above this many remembered entries, expired ones are swept on the next attempt.
 const SWEEP_ABOVE: usize = 10_000;
+/// If a flood of names leaves more live pairs than this, the pair counts are
+/// dropped (the per-address limit still holds), so memory stays bounded.
+const MAX_PAIRS: usize = 200_000;
 
 #[derive(Clone, Copy, Debug)]
 struct Window {
@@ -64,6 +67,9 @@ impl AddressThrottle {
         if counts.addresses.len() + counts.pairs.len() > SWEEP_ABOVE {
             counts.addresses.retain(|_, w| live(w));
             counts.pairs.retain(|_, w| live(w));
+            if counts.pairs.len() > MAX_PAIRS {
+                counts.pairs.clear();
+            }
         }
         let fresh = Window {
             started: now,
