@@ -1,10 +1,25 @@
 //! Typed settings read once from the environment and validated at start.
 //! Every variable is documented in README.md and `.env.example`.
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::domain::access::SignInPolicy;
+use crate::domain::network::Cidr;
 
 /// The embedded default: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://gde.db?mode=rwc";
 pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
+/// The log filter when `RUST_LOG` is not set.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
+
+/// How log lines are written to standard error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event (colour only on a terminal).
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -26,6 +41,18 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// `GDE_RATING_SCALE`: `rag` (default) or `five_point`, for new returns.
     pub rating_scale: crate::domain::rating::RatingScale,
+    /// `GDE_TRUSTED_PROXIES`: addresses or CIDR blocks of reverse proxies
+    /// whose `X-Forwarded-For` is believed; empty (the default) believes none.
+    pub trusted_proxies: Vec<Cidr>,
+    /// `GDE_SIGNIN_*`: how failed sign-ins are throttled (see `SignInPolicy`).
+    pub sign_in: SignInPolicy,
+    /// `GDE_REQUEST_TIMEOUT_SECS`: a request still running after this long is
+    /// answered 503.
+    pub request_timeout: Duration,
+    /// `GDE_LOG_FORMAT`: `text` (default) or `json`.
+    pub log_format: LogFormat,
+    /// `RUST_LOG`: the log filter, in tracing's `EnvFilter` syntax.
+    pub log_filter: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -95,7 +122,54 @@ impl Config {
                 }
             })?,
         };
+        let trusted_proxies = match get("GDE_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(v) => parse_proxies("GDE_TRUSTED_PROXIES", &v)?,
+        };
+        let sign_in = sign_in_policy(&get)?;
+        let request_timeout = Duration::from_secs(
+            parse_range(
+                get("GDE_REQUEST_TIMEOUT_SECS"),
+                "GDE_REQUEST_TIMEOUT_SECS",
+                30,
+                1,
+                3600,
+            )?
+            .unsigned_abs(),
+        );
+        let log_format = match get("GDE_LOG_FORMAT") {
+            None => LogFormat::Text,
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        variable: "GDE_LOG_FORMAT",
+                        value: v,
+                        reason: "expected text or json".into(),
+                    });
+                }
+            },
+        };
+        let log_filter = match get("RUST_LOG") {
+            None => DEFAULT_LOG_FILTER.to_owned(),
+            Some(v) => match tracing_subscriber::EnvFilter::builder().parse(v.trim()) {
+                Ok(_) => v.trim().to_owned(),
+                Err(error) => {
+                    return Err(ConfigError::Invalid {
+                        variable: "RUST_LOG",
+                        value: v,
+                        reason: format!("not a log filter ({error}); try info or gde=debug,info"),
+                    });
+                }
+            },
+        };
         Ok(Config {
+            trusted_proxies,
+            sign_in,
+            request_timeout,
+            log_format,
+            log_filter,
             rating_scale,
             database_url,
             bind,
@@ -135,6 +209,58 @@ fn parse_range(
             }),
         },
     }
+}
+
+/// Addresses or CIDR blocks separated by commas or spaces.
+fn parse_proxies(variable: &'static str, text: &str) -> Result<Vec<Cidr>, ConfigError> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<Cidr>().map_err(|reason| ConfigError::Invalid {
+                variable,
+                value: text.to_owned(),
+                reason: format!(
+                    "{reason}; expected addresses or CIDR blocks such as 10.0.0.0/8, ::1"
+                ),
+            })
+        })
+        .collect()
+}
+
+/// The `GDE_SIGNIN_*` variables, each defaulting to `SignInPolicy::default()`.
+fn sign_in_policy(get: &impl Fn(&str) -> Option<String>) -> Result<SignInPolicy, ConfigError> {
+    let d = SignInPolicy::default();
+    let count = |name: &'static str, default: u32, max: i64| {
+        parse_range(get(name), name, i64::from(default), 1, max)
+            .map(|n| u32::try_from(n).unwrap_or(default))
+    };
+    let millis = |name: &'static str, default: Duration, max: i64| {
+        let default = i64::try_from(default.as_millis()).unwrap_or(0);
+        parse_range(get(name), name, default, 0, max)
+            .map(|n| Duration::from_millis(n.unsigned_abs()))
+    };
+    Ok(SignInPolicy {
+        pair_max_failures: count("GDE_SIGNIN_MAX_FAILURES", d.pair_max_failures, 1000)?,
+        address_max_failures: count(
+            "GDE_SIGNIN_ADDRESS_MAX_FAILURES",
+            d.address_max_failures,
+            1_000_000,
+        )?,
+        window: Duration::from_secs(
+            60 * parse_range(
+                get("GDE_SIGNIN_WINDOW_MINUTES"),
+                "GDE_SIGNIN_WINDOW_MINUTES",
+                i64::try_from(d.window.as_secs() / 60).unwrap_or(15),
+                1,
+                1440,
+            )?
+            .unsigned_abs(),
+        ),
+        free_failures: d.free_failures,
+        delay_step: millis("GDE_SIGNIN_DELAY_STEP_MS", d.delay_step, 10_000)?,
+        max_delay: millis("GDE_SIGNIN_MAX_DELAY_MS", d.max_delay, 60_000)?,
+        min_refusal: millis("GDE_SIGNIN_MIN_REFUSAL_MS", d.min_refusal, 10_000)?,
+    })
 }
 
 /// `https://host[:port]` or `http://host[:port]`, without a path.
@@ -283,6 +409,89 @@ mod tests {
             RatingScale::FivePoint
         );
         assert!(config(&[("GDE_RATING_SCALE", "traffic")]).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_blocks() {
+        assert!(config(&[]).unwrap().trusted_proxies.is_empty());
+        let c = config(&[("GDE_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ::1")]).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        let err = config(&[("GDE_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal")]).unwrap_err();
+        assert!(err.to_string().starts_with("GDE_TRUSTED_PROXIES"), "{err}");
+    }
+
+    #[test]
+    fn sign_in_throttling_is_configurable() {
+        assert_eq!(config(&[]).unwrap().sign_in, SignInPolicy::default());
+        let c = config(&[
+            ("GDE_SIGNIN_MAX_FAILURES", "3"),
+            ("GDE_SIGNIN_ADDRESS_MAX_FAILURES", "40"),
+            ("GDE_SIGNIN_WINDOW_MINUTES", "5"),
+            ("GDE_SIGNIN_DELAY_STEP_MS", "0"),
+            ("GDE_SIGNIN_MAX_DELAY_MS", "500"),
+            ("GDE_SIGNIN_MIN_REFUSAL_MS", "100"),
+        ])
+        .unwrap();
+        assert_eq!(c.sign_in.pair_max_failures, 3);
+        assert_eq!(c.sign_in.address_max_failures, 40);
+        assert_eq!(c.sign_in.window, Duration::from_secs(300));
+        assert_eq!(c.sign_in.delay_step, Duration::ZERO);
+        assert_eq!(c.sign_in.max_delay, Duration::from_millis(500));
+        assert_eq!(c.sign_in.min_refusal, Duration::from_millis(100));
+        for (name, bad) in [
+            ("GDE_SIGNIN_MAX_FAILURES", "0"),
+            ("GDE_SIGNIN_WINDOW_MINUTES", "forever"),
+            ("GDE_SIGNIN_MAX_DELAY_MS", "-1"),
+        ] {
+            let err = config(&[(name, bad)]).unwrap_err();
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn logging_and_timeout_settings_name_their_variable() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.log_filter, DEFAULT_LOG_FILTER);
+        assert_eq!(c.request_timeout, Duration::from_secs(30));
+        let c = config(&[("GDE_LOG_FORMAT", "JSON"), ("RUST_LOG", "gde=debug,info")]).unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.log_filter, "gde=debug,info");
+        for (name, bad) in [
+            ("GDE_LOG_FORMAT", "yaml"),
+            ("RUST_LOG", "gde=loud"),
+            ("GDE_REQUEST_TIMEOUT_SECS", "0"),
+        ] {
+            let err = config(&[(name, bad)]).unwrap_err();
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn every_variable_is_documented_in_the_example_file() {
+        let example = include_str!("../.env.example");
+        let source = include_str!("config.rs");
+        let mut names: Vec<&str> = source
+            .match_indices('"')
+            .filter_map(|(at, _)| {
+                let rest = &source[at + 1..];
+                let name = &rest[..rest.find('"')?];
+                let is_variable =
+                    (name.starts_with("GDE_") || name == "DATABASE_URL" || name == "RUST_LOG")
+                        && !name.ends_with('_')
+                        && name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+                is_variable.then_some(name)
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        assert!(names.len() >= 18, "{names:?}");
+        for name in names {
+            assert!(
+                example.contains(&format!("{name}=")),
+                "{name} is not in .env.example"
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,15 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = gde::cli::Cli::parse();
-    gde::cli::init_tracing();
+    // Read once and checked before anything runs; a bad value names its variable.
+    let config = match gde::Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    gde::cli::init_tracing(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -16,7 +24,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(gde::cli::run(cli)) {
+    match runtime.block_on(gde::cli::run(cli, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

@@ -19,6 +19,7 @@ mod m20261122_000002_audit_append_only;
 mod m20261122_000003_change_control;
 mod m20261201_000005_pending_request_unique;
 mod m20261201_000006_unique_names;
+mod m20261201_000007_sign_in_failures;
 
 /// The name-key rule as migration 6 applied it (for a test that the
 /// application's `NameKey` still agrees with the database's keys).
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_change_control::Migration),
             Box::new(m20261201_000005_pending_request_unique::Migration),
             Box::new(m20261201_000006_unique_names::Migration),
+            Box::new(m20261201_000007_sign_in_failures::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(InTransaction(m)) as Box<dyn MigrationTrait>)

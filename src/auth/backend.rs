@@ -4,9 +4,12 @@ use axum_login::{AuthUser, AuthnBackend, UserId};
 use sea_orm::{DatabaseConnection, DbErr};
 use time::OffsetDateTime;
 
-use crate::domain::access::{Actor, LockoutPolicy, UserRole};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::domain::access::{Actor, UserRole};
 use crate::services::sessions::{self, Account};
-use crate::services::sign_in::{self, SignInError};
+use crate::services::sign_in::{self, Attempt, SignInError, SignInLimits};
 
 #[derive(Clone, Debug)]
 pub struct SessionUser {
@@ -62,13 +65,15 @@ impl AuthUser for SessionUser {
 #[derive(Clone, Debug)]
 pub struct AuthBackend {
     pub db: DatabaseConnection,
-    pub policy: LockoutPolicy,
+    pub limits: Arc<SignInLimits>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Credentials {
     pub email: String,
     pub password: String,
+    /// The client's address, as `ClientAddress` works it out.
+    pub client: IpAddr,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,9 +92,12 @@ impl AuthnBackend for AuthBackend {
     async fn authenticate(&self, creds: Credentials) -> Result<Option<SessionUser>, BackendError> {
         match sign_in::sign_in(
             &self.db,
-            &self.policy,
-            &creds.email,
-            creds.password,
+            &self.limits,
+            Attempt {
+                email: &creds.email,
+                password: creds.password,
+                client: creds.client,
+            },
             OffsetDateTime::now_utc(),
         )
         .await

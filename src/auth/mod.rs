@@ -3,5 +3,6 @@
 pub mod backend;
 pub mod password;
 pub mod session_store;
+pub mod throttle;
 
 pub use backend::{AuthBackend, SessionUser};

@@ -19,7 +19,9 @@ mod user;
     about = "GDE Tracker: the record of a national digital-exemplar funding programme",
     long_about = "GDE Tracker: the record of a national digital-exemplar funding programme.\n\n\
                   Configuration comes from the environment (DATABASE_URL, GDE_BIND, \
-                  GDE_AUTO_SEED, GDE_DB_MAX_CONNECTIONS, RUST_LOG); see README.md."
+                  GDE_AUTO_SEED, GDE_DB_MAX_CONNECTIONS, GDE_TRUSTED_PROXIES, GDE_SIGNIN_*, \
+                  GDE_REQUEST_TIMEOUT_SECS, GDE_LOG_FORMAT, RUST_LOG, …); see README.md \
+                  and .env.example."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -128,18 +130,33 @@ pub enum UserCommand {
     },
 }
 
-pub fn init_tracing() {
+/// Logs to standard error: readable lines (coloured only on a terminal) or,
+/// with `GDE_LOG_FORMAT=json`, one JSON object per line. Each line inside a
+/// request carries the request's span (id, method, path, user).
+pub fn init_tracing(config: &Config) {
+    use crate::config::LogFormat;
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
-    let _ = tracing_subscriber::fmt()
+    // Validated when the configuration was read.
+    let filter = EnvFilter::builder().parse_lossy(&config.log_filter);
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(true)
+            .try_init(),
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+    };
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::from_env()?;
+/// Runs one command with the configuration read at start (`Config::from_env`).
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { bind } => {
             let bind: SocketAddr = match bind {
@@ -233,8 +250,11 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
              (it prints a generated password; add --password-stdin to supply your own)"
         );
     }
-    // Expired sessions are filtered on load; this sweeps their rows away hourly.
+    // Expired sessions are filtered on load, and stale sign-in failure counts
+    // restart on the next failure; this sweeps both kinds of row away hourly.
     let sweeper = crate::auth::session_store::DbSessionStore::new(db.clone());
+    let sweep_db = db.clone();
+    let sign_in_policy = config.sign_in;
     tokio::spawn(async move {
         use tower_sessions::session_store::ExpiredDeletion;
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -242,6 +262,12 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
             every_hour.tick().await;
             if let Err(error) = sweeper.delete_expired().await {
                 tracing::warn!(%error, "could not delete expired sessions");
+            }
+            let now = time::OffsetDateTime::now_utc();
+            if let Err(error) =
+                crate::services::sign_in::sweep_failures(&sweep_db, &sign_in_policy, now).await
+            {
+                tracing::warn!(%error, "could not delete old sign-in failure counts");
             }
         }
     });
@@ -254,10 +280,14 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
         redact_password(&config.database_url)
     );
     let app = crate::http::router(crate::http::AppState::new(db, config));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    // The peer address feeds sign-in throttling (see GDE_TRUSTED_PROXIES).
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving HTTP")?;
     Ok(())
 }
 

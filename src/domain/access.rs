@@ -3,8 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
 code_enum! {
     /// What a signed-in person is allowed to do.
     pub enum UserRole ("user role") {
@@ -171,55 +169,72 @@ pub fn check_password(password: &str) -> Result<(), String> {
     }
 }
 
-/// Repeated failed sign-ins slow down, then lock the account for a while.
+/// How failed sign-ins are throttled. Failures are counted three ways:
+///
+/// - per client address and sign-in name (`pair_max_failures` within
+///   `window`): that address may not try that name again until the window
+///   ends; the person can still sign in from anywhere else;
+/// - per client address, whatever the names (`address_max_failures` within
+///   `window`): that address may not sign in at all until the window ends;
+/// - per sign-in name, from every address, in the database (so every app
+///   instance shares it): only ever slows the answer (`delay_step` per failure
+///   past `free_failures`, at most `max_delay`), never locks, so a stranger
+///   guessing cannot lock a person out.
+///
+/// Names are counted whether or not an account has them, and every refusal
+/// checks a real Argon2 hash and waits at least `min_refusal`, so an unknown
+/// address and a real account answer alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LockoutPolicy {
-    /// Failures before the account locks.
-    pub max_failures: i32,
-    pub lock_for: time::Duration,
-    /// Extra wait per failure beyond the second, capped at `max_delay`.
+pub struct SignInPolicy {
+    pub pair_max_failures: u32,
+    pub address_max_failures: u32,
+    pub window: Duration,
+    pub free_failures: u32,
     pub delay_step: Duration,
     pub max_delay: Duration,
+    pub min_refusal: Duration,
 }
 
-impl Default for LockoutPolicy {
+impl Default for SignInPolicy {
     fn default() -> Self {
-        LockoutPolicy {
-            max_failures: 5,
-            lock_for: time::Duration::minutes(15),
+        SignInPolicy {
+            pair_max_failures: 5,
+            address_max_failures: 100,
+            window: Duration::from_secs(15 * 60),
+            free_failures: 2,
             delay_step: Duration::from_millis(250),
             max_delay: Duration::from_secs(2),
+            min_refusal: Duration::from_millis(250),
         }
     }
 }
 
-/// What to do after a failed sign-in that took the count to `failures`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AfterFailure {
-    pub delay: Duration,
-    pub locked_until: Option<OffsetDateTime>,
-}
-
-impl LockoutPolicy {
-    pub fn after_failure(&self, failures: i32, now: OffsetDateTime) -> AfterFailure {
-        let extra = u32::try_from(failures.saturating_sub(2)).unwrap_or(0);
-        let delay = self.delay_step.saturating_mul(extra).min(self.max_delay);
-        let locked_until = (failures >= self.max_failures).then(|| now + self.lock_for);
-        AfterFailure {
-            delay,
-            locked_until,
-        }
+impl SignInPolicy {
+    /// How long after the attempt began a refusal is answered, once the name
+    /// has `failures` failures in the window (this one included).
+    pub fn refusal_delay(&self, failures: u32) -> Duration {
+        let extra = failures.saturating_sub(self.free_failures);
+        self.delay_step
+            .saturating_mul(extra)
+            .min(self.max_delay)
+            .max(self.min_refusal)
     }
 
-    pub fn is_locked(&self, locked_until: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
-        locked_until.is_some_and(|until| until > now)
+    /// The answer time for an attempt refused without checking (a locked
+    /// address, or address and name): the slowest there is.
+    pub fn locked_delay(&self) -> Duration {
+        self.max_delay.max(self.min_refusal)
+    }
+
+    /// The window in whole seconds, for the database count.
+    pub fn window_secs(&self) -> i64 {
+        i64::try_from(self.window.as_secs()).unwrap_or(i64::MAX)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
 
     fn actor(role: UserRole, organisation_id: Option<i32>) -> Actor {
         Actor {
@@ -323,21 +338,21 @@ mod tests {
     }
 
     #[test]
-    fn failures_slow_down_then_lock() {
-        let policy = LockoutPolicy::default();
-        let now = datetime!(2026-11-22 10:00 UTC);
-        assert_eq!(policy.after_failure(1, now).delay, Duration::ZERO);
-        assert_eq!(policy.after_failure(2, now).delay, Duration::ZERO);
-        assert_eq!(
-            policy.after_failure(3, now).delay,
-            Duration::from_millis(250)
-        );
-        assert_eq!(policy.after_failure(4, now).locked_until, None);
-        let locked = policy.after_failure(5, now).locked_until.unwrap();
-        assert_eq!(locked, datetime!(2026-11-22 10:15 UTC));
-        assert_eq!(policy.after_failure(50, now).delay, Duration::from_secs(2));
-        assert!(policy.is_locked(Some(locked), now));
-        assert!(!policy.is_locked(Some(locked), locked));
-        assert!(!policy.is_locked(None, now));
+    fn account_failures_only_ever_slow_the_answer() {
+        let policy = SignInPolicy::default();
+        let floor = Duration::from_millis(250);
+        assert_eq!(policy.refusal_delay(1), floor);
+        assert_eq!(policy.refusal_delay(2), floor);
+        assert_eq!(policy.refusal_delay(3), floor);
+        assert_eq!(policy.refusal_delay(4), Duration::from_millis(500));
+        assert_eq!(policy.refusal_delay(10), Duration::from_secs(2));
+        assert_eq!(policy.refusal_delay(u32::MAX), Duration::from_secs(2));
+        assert_eq!(policy.locked_delay(), Duration::from_secs(2));
+        let quick = SignInPolicy {
+            max_delay: Duration::ZERO,
+            ..policy
+        };
+        assert_eq!(quick.refusal_delay(50), floor);
+        assert_eq!(quick.locked_delay(), floor);
     }
 }

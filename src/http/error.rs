@@ -1,7 +1,11 @@
 //! One error type for the web layer: each variant maps to a status and an
 //! error page. Internal errors are logged once with their chain and shown as
-//! a generic message.
-use axum::http::StatusCode;
+//! a generic message; every log line of a request carries its span: request
+//! id, method, path and (once known) the signed-in user's id.
+use std::any::Any;
+use std::time::Duration;
+
+use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::domain::access::AccessError;
@@ -59,7 +63,7 @@ impl IntoResponse for AppError {
             AppError::Forbidden(message) => (StatusCode::FORBIDDEN, message.clone()),
             AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, generic()),
             AppError::Database(error) => {
-                tracing::error!(error = %error, "database error while handling a request");
+                tracing::error!(error = %error_chain(error), "database error while handling a request");
                 (StatusCode::INTERNAL_SERVER_ERROR, generic())
             }
         };
@@ -94,6 +98,9 @@ pub async fn with_chrome(
         .get::<super::csrf::FormToken>()
         .map(|t| t.0.clone())
         .unwrap_or_default();
+    if let (Some(user), Some(span)) = (&auth.user, request.extensions().get::<RequestSpan>()) {
+        span.0.record("user", user.id);
+    }
     let response = next.run(request).await;
     let Some(error) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
@@ -115,4 +122,78 @@ pub async fn with_chrome(
 fn generic() -> String {
     "Something went wrong on our side. The problem has been logged; please try again shortly."
         .to_owned()
+}
+
+/// An error and its sources, `outer: inner: innermost`.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The span every log line of a request is written in.
+pub fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+        user = tracing::field::Empty,
+    )
+}
+
+/// The request's own span, kept in its extensions: inner layers (sessions,
+/// sign-in) open spans of their own, so `Span::current()` may not be it.
+#[derive(Clone, Debug)]
+pub struct RequestSpan(pub tracing::Span);
+
+/// Runs just inside the trace layer, where the current span is the request's.
+pub async fn remember_span(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    request
+        .extensions_mut()
+        .insert(RequestSpan(tracing::Span::current()));
+    next.run(request).await
+}
+
+/// One INFO line per answered request.
+pub fn log_response<B>(
+    response: &axum::http::Response<B>,
+    latency: Duration,
+    _span: &tracing::Span,
+) {
+    tracing::info!(
+        target: "gde::request",
+        status = response.status().as_u16(),
+        latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+        "answered"
+    );
+}
+
+/// A handler panicked: log what it said, answer the generic error page.
+pub fn panic_page(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned());
+    tracing::error!(panic = %message, "a request handler panicked");
+    let status = StatusCode::INTERNAL_SERVER_ERROR;
+    (
+        status,
+        views::error::page(status, &generic(), &Default::default()),
+    )
+        .into_response()
 }

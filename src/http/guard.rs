@@ -76,35 +76,3 @@ fn urlencode(text: &str) -> String {
         .map(|s| s.trim_start_matches("v=").to_owned())
         .unwrap_or_default()
 }
-
-/// Only local paths are followed after sign-in, never another site.
-pub fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.contains("://") =>
-        {
-            path
-        }
-        _ => "/",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn follows_only_local_paths() {
-        assert_eq!(
-            safe_next(Some("/participants?role=x")),
-            "/participants?role=x"
-        );
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
-    }
-}

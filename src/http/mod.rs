@@ -1,6 +1,7 @@
 //! The web application: every route in one place, thin handlers, one error type.
 mod audit;
 mod change_requests;
+mod client;
 mod context;
 mod csrf;
 mod dashboard;
@@ -20,20 +21,20 @@ mod users;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::{Router, middleware};
 use axum_csrf::CsrfConfig;
 use axum_login::AuthManagerLayerBuilder;
 use sea_orm::DatabaseConnection;
-use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::auth::session_store::DbSessionStore;
 use crate::auth::{AuthBackend, SessionUser};
 use crate::config::Config;
-use crate::domain::access::LockoutPolicy;
+use crate::services::sign_in::SignInLimits;
 
+pub use client::ClientAddress;
 pub use context::Ctx;
 pub use error::AppError;
 pub use routes::{Access, Route, routes};
@@ -46,7 +47,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub csrf: CsrfConfig,
-    pub lockout: LockoutPolicy,
+    /// Sign-in throttling: the policy and this instance's per-address counts.
+    pub sign_in: Arc<SignInLimits>,
 }
 
 impl FromRef<AppState> for CsrfConfig {
@@ -67,9 +69,9 @@ impl AppState {
             .with_cookie_same_site(axum_csrf::SameSite::Strict);
         AppState {
             db,
+            sign_in: Arc::new(SignInLimits::new(config.sign_in)),
             config: Arc::new(config),
             csrf,
-            lockout: LockoutPolicy::default(),
         }
     }
 }
@@ -87,18 +89,52 @@ pub fn router(state: AppState) -> Router {
         )));
     let backend = AuthBackend {
         db: state.db.clone(),
-        policy: state.lockout,
+        limits: state.sign_in.clone(),
     };
     let auth = AuthManagerLayerBuilder::new(backend, sessions).build();
 
+    let timeout = state.config.request_timeout;
     let router = routes::route_table(&state)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(error::with_chrome))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(auth)
-        .with_state(state)
-        .layer(TraceLayer::new_for_http());
+        .with_state(state);
+    operable(router, timeout)
+}
+
+/// The production layers, outermost first: every request gets an id (kept
+/// from `x-request-id` or made up) that its log span and response carry; one
+/// INFO line per response; the security and `Cache-Control` headers; a panic
+/// becomes a generic 500 page; a request still running after `timeout` is
+/// answered 503; bodies are gzipped for clients that ask.
+fn operable(router: Router, timeout: std::time::Duration) -> Router {
+    use axum::http::StatusCode;
+    use tower_http::catch_panic::CatchPanicLayer;
+    use tower_http::compression::CompressionLayer;
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::timeout::TimeoutLayer;
+    use tower_http::trace::TraceLayer;
+
+    let router = router
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::custom(error::panic_page));
+    let request_id = HeaderName::from_static("x-request-id");
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(error::request_span)
+        .on_request(())
+        .on_response(error::log_response)
+        // Failures are logged once, where their cause is known (AppError, panics).
+        .on_failure(());
     security::with_headers(router)
+        .layer(middleware::from_fn(error::remember_span))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
 async fn stylesheet() -> impl axum::response::IntoResponse {
@@ -120,4 +156,72 @@ async fn stylesheet() -> impl axum::response::IntoResponse {
 /// The signed-in user, for handlers behind `require_sign_in`.
 pub fn current_user(auth: &AuthSession) -> Result<&SessionUser, AppError> {
     auth.user.as_ref().ok_or(AppError::SignInRequired)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn call(router: Router, path: &str) -> axum::response::Response {
+        router
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    fn app(timeout: Duration) -> Router {
+        let routes = Router::new()
+            .route(
+                "/panic",
+                get(|| async {
+                    if true {
+                        panic!("a bug");
+                    }
+                    "unreachable"
+                }),
+            )
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            );
+        operable(routes, timeout)
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_generic_error_page_with_the_usual_headers() {
+        let response = call(app(Duration::from_secs(5)), "/panic").await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().contains_key("x-request-id"));
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        assert!(
+            response
+                .headers()
+                .contains_key(header::CONTENT_SECURITY_POLICY)
+        );
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("Something went wrong on our side"), "{body}");
+        assert!(!body.contains("a bug"));
+    }
+
+    #[tokio::test]
+    async fn a_request_that_runs_too_long_is_answered_503() {
+        let started = std::time::Instant::now();
+        let response = call(app(Duration::from_millis(100)), "/slow").await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(response.headers().contains_key("x-request-id"));
+    }
 }

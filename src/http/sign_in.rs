@@ -6,11 +6,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::guard::{SIGNED_IN_AT, safe_next};
-use super::{AppError, AppState, Ctx};
+use super::guard::SIGNED_IN_AT;
+use super::{AppError, AppState, ClientAddress, Ctx};
 use crate::auth::SessionUser;
+use crate::domain::redirect::LocalPath;
 use crate::services::FieldError;
-use crate::services::sign_in::{REFUSED_MESSAGE, SignInError, sign_in};
+use crate::services::sign_in::{Attempt, REFUSED_MESSAGE, SignInError, sign_in};
 use crate::views::sign_in::{SignInForm, form as sign_in_page};
 
 #[derive(Debug, Default, Deserialize)]
@@ -21,8 +22,9 @@ pub struct SignInQuery {
 }
 
 pub async fn form(ctx: Ctx, Query(query): Query<SignInQuery>) -> Response {
+    let next = LocalPath::or_home(query.next.as_deref());
     if ctx.auth.user.is_some() {
-        return Redirect::to(safe_next(query.next.as_deref())).into_response();
+        return Redirect::to(next.as_str()).into_response();
     }
     let notice = match query.reason.as_deref() {
         Some("expired") => Some("Your session has ended. Sign in again to carry on."),
@@ -33,7 +35,7 @@ pub async fn form(ctx: Ctx, Query(query): Query<SignInQuery>) -> Response {
         &ctx.chrome,
         &SignInForm {
             email: "",
-            next: safe_next(query.next.as_deref()),
+            next: next.as_str(),
             notice,
         },
         &[],
@@ -51,10 +53,11 @@ pub struct SignInFields {
 
 pub async fn submit(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     mut ctx: Ctx,
     Form(fields): Form<SignInFields>,
 ) -> Result<Response, AppError> {
-    let next = safe_next(Some(&fields.next)).to_owned();
+    let next = LocalPath::or_home(Some(&fields.next));
     let mut errors = Vec::new();
     if fields.email.trim().is_empty() {
         errors.push(FieldError::new("email", "Enter your email address"));
@@ -65,9 +68,12 @@ pub async fn submit(
     if errors.is_empty() {
         match sign_in(
             &state.db,
-            &state.lockout,
-            &fields.email,
-            fields.password,
+            &state.sign_in,
+            Attempt {
+                email: &fields.email,
+                password: fields.password,
+                client,
+            },
             OffsetDateTime::now_utc(),
         )
         .await
@@ -84,10 +90,10 @@ pub async fn submit(
                     .insert(SIGNED_IN_AT, OffsetDateTime::now_utc().unix_timestamp())
                     .await
                     .map_err(|_| AppError::Internal)?;
-                return Ok(Redirect::to(&next).into_response());
+                return Ok(Redirect::to(next.as_str()).into_response());
             }
-            Err(SignInError::Refused { delay }) => {
-                tokio::time::sleep(delay).await;
+            Err(SignInError::Refused { answer_at }) => {
+                tokio::time::sleep_until(answer_at.into()).await;
                 errors.push(FieldError::new("email", REFUSED_MESSAGE));
             }
             Err(SignInError::Database(e)) => return Err(e.into()),
@@ -101,7 +107,7 @@ pub async fn submit(
         &ctx.chrome,
         &SignInForm {
             email: fields.email.trim(),
-            next: &next,
+            next: next.as_str(),
             notice: None,
         },
         &errors,

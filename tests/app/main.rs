@@ -18,5 +18,6 @@ mod routes;
 mod schema;
 mod security;
 mod seeding;
+mod sign_in;
 mod uniqueness;
 mod users_admin;

@@ -123,7 +123,7 @@ async fn cookies_are_http_only_and_same_site() {
 }
 
 #[tokio::test]
-async fn repeated_failures_lock_the_account_without_revealing_it_exists() {
+async fn repeated_failures_lock_the_address_without_revealing_the_account_exists() {
     let app = TestApp::seeded().await;
     let browser = app.browser();
     browser.get("/login").await;
@@ -154,16 +154,16 @@ async fn repeated_failures_lock_the_account_without_revealing_it_exists() {
     };
     // Unknown account and known account read exactly the same.
     assert_eq!(message(&unknown.body), message(&last.unwrap().body));
-    // Now even the right password is refused, with the same message.
+    // Now, from this address, even the right password is refused, with the same message.
     let page = browser.sign_in(READER, PASSWORD).await;
     assert_eq!(page.status, 401);
     assert_eq!(message(&unknown.body), message(&page.body));
-    let locked = AuditEvents::find()
-        .filter(audit_event::Column::Action.eq("user.locked"))
+    let failures = AuditEvents::find()
+        .filter(audit_event::Column::Action.eq("user.sign_in_failed"))
         .count(&app.db)
         .await
         .unwrap();
-    assert_eq!(locked, 1);
+    assert_eq!(failures, 5);
     // Another account is unaffected.
     assert_eq!(app.sign_in(OFFICE).await.get("/").await.status, 200);
 }

@@ -107,6 +107,11 @@ impl TestApp {
     /// The app on a fresh database holding the shipped seed data and one
     /// account of each role.
     pub async fn seeded() -> TestApp {
+        TestApp::seeded_with(&[]).await
+    }
+
+    /// As `seeded`, with these settings over the test configuration.
+    pub async fn seeded_with(settings: &[(&str, &str)]) -> TestApp {
         let test_db = fresh_db().await;
         gde::seed::load(&test_db.db, &SeedSet::embedded(), SeedOptions::default())
             .await
@@ -131,11 +136,11 @@ impl TestApp {
             .await
             .expect("test user");
         }
-        TestApp::serve(test_db).await
+        TestApp::serve_with(test_db, test_config(settings)).await
     }
 
-    pub async fn serve(test_db: TestDb) -> TestApp {
-        let address = spawn_instance(test_db.db.clone()).await;
+    pub async fn serve_with(test_db: TestDb, config: gde::Config) -> TestApp {
+        let address = spawn_instance_with(test_db.db.clone(), config).await;
         TestApp {
             address,
             db: test_db.db.clone(),
@@ -160,14 +165,42 @@ impl TestApp {
 
 /// Serves the app on an ephemeral port over `db`; returns its base URL.
 pub async fn spawn_instance(db: DatabaseConnection) -> String {
+    spawn_instance_with(db, test_config(&[])).await
+}
+
+pub async fn spawn_instance_with(db: DatabaseConnection, config: gde::Config) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let config = gde::Config::from_lookup(|_| None).unwrap();
     let app = gde::http::router(gde::http::AppState::new(db, config));
     tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     address
+}
+
+/// The test configuration: the defaults, with the test client (127.0.0.1)
+/// trusted as a proxy so tests can set X-Forwarded-For, and short refusal
+/// delays; `overrides` replace any of them.
+pub fn test_config(overrides: &[(&str, &str)]) -> gde::Config {
+    let base = [
+        ("GDE_TRUSTED_PROXIES", "127.0.0.1"),
+        ("GDE_SIGNIN_MIN_REFUSAL_MS", "20"),
+        ("GDE_SIGNIN_DELAY_STEP_MS", "10"),
+        ("GDE_SIGNIN_MAX_DELAY_MS", "100"),
+    ];
+    gde::Config::from_lookup(|name| {
+        overrides
+            .iter()
+            .chain(base.iter())
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .unwrap()
 }
 
 impl Browser {
