@@ -21,6 +21,12 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A form the page did not re-render itself: 422, with the reasons.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// Someone else changed the record first: 409.
+    #[error("{0}")]
+    Conflict(String),
     #[error("sign in required")]
     SignInRequired,
     #[error("internal error")]
@@ -38,9 +44,12 @@ impl From<ServiceError> for AppError {
             ServiceError::Access(AccessError::Forbidden(message)) => {
                 AppError::Forbidden(message.to_owned())
             }
-            ServiceError::Invalid(_) | ServiceError::Conflict => {
-                AppError::BadRequest(error.to_string())
-            }
+            ServiceError::Invalid(_) => AppError::Unprocessable(error.to_string()),
+            ServiceError::Conflict => AppError::Conflict(
+                "Someone else changed this record since you loaded the page. Go back, reload \
+                 it to see the latest values, and try again."
+                    .to_owned(),
+            ),
             ServiceError::Database(e) => AppError::Database(e),
             ServiceError::Password(e) => {
                 tracing::error!(error = %e, "password hashing failed");
@@ -61,6 +70,10 @@ impl IntoResponse for AppError {
             ),
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, message.clone()),
             AppError::Forbidden(message) => (StatusCode::FORBIDDEN, message.clone()),
+            AppError::Unprocessable(message) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, message.clone())
+            }
+            AppError::Conflict(message) => (StatusCode::CONFLICT, message.clone()),
             AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, generic()),
             AppError::Database(error) => {
                 tracing::error!(error = %error_chain(error), "database error while handling a request");
