@@ -41,6 +41,11 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// `GDE_RATING_SCALE`: `rag` (default) or `five_point`, for new returns.
     pub rating_scale: crate::domain::rating::RatingScale,
+    /// `GDE_360G_PREFIX`, `GDE_360G_FUNDER_ID`, `GDE_360G_FUNDER_NAME`,
+    /// `GDE_360G_ILLUSTRATIVE`: who publishes the 360Giving file, and whether
+    /// it leaves illustrative records out or flags them. Completeness is
+    /// checked when the file is asked for, so the app starts without them.
+    pub open_data: crate::reports::giving360::Publisher,
     /// `GDE_TRUSTED_PROXIES`: addresses or CIDR blocks of reverse proxies
     /// whose `X-Forwarded-For` is believed; empty (the default) believes none.
     pub trusted_proxies: Vec<Cidr>,
@@ -122,6 +127,19 @@ impl Config {
                 }
             })?,
         };
+        let illustrative_text =
+            get("GDE_360G_ILLUSTRATIVE").unwrap_or_else(|| "exclude".to_owned());
+        let open_data = crate::reports::giving360::Publisher {
+            prefix: get("GDE_360G_PREFIX").unwrap_or_default(),
+            funder_id: get("GDE_360G_FUNDER_ID").unwrap_or_default(),
+            funder_name: get("GDE_360G_FUNDER_NAME").unwrap_or_else(|| "NHS England".to_owned()),
+            illustrative: crate::reports::giving360::IllustrativePolicy::parse(&illustrative_text)
+                .map_err(|reason| ConfigError::Invalid {
+                    variable: "GDE_360G_ILLUSTRATIVE",
+                    value: illustrative_text.clone(),
+                    reason,
+                })?,
+        };
         let trusted_proxies = match get("GDE_TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(v) => parse_proxies("GDE_TRUSTED_PROXIES", &v)?,
@@ -171,6 +189,7 @@ impl Config {
             log_format,
             log_filter,
             rating_scale,
+            open_data,
             database_url,
             bind,
             auto_seed,

@@ -10,6 +10,7 @@ mod funding;
 mod guard;
 mod manage;
 mod milestones;
+mod open_data;
 mod pages;
 mod respond;
 mod returns;

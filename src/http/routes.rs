@@ -8,8 +8,8 @@ use axum::routing::{MethodRouter, get, post};
 use axum::{Router, middleware};
 
 use super::{
-    AppState, audit, change_requests, dashboard, funding, guard, manage, milestones, pages,
-    returns, sign_in, users,
+    AppState, audit, change_requests, dashboard, funding, guard, manage, milestones, open_data,
+    pages, returns, sign_in, users,
 };
 use crate::domain::access::UserRole;
 
@@ -232,6 +232,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/dashboard", Figures, dashboard::dashboard),
         Route::get("/briefing", Figures, dashboard::briefing_page),
         Route::get("/charts/{file}", Figures, dashboard::chart),
+        Route::get("/open-data/360giving.json", Office, open_data::giving360),
         // Accounts and the audit trail.
         Route::get("/audit", Office, audit::page),
         Route::get("/users", Office, users::list),

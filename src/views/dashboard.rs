@@ -5,6 +5,7 @@ use maud::{Markup, html};
 use super::forms::select;
 use super::layout::{Chrome, Nav, page};
 use super::manage::options;
+use crate::domain::access::UserRole;
 use crate::domain::dates::display_date;
 use crate::domain::participant::{Role, Sector};
 use crate::domain::region::RegionCode;
@@ -68,6 +69,16 @@ pub fn dashboard(
                 }
             }
             (body(pack, true, &links(qs)))
+            @if chrome.user.as_ref().is_some_and(|u| u.role == UserRole::ProgrammeOffice) {
+                section aria-labelledby="open-data" {
+                    h2 #open-data { "Open data" }
+                    p {
+                        "The awards as a 360Giving data package (JSON), as at today, whatever the filters above: "
+                        a href="/open-data/360giving.json" download { "Download 360Giving file" }
+                        ". Illustrative records are left out or flagged as the GDE_360G_ILLUSTRATIVE setting says."
+                    }
+                }
+            }
         },
     )
 }

@@ -146,3 +146,49 @@ async fn invented_figures_are_not_published_unless_flagged_and_settings_are_chec
     .await;
     assert!(matches!(refused, Err(OpenDataError::Service(_))));
 }
+
+#[tokio::test]
+async fn the_office_downloads_the_file_and_no_one_else_can() {
+    use crate::support::{OFFICE, READER, REPORTER};
+    let app = TestApp::seeded_with(&[
+        ("GDE_360G_PREFIX", "example"),
+        ("GDE_360G_FUNDER_ID", "GB-GOR-EXAMPLE"),
+        ("GDE_360G_ILLUSTRATIVE", "flag"),
+    ])
+    .await;
+    let office = app.sign_in(OFFICE).await;
+    let dashboard = office.get("/dashboard").await;
+    assert!(
+        dashboard
+            .body
+            .contains("href=\"/open-data/360giving.json\"")
+    );
+    let file = office.get("/open-data/360giving.json").await;
+    assert_eq!(file.status, 200);
+    let json: Value = serde_json::from_str(&file.body).unwrap();
+    assert_eq!(package_validator().iter_errors(&json).count(), 0);
+    assert_eq!(
+        json["grants"].as_array().unwrap().len(),
+        seed_rows("illustrative/allocations.csv").len()
+    );
+    for email in [READER, REPORTER] {
+        let other = app.sign_in(email).await;
+        assert_eq!(other.get("/open-data/360giving.json").await.status, 403);
+        assert!(
+            !other
+                .get("/dashboard")
+                .await
+                .body
+                .contains("360giving.json")
+        );
+    }
+}
+
+#[tokio::test]
+async fn missing_settings_are_explained_to_the_office() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(crate::support::OFFICE).await;
+    let page = office.get("/open-data/360giving.json").await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("GDE_360G_PREFIX"), "{}", page.body);
+}

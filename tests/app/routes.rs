@@ -375,7 +375,13 @@ async fn setup(app: &TestApp) -> Values {
 
 #[tokio::test]
 async fn every_route_in_the_table_checks_who_is_asking() {
-    let app = TestApp::seeded().await;
+    // Publishing settings complete, so the open-data route answers its file.
+    let app = TestApp::seeded_with(&[
+        ("GDE_360G_PREFIX", "example"),
+        ("GDE_360G_FUNDER_ID", "GB-GOR-EXAMPLE"),
+        ("GDE_360G_ILLUSTRATIVE", "flag"),
+    ])
+    .await;
     let values = setup(&app).await;
     let mut table = routes();
     // Reads first, then writes, and signing out last of all.
