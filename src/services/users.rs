@@ -45,7 +45,9 @@ pub struct UserView {
     pub role: UserRole,
     pub organisation: Option<(String, String)>,
     pub disabled: bool,
-    pub locked: bool,
+    /// Failed sign-ins at this account since its last success. Guessing
+    /// slows an account's answers but never locks it (see `sign_in`).
+    pub failed_sign_ins: i32,
     pub last_sign_in_at: Option<OffsetDateTime>,
     pub version: i32,
 }
@@ -401,7 +403,6 @@ pub async fn update(
 
 pub async fn list(db: &DatabaseConnection, by: &By) -> Result<Vec<UserView>, ServiceError> {
     by.administer()?;
-    let now = OffsetDateTime::now_utc();
     let users = Users::find()
         .order_by_asc(user::Column::Email)
         .all(db)
@@ -423,7 +424,7 @@ pub async fn list(db: &DatabaseConnection, by: &By) -> Result<Vec<UserView>, Ser
                     .and_then(|id| organisations.get(&id))
                     .map(|o| (o.ods_code.clone().unwrap_or_default(), o.name.clone())),
                 disabled: u.disabled_at.is_some(),
-                locked: u.locked_until.is_some_and(|t| t > now),
+                failed_sign_ins: u.failed_sign_ins,
                 id: u.id,
                 email: u.email,
                 name: u.name,

@@ -31,8 +31,10 @@ pub fn list(chrome: &Chrome, users: &[UserView]) -> Markup {
                             td { @if let Some((code, name)) = &u.organisation { (name) " (" (code) ")" } }
                             td {
                                 @if u.disabled { strong.tag.tag--grey { "Disabled" } }
-                                @else if u.locked { strong.tag.tag--red { "Locked" } }
                                 @else { strong.tag.tag--green { "Active" } }
+                                @if !u.disabled && u.failed_sign_ins > 0 {
+                                    " " span.muted { (u.failed_sign_ins) " failed sign-in" @if u.failed_sign_ins != 1 { "s" } " since the last success" }
+                                }
                             }
                             td { @match u.last_sign_in_at { Some(t) => (datetime(t)), None => span.muted { "Never" } } }
                         }
