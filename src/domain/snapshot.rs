@@ -2,7 +2,7 @@
 //! figure, chart, CSV and briefing pack is computed from (`reports/` turns
 //! it into those). `store::snapshot` reads it from the records and
 //! `services::snapshot` hands it out, to those who may see it.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use time::{Date, OffsetDateTime, Time};
 
@@ -31,6 +31,8 @@ pub struct MilestoneAt {
     pub forecast_on: Option<Date>,
     pub actual_on: Option<Date>,
     pub status: String,
+    /// Invented for demonstration (the seed's illustrative set), not a programme fact.
+    pub illustrative: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -41,6 +43,7 @@ pub struct AllocationAt {
     pub local_match: i64,
     /// (financial year's first calendar year, pence)
     pub profile: Vec<(i32, i64)>,
+    pub illustrative: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +51,7 @@ pub struct TrancheAt {
     pub allocation_id: i32,
     pub amount: i64,
     pub released_on: Option<Date>,
+    pub illustrative: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -66,6 +70,7 @@ pub struct ReturnAt {
     pub self_rating: Option<String>,
     pub office_rating: Option<String>,
     pub spend: Option<i64>,
+    pub illustrative: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -80,9 +85,33 @@ pub struct Snapshot {
     pub returns: Vec<ReturnAt>,
     /// (participant id, HIMSS EMRAM stage) of the latest assessment by the date.
     pub emram: HashMap<i32, u8>,
+    /// Participants whose latest HIMSS EMRAM assessment is illustrative.
+    pub emram_illustrative: HashSet<i32>,
     /// Each participant's cap, pence.
     pub caps: HashMap<i32, i64>,
 }
+
+/// Which kinds of figure in a snapshot rest on illustrative (invented)
+/// records. A label travels with every figure, chart and file computed from
+/// them; a programme with no illustrative records shows none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// Allocations, profiles, tranches: every money figure.
+    pub money: bool,
+    pub milestones: bool,
+    /// Returns: ratings, spend reported, not-submitted counts.
+    pub returns: bool,
+    pub maturity: bool,
+}
+
+impl Provenance {
+    pub fn any(self) -> bool {
+        self.money || self.milestones || self.returns || self.maturity
+    }
+}
+
+/// The words every illustrative label uses.
+pub const ILLUSTRATIVE_NOTE: &str = "Illustrative: invented for demonstration, not programme facts";
 
 /// The end of a day, UTC: things recorded on the as-at date count.
 pub fn end_of(date: Date) -> OffsetDateTime {
@@ -90,6 +119,17 @@ pub fn end_of(date: Date) -> OffsetDateTime {
 }
 
 impl Snapshot {
+    /// Which figures rest on illustrative records.
+    pub fn provenance(&self) -> Provenance {
+        Provenance {
+            money: self.allocations.iter().any(|a| a.illustrative)
+                || self.tranches.iter().any(|t| t.illustrative),
+            milestones: self.milestones.iter().any(|m| m.illustrative),
+            returns: self.returns.iter().any(|r| r.illustrative),
+            maturity: !self.emram_illustrative.is_empty(),
+        }
+    }
+
     /// Restricts a snapshot to the participants a filter selects.
     pub fn filtered(&self, f: &Filter) -> Snapshot {
         let s = self;
@@ -140,6 +180,12 @@ impl Snapshot {
                 .iter()
                 .filter(|(k, _)| keep.contains(k))
                 .map(|(k, v)| (*k, *v))
+                .collect(),
+            emram_illustrative: s
+                .emram_illustrative
+                .iter()
+                .filter(|k| keep.contains(k))
+                .copied()
                 .collect(),
             caps: s
                 .caps

@@ -9,7 +9,7 @@ use time::Date;
 use super::catalogue::{ChartData, ChartKind};
 use super::figures::{Briefing, briefing};
 use crate::domain::dates::display_date;
-use crate::domain::snapshot::Snapshot;
+use crate::domain::snapshot::{ILLUSTRATIVE_NOTE, Provenance, Snapshot};
 use crate::domain::spreadsheet::{self, Cell};
 
 /// Chart size in the pack and the benchmarks.
@@ -21,6 +21,13 @@ pub struct Pack {
     pub as_at: Date,
     pub briefing: Briefing,
     pub charts: Vec<(ChartData, String)>,
+    /// Which figures rest on illustrative records (each is labelled).
+    pub provenance: Provenance,
+}
+
+/// The label beside anything computed from illustrative records.
+fn tag() -> Markup {
+    html! { " " strong.tag.tag--grey title=(ILLUSTRATIVE_NOTE) { "Illustrative" } }
 }
 
 fn subtitle(as_at: Date) -> String {
@@ -42,6 +49,7 @@ pub fn assemble(s: &Snapshot) -> Result<Pack, crate::charts::ChartError> {
         as_at: s.as_at,
         briefing: briefing(s),
         charts,
+        provenance: s.provenance(),
     })
 }
 
@@ -53,8 +61,15 @@ pub fn body(
     links: &dyn Fn(ChartKind) -> Vec<(String, String)>,
 ) -> Markup {
     let b = &pack.briefing;
+    let p = pack.provenance;
     let _ = heading_level_2;
     html! {
+        @if p.any() {
+            p.illustrative-note #illustrative-note {
+                strong { "Illustrative figures. " }
+                "Figures tagged Illustrative are computed from records invented for demonstration (in the seed data: money, milestones, returns and most maturity scores); they are not programme facts."
+            }
+        }
         section aria-labelledby="headlines" {
             h2 #headlines { "Headline figures" }
             ul.summary-sentences {
@@ -65,18 +80,18 @@ pub fn body(
                 thead { tr { th scope="col" { "Figure" } th scope="col" .num { "Value" } } }
                 tbody {
                     @for f in b.figures.iter().filter(|f| f.key != "as_at") {
-                        tr id={ "figure-" (f.key) } { th scope="row" { (f.label) } td.num { (f.value.to_string()) } }
+                        tr id={ "figure-" (f.key) } { th scope="row" { (f.label) @if f.illustrative { (tag()) } } td.num { (f.value.to_string()) } }
                     }
                 }
             }
         }
         section aria-labelledby="exceptions" {
             h2 #exceptions { "Exceptions" }
-            h3 { "Participants rated Red" }
+            h3 { "Participants rated Red" @if p.returns { (tag()) } }
             @if b.exceptions.rated_red.is_empty() { p { "None." } } @else {
                 ul #rated-red { @for (code, name, role) in &b.exceptions.rated_red { li { (name) " (" (code) "), " (role.to_lowercase()) } } }
             }
-            h3 { "Milestones slipped more than 90 days" }
+            h3 { "Milestones slipped more than 90 days" @if p.milestones { (tag()) } }
             @if b.exceptions.slipped_over_90.is_empty() { p { "None." } } @else {
                 table.table #slipped {
                     caption { (b.exceptions.slipped_over_90.len()) " milestones, worst first" }
@@ -84,11 +99,11 @@ pub fn body(
                     tbody { @for (code, reference, days) in &b.exceptions.slipped_over_90 { tr { td { (code) } td { (reference) } td.num { (days) } } } }
                 }
             }
-            h3 { "Local match below central funding" }
+            h3 { "Local match below central funding" @if p.money { (tag()) } }
             @if b.exceptions.match_shortfall.is_empty() { p { "None." } } @else {
                 ul #match-shortfall { @for (code, name, gap) in &b.exceptions.match_shortfall { li { (name) " (" (code) "): " (gap) " short" } } }
             }
-            h3 { "Returns not submitted" @if let Some(p) = &b.exceptions.latest_period { " for " (p) } }
+            h3 { "Returns not submitted" @if let Some(period) = &b.exceptions.latest_period { " for " (period) } @if p.returns { (tag()) } }
             @if b.exceptions.not_submitted.is_empty() { p { "None." } } @else {
                 ul #not-submitted { @for (code, name) in &b.exceptions.not_submitted { li { (name) " (" (code) ")" } } }
             }
@@ -96,7 +111,7 @@ pub fn body(
         @for (data, svg) in &pack.charts {
             @let table = data.table();
             section.chart aria-labelledby={ "chart-" (data.kind.slug()) } {
-                h2 id={ "chart-" (data.kind.slug()) } { (data.kind.title()) }
+                h2 id={ "chart-" (data.kind.slug()) } { (data.kind.title()) @if data.illustrative { (tag()) } }
                 figure {
                     // The program drew this SVG itself; it carries role="img", a title and a description.
                     div.chart-image { (PreEscaped(svg)) }
@@ -127,13 +142,29 @@ pub fn body(
 }
 
 /// `figures.csv`: every headline figure, one per row.
+/// Figures computed from illustrative records say so in a last
+/// `provenance` column (present only when some are).
 pub fn figures_csv(b: &Briefing) -> String {
-    spreadsheet::csv(
-        &["key", "figure", "value"],
-        b.figures
-            .iter()
-            .map(|f| [Cell::text(f.key), Cell::text(f.label), f.value.clone()]),
-    )
+    if b.figures.iter().any(|f| f.illustrative) {
+        spreadsheet::csv(
+            &["key", "figure", "value", "provenance"],
+            b.figures.iter().map(|f| {
+                vec![
+                    Cell::text(f.key),
+                    Cell::text(f.label),
+                    f.value.clone(),
+                    Cell::text(if f.illustrative { "Illustrative" } else { "" }),
+                ]
+            }),
+        )
+    } else {
+        spreadsheet::csv(
+            &["key", "figure", "value"],
+            b.figures
+                .iter()
+                .map(|f| vec![Cell::text(f.key), Cell::text(f.label), f.value.clone()]),
+        )
+    }
 }
 
 /// The standalone `index.html`: our stylesheet inlined, charts inline as SVG.
@@ -157,7 +188,7 @@ pub fn index_html(pack: &Pack) -> String {
             body {
                 main #main-content .container {
                     h1 { "GDE programme briefing as at " (display_date(pack.as_at)) }
-                    p.lead { "Computed from the GDE Tracker record: approved returns and changes recorded by the end of " (display_date(pack.as_at)) ". Regenerating for the same date gives the same figures. Money, milestones and returns in the seeded data are illustrative." }
+                    p.lead { "Computed from the GDE Tracker record: approved returns and changes recorded by the end of " (display_date(pack.as_at)) ". Regenerating for the same date gives the same figures." }
                     (body(pack, true, &links))
                 }
             }

@@ -3,7 +3,7 @@
 use crate::charts::{self, ChartError, ChartOptions};
 
 use super::chart_data;
-use crate::domain::snapshot::Snapshot;
+use crate::domain::snapshot::{ILLUSTRATIVE_NOTE, Provenance, Snapshot};
 use crate::domain::spreadsheet::{self, Cell};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +42,18 @@ impl ChartKind {
         ChartKind::ALL.iter().copied().find(|k| k.slug() == slug)
     }
 
+    /// Does this chart rest on records the provenance marks illustrative?
+    pub fn rests_on_illustrative(self, p: Provenance) -> bool {
+        match self {
+            ChartKind::BurnUp | ChartKind::Slippage => p.milestones,
+            // Spend comes from the returns.
+            ChartKind::Funding => p.money || p.returns,
+            ChartKind::FundingByYear => p.money,
+            ChartKind::Confidence => p.returns,
+            ChartKind::Maturity => p.maturity,
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             ChartKind::BurnUp => "Milestone burn-up",
@@ -57,6 +69,8 @@ impl ChartKind {
 /// A chart's data, computed once and shared by the chart, table and CSV.
 pub struct ChartData {
     pub kind: ChartKind,
+    /// Rests on illustrative records: the image, table and CSV say so.
+    pub illustrative: bool,
     rows: Rows,
 }
 
@@ -87,13 +101,23 @@ impl ChartData {
             ChartKind::Slippage => Rows::Slippage(chart_data::slippage(s)),
             ChartKind::Maturity => Rows::Maturity(chart_data::maturity(s)),
         };
-        ChartData { kind, rows }
+        ChartData {
+            kind,
+            illustrative: kind.rests_on_illustrative(s.provenance()),
+            rows,
+        }
     }
 
+    /// Drawing options; an illustrative chart says so in the image itself.
     pub fn options(&self, width: u32, height: u32, subtitle: &str) -> ChartOptions {
+        let subtitle = if self.illustrative {
+            format!("{ILLUSTRATIVE_NOTE}. {subtitle}")
+        } else {
+            subtitle.to_owned()
+        };
         ChartOptions::new(self.kind.title())
             .size(width, height)
-            .subtitle(subtitle)
+            .subtitle(&subtitle)
     }
 
     pub fn svg(&self, o: &ChartOptions) -> Result<String, ChartError> {
@@ -129,7 +153,21 @@ impl ChartData {
         }
     }
 
+    /// The chart's rows as a table; an illustrative chart's table ends with a
+    /// Provenance column saying so on every row.
     pub fn table(&self) -> Table {
+        let mut table = self.plain_table();
+        if self.illustrative {
+            table.headings.push("Provenance");
+            table.numeric.push(false);
+            for row in &mut table.rows {
+                row.push(Cell::text("Illustrative"));
+            }
+        }
+        table
+    }
+
+    fn plain_table(&self) -> Table {
         match &self.rows {
             Rows::BurnUp(r) => Table {
                 headings: vec![

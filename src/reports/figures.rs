@@ -6,6 +6,7 @@ use crate::domain::milestone::{MilestoneStatus, Timeliness, slippage_days, timel
 use crate::domain::money::Pence;
 use crate::domain::participant::Role;
 use crate::domain::reporting::ReturnStatus;
+use crate::domain::snapshot::Provenance;
 use crate::domain::spreadsheet::Cell;
 
 use crate::domain::snapshot::{ParticipantAt, ReturnAt, Snapshot};
@@ -16,7 +17,27 @@ pub struct Figure {
     pub key: &'static str,
     pub label: &'static str,
     pub value: Cell,
+    /// Computed from illustrative (invented) records: labelled wherever shown.
+    pub illustrative: bool,
 }
+
+/// Does the figure with this key rest on records the provenance marks
+/// illustrative? (Counts of participants are programme facts.)
+pub fn rests_on_illustrative(key: &str, p: Provenance) -> bool {
+    match key {
+        "allocated" | "released" | "remaining" | "local_match" => p.money,
+        "spend_reported" | "rated_red" | "returns_not_submitted" => p.returns,
+        "milestones"
+        | "milestones_complete"
+        | "milestones_overdue"
+        | "milestones_due_soon"
+        | "slipped_over_90" => p.milestones,
+        _ => false,
+    }
+}
+
+/// How a headline sentence built on illustrative records begins.
+pub const ILLUSTRATIVE_SENTENCE: &str = "Illustrative figures: ";
 
 #[derive(Clone, Debug)]
 pub struct Exceptions {
@@ -160,83 +181,111 @@ pub fn briefing(s: &Snapshot) -> Briefing {
             key: "as_at",
             label: "As at",
             value: Cell::Text(s.as_at.to_string()),
+            illustrative: false,
         },
         Figure {
             key: "participants",
             label: "Participants",
             value: Cell::count(s.participants.len() as i64),
+            illustrative: false,
         },
         Figure {
             key: "exemplars",
             label: "Global digital exemplars",
             value: Cell::count(exemplars as i64),
+            illustrative: false,
         },
         Figure {
             key: "fast_followers",
             label: "Fast followers",
             value: Cell::count(followers as i64),
+            illustrative: false,
         },
         Figure {
             key: "allocated",
             label: "Central funding allocated",
             value: Cell::Money(allocated),
+            illustrative: false,
         },
         Figure {
             key: "released",
             label: "Central funding released",
             value: Cell::Money(released),
+            illustrative: false,
         },
         Figure {
             key: "remaining",
             label: "Allocated but not yet released",
             value: Cell::Money(allocated - released),
+            illustrative: false,
         },
         Figure {
             key: "local_match",
             label: "Local match committed",
             value: Cell::Money(local),
+            illustrative: false,
         },
         Figure {
             key: "spend_reported",
             label: "Spend reported in latest approved returns",
             value: Cell::Money(spent),
+            illustrative: false,
         },
         Figure {
             key: "milestones",
             label: "Milestones",
             value: Cell::count(s.milestones.len() as i64),
+            illustrative: false,
         },
         Figure {
             key: "milestones_complete",
             label: "Milestones complete",
             value: Cell::count(count(Timeliness::Complete) as i64),
+            illustrative: false,
         },
         Figure {
             key: "milestones_overdue",
             label: "Milestones overdue",
             value: Cell::count(count(Timeliness::Overdue) as i64),
+            illustrative: false,
         },
         Figure {
             key: "milestones_due_soon",
             label: "Milestones due in the next 90 days",
             value: Cell::count(count(Timeliness::DueSoon) as i64),
+            illustrative: false,
         },
         Figure {
             key: "rated_red",
             label: "Participants rated Red in their latest approved return",
             value: Cell::count(rated_red.len() as i64),
+            illustrative: false,
         },
         Figure {
             key: "slipped_over_90",
             label: "Milestones slipped more than 90 days",
             value: Cell::count(slipped.len() as i64),
+            illustrative: false,
         },
         Figure {
             key: "returns_not_submitted",
             label: "Returns not submitted for the latest period due",
             value: Cell::count(not_submitted.len() as i64),
+            illustrative: false,
         },
     ];
+    let provenance = s.provenance();
+    let mut figures = figures;
+    for figure in &mut figures {
+        figure.illustrative = rests_on_illustrative(figure.key, provenance);
+    }
+    let label = |illustrative: bool, sentence: String| {
+        if illustrative {
+            format!("{ILLUSTRATIVE_SENTENCE}{sentence}")
+        } else {
+            sentence
+        }
+    };
     let red_exemplars: Vec<&str> = rated_red
         .iter()
         .filter(|(_, _, role)| role == Role::GlobalDigitalExemplar.label())
@@ -252,19 +301,25 @@ pub fn briefing(s: &Snapshot) -> Briefing {
             "The programme has {} participants: {exemplars} global digital exemplars and {followers} fast followers.",
             s.participants.len()
         ),
-        format!(
-            "{} of central funding has been allocated and {} ({percent}%) released.",
-            money(allocated),
-            money(released)
+        label(
+            provenance.money,
+            format!(
+                "{} of central funding has been allocated and {} ({percent}%) released.",
+                money(allocated),
+                money(released)
+            ),
         ),
-        format!(
-            "{} of {} milestones are complete; {} are overdue.",
-            count(Timeliness::Complete),
-            s.milestones.len(),
-            count(Timeliness::Overdue)
+        label(
+            provenance.milestones,
+            format!(
+                "{} of {} milestones are complete; {} are overdue.",
+                count(Timeliness::Complete),
+                s.milestones.len(),
+                count(Timeliness::Overdue)
+            ),
         ),
     ];
-    sentences.push(match red_exemplars.len() {
+    let red_sentence = match red_exemplars.len() {
         0 => "No exemplar is rated Red in its latest approved return.".to_owned(),
         1 => format!(
             "One exemplar is rated Red in its latest approved return: {}.",
@@ -274,9 +329,10 @@ pub fn briefing(s: &Snapshot) -> Briefing {
             "{n} exemplars are rated Red in their latest approved returns: {}.",
             red_exemplars.join(", ")
         ),
-    });
+    };
+    sentences.push(label(provenance.returns, red_sentence));
     if let Some(period) = latest_period {
-        sentences.push(match not_submitted.len() {
+        let submitted_sentence = match not_submitted.len() {
             0 => format!(
                 "Every participant has submitted its return for {}.",
                 period.label
@@ -285,7 +341,8 @@ pub fn briefing(s: &Snapshot) -> Briefing {
                 "{n} participants have not submitted a return for {}.",
                 period.label
             ),
-        });
+        };
+        sentences.push(label(provenance.returns, submitted_sentence));
     }
     Briefing {
         figures,

@@ -116,6 +116,7 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
                     forecast_on: m.forecast_on,
                     actual_on: m.actual_on,
                     status: m.status,
+                    illustrative: m.illustrative,
                 },
             )
         })
@@ -236,6 +237,7 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
                 central: a.central_pence,
                 local_match: a.local_match_pence,
                 profile,
+                illustrative: a.illustrative,
             },
         );
     }
@@ -295,6 +297,7 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
             released_on: t
                 .released_on
                 .filter(|d| *d <= as_at && !released_later.contains(&t.id)),
+            illustrative: t.illustrative,
         })
         .collect();
 
@@ -347,11 +350,12 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
                 None
             },
             spend: r.spend_to_date_pence,
+            illustrative: r.illustrative,
         });
     }
 
     // Latest HIMSS EMRAM stage assessed by the date.
-    let mut emram: HashMap<i32, (Date, u8)> = HashMap::new();
+    let mut emram: HashMap<i32, (Date, u8, bool)> = HashMap::new();
     for m in MaturityAssessments::find().all(db).await? {
         if m.scale != "himss_emram" || m.assessed_on > as_at {
             continue;
@@ -359,9 +363,9 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
         let stage = u8::try_from(m.score).unwrap_or(0);
         let entry = emram
             .entry(m.participant_id)
-            .or_insert((m.assessed_on, stage));
+            .or_insert((m.assessed_on, stage, m.illustrative));
         if m.assessed_on >= entry.0 {
-            *entry = (m.assessed_on, stage);
+            *entry = (m.assessed_on, stage, m.illustrative);
         }
     }
 
@@ -387,7 +391,12 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
         tranches,
         periods,
         returns,
-        emram: emram.into_iter().map(|(k, (_, s))| (k, s)).collect(),
+        emram_illustrative: emram
+            .iter()
+            .filter(|(_, (_, _, illustrative))| *illustrative)
+            .map(|(k, _)| *k)
+            .collect(),
+        emram: emram.into_iter().map(|(k, (_, s, _))| (k, s)).collect(),
         caps,
     })
 }

@@ -469,3 +469,76 @@ async fn csv_downloads_do_not_carry_spreadsheet_formulas() {
             .contains("=HYPERLINK(&quot;http://evil.example&quot;")
     );
 }
+
+/// The Illustrative label travels with every figure built on invented
+/// records, into the images, the CSV files and the headline sentences; a
+/// programme with no illustrative records shows none.
+#[tokio::test]
+async fn the_illustrative_label_travels_with_the_figures_and_only_with_them() {
+    use gde::seed::{SeedOptions, SeedSet};
+    let as_at = date!(2021 - 03 - 31);
+    let pack_of = |s: gde::domain::snapshot::Snapshot| briefing::assemble(&s).unwrap();
+
+    let app = TestApp::seeded().await;
+    let pack = pack_of(snapshot::as_at(&app.db, &By::Cli, as_at).await.unwrap());
+    for (data, svg) in &pack.charts {
+        assert!(data.illustrative, "{:?}", data.kind);
+        assert!(
+            svg.contains("Illustrative: invented"),
+            "{:?} image",
+            data.kind
+        );
+        let csv = data.csv();
+        let header = csv.lines().next().unwrap();
+        assert!(header.ends_with(",Provenance"), "{header}");
+        assert!(csv.lines().skip(1).all(|l| l.ends_with(",Illustrative")));
+    }
+    let figures_csv = briefing::figures_csv(&pack.briefing);
+    assert!(figures_csv.starts_with("key,figure,value,provenance"));
+    assert!(figures_csv.contains("allocated,Central funding allocated,"));
+    assert!(
+        figures_csv
+            .lines()
+            .find(|l| l.starts_with("participants,"))
+            .unwrap()
+            .ends_with(',')
+    );
+    let money_sentence = &pack.briefing.sentences[1];
+    assert!(
+        money_sentence.starts_with("Illustrative figures: "),
+        "{money_sentence}"
+    );
+    assert!(!pack.briefing.sentences[0].starts_with("Illustrative"));
+    let index = briefing::index_html(&pack);
+    assert!(index.contains("id=\"illustrative-note\""));
+
+    // The confirmed facts alone: no label anywhere.
+    let confirmed = crate::support::fresh_db().await;
+    gde::seed::load(
+        &confirmed.db,
+        &SeedSet::embedded(),
+        SeedOptions {
+            include_illustrative: false,
+        },
+    )
+    .await
+    .unwrap();
+    let pack = pack_of(
+        snapshot::as_at(&confirmed.db, &By::Cli, as_at)
+            .await
+            .unwrap(),
+    );
+    for (data, svg) in &pack.charts {
+        assert!(!data.illustrative, "{:?}", data.kind);
+        assert!(!svg.contains("Illustrative"), "{:?}", data.kind);
+        assert!(!data.csv().contains("Provenance"));
+    }
+    assert!(!briefing::figures_csv(&pack.briefing).contains("provenance"));
+    assert!(
+        pack.briefing
+            .sentences
+            .iter()
+            .all(|s| !s.contains("Illustrative"))
+    );
+    assert!(!briefing::index_html(&pack).contains("Illustrative"));
+}
