@@ -253,9 +253,15 @@ async fn first_postgres_connection(url: &str, shown_url: &str) -> Result<(), Ope
 /// The deepest cause's own words: sea-orm's and sqlx's wrappers repeat
 /// their source's text in their own, so printing the chain says it twice.
 pub fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    use sea_orm::sqlx::error::DatabaseError;
     let mut deepest = error;
     while let Some(source) = deepest.source() {
         deepest = source;
+    }
+    // The server's own message: PostgreSQL's errors otherwise end "at line
+    // N", a line of the server's source code.
+    if let Some(error) = deepest.downcast_ref::<Box<dyn DatabaseError>>() {
+        return error.message().to_owned();
     }
     deepest.to_string()
 }

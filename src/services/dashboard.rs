@@ -33,8 +33,7 @@ pub struct DashboardRequest {
 impl DashboardQuery {
     pub fn parse(&self, today: Date) -> Result<DashboardRequest, String> {
         let chosen = |v: &str| Some(v.trim().to_owned()).filter(|s| !s.is_empty());
-        let as_at =
-            parse_as_at(Some(&self.as_at), today).map_err(|e| format!("as_at: {e}"))?;
+        let as_at = parse_as_at(Some(&self.as_at), today).map_err(|e| format!("as_at: {e}"))?;
         Ok(DashboardRequest {
             filter: Filter {
                 role: chosen(&self.role)

@@ -222,7 +222,14 @@ fn an_unknown_role_lists_the_roles_and_opens_nothing() {
         dir.path(),
         None,
         &[
-            "user", "add", "--email", "a@example.org", "--name", "A", "--role", "admin",
+            "user",
+            "add",
+            "--email",
+            "a@example.org",
+            "--name",
+            "A",
+            "--role",
+            "admin",
         ],
         "",
     );
@@ -375,7 +382,11 @@ fn sqlite_in_a_missing_folder_says_so_once() {
     let folder = dir.path().join("no-such-folder");
     let file = folder.join("gde.db");
     let url = format!("sqlite://{}?mode=rwc", file.display());
-    for args in [&["migrate"][..], &["seed"], &["serve", "--bind", "127.0.0.1:0"]] {
+    for args in [
+        &["migrate"][..],
+        &["seed"],
+        &["serve", "--bind", "127.0.0.1:0"],
+    ] {
         let output = gde(dir.path(), Some(&url), args, "");
         assert_eq!(
             outcome(&output),
