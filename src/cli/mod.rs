@@ -312,8 +312,9 @@ async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
         tracing::warn!(
             "no user accounts yet: create the first programme-office account with\n    \
              gde user add --email you@example.nhs.uk --name \"Your Name\" --role programme-office\n\
-             (from a source checkout: cargo run --release -- user add --email you@example.nhs.uk \
-             --name \"Your Name\" --role programme-office)\n\
+             or, from a source checkout,\n    \
+             cargo run --release -- user add --email you@example.nhs.uk --name \"Your Name\" \
+             --role programme-office\n\
              It prints a generated password; add --password-stdin to supply your own."
         );
     }

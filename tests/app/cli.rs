@@ -513,3 +513,54 @@ async fn postgresql_errors_give_their_cause_once() {
         )
     );
 }
+
+#[tokio::test]
+async fn the_server_says_how_to_add_the_first_account_both_ways() {
+    use std::io::BufRead;
+    let test_db = fresh_db().await;
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gde"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("DATABASE_URL", &test_db.url)
+        .env("GDE_AUTO_SEED", "false")
+        .env("RUST_LOG", "warn")
+        .env_remove("GDE_LOG_FORMAT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start gde serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (lines, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut said = Vec::new();
+    while let Ok(line) = heard.recv_timeout(Duration::from_secs(60)) {
+        let last = line.starts_with("It prints a generated password");
+        said.push(line);
+        if last {
+            break;
+        }
+    }
+    child.kill().ok();
+    child.wait().ok();
+    let said = said.join("\n");
+    let add = "user add --email you@example.nhs.uk --name \"Your Name\" --role programme-office";
+    assert!(
+        said.contains(&format!(
+            "no user accounts yet: create the first programme-office account with\n    \
+             gde {add}\nor, from a source checkout,\n    cargo run --release -- {add}\n\
+             It prints a generated password; add --password-stdin to supply your own."
+        )),
+        "{said}"
+    );
+}
