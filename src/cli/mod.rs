@@ -61,7 +61,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// The awards as a 360Giving data package (JSON, standard 1.4): one grant per
-    /// allocation, a disbursement per released tranche.
+    /// allocation, a disbursement per released tranche. Refuses a missing or empty database.
     #[command(name = "360giving")]
     Giving360 {
         /// File to write; default standard output.
@@ -85,8 +85,9 @@ pub enum ExportCommand {
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Write the ministers' briefing pack: index.html, figures.csv, and each chart as PNG, SVG and CSV.
+    /// Refuses a missing or empty database.
     Briefing {
-        /// Figures as they stood at the end of this day (YYYY-MM-DD); default today.
+        /// Figures as they stood at the end of this day (YYYY-MM-DD, today or earlier); default today.
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_at: Option<String>,
         /// Folder to write into; default reports/briefing-<date>/.
