@@ -27,8 +27,57 @@ fn main() -> ExitCode {
     match runtime.block_on(gde::cli::run(cli, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", causes_once(&error));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The error and its causes joined with ": ", leaving out a cause whose
+/// words are already there: database errors repeat their source's text in
+/// their own, and the chain would otherwise say it twice.
+fn causes_once(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let words = cause.to_string();
+        if text.contains(&words) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&words);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::causes_once;
+
+    /// Like sea-orm's and sqlx's errors: its text repeats its source's.
+    #[derive(Debug)]
+    struct Wrapper(std::io::Error);
+
+    impl std::fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "Connection Error: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapper {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_said_is_not_said_again() {
+        let error = anyhow::Error::new(Wrapper(std::io::Error::other("unable to open")))
+            .context("migrating the database");
+        assert_eq!(
+            causes_once(&error),
+            "migrating the database: Connection Error: unable to open"
+        );
     }
 }

@@ -61,7 +61,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// The awards as a 360Giving data package (JSON, standard 1.4): one grant per
-    /// allocation, a disbursement per released tranche.
+    /// allocation, a disbursement per released tranche. Refuses a missing or empty database.
     #[command(name = "360giving")]
     Giving360 {
         /// File to write; default standard output.
@@ -85,8 +85,9 @@ pub enum ExportCommand {
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Write the ministers' briefing pack: index.html, figures.csv, and each chart as PNG, SVG and CSV.
+    /// Refuses a missing or empty database.
     Briefing {
-        /// Figures as they stood at the end of this day (YYYY-MM-DD); default today.
+        /// Figures as they stood at the end of this day (YYYY-MM-DD, today or earlier); default today.
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_at: Option<String>,
         /// Folder to write into; default reports/briefing-<date>/.
@@ -106,7 +107,7 @@ pub enum UserCommand {
         #[arg(long)]
         name: String,
         /// programme-office, trust-reporter or briefing-reader.
-        #[arg(long)]
+        #[arg(long, value_parser = role_codes())]
         role: String,
         /// ODS code of the organisation a trust reporter reports for.
         #[arg(long, value_name = "ODS")]
@@ -124,10 +125,42 @@ pub enum UserCommand {
         password_stdin: bool,
     },
     /// Disable an account: it can no longer sign in, and its sessions stop working.
+    /// Disabling an account that is already disabled changes nothing and succeeds.
     Disable {
         #[arg(long)]
         email: String,
     },
+    /// Enable a disabled account so it can sign in again with its password.
+    /// Enabling an account that is not disabled changes nothing and succeeds.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// The roles `--role` accepts, listed by clap when another is given.
+fn role_codes() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::domain::access::UserRole::ALL
+            .iter()
+            .map(|role| role.code()),
+    )
+}
+
+/// What to do when a command finds no programme to read (after "Load it first" or
+/// "Create and load it first").
+const WITH_SEED: &str = "with `gde seed` or `gde serve` \
+     (from a source checkout: `cargo run --release -- seed`), \
+     or set DATABASE_URL to the database you mean.";
+
+/// Whether a command may create a missing SQLite database file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Open {
+    /// `serve`, `migrate`, `seed`, `user add`: starting a database is their job.
+    MayCreate,
+    /// Everything else: a missing file is a mistake (usually the wrong
+    /// folder or DATABASE_URL), so say so rather than make an empty one.
+    Existing,
 }
 
 /// Logs to standard error: readable lines (coloured only on a terminal) or,
@@ -166,7 +199,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             serve(config, bind).await
         }
         Command::Migrate => {
-            let db = connect(&config).await?;
+            let db = connect(&config, Open::MayCreate).await?;
             crate::db::migrate(&db)
                 .await
                 .context("migrating the database")?;
@@ -177,7 +210,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             dir,
             confirmed_only,
         } => {
-            let db = connect(&config).await?;
+            let db = connect(&config, Open::MayCreate).await?;
             crate::db::migrate(&db)
                 .await
                 .context("migrating the database")?;
@@ -193,11 +226,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Report(ReportCommand::Briefing { as_at, out }) => {
-            let db = connect(&config).await?;
-            crate::db::migrate(&db)
-                .await
-                .context("migrating the database")?;
-            report::briefing(&db, as_at.as_deref(), out).await
+            // The same rule as the dashboard's `as_at`, checked before the database is opened.
+            let today = time::OffsetDateTime::now_utc().date();
+            let as_at = crate::domain::as_at::parse_as_at(as_at.as_deref(), today)
+                .map_err(|error| anyhow::anyhow!("--as-at: {error}"))?;
+            let db = read_programme(&config).await?;
+            report::briefing(&db, as_at, out).await
         }
         Command::Export(ExportCommand::Giving360 {
             out,
@@ -206,10 +240,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             funder_name,
             illustrative,
         }) => {
-            let db = connect(&config).await?;
-            crate::db::migrate(&db)
-                .await
-                .context("migrating the database")?;
+            let db = read_programme(&config).await?;
             let args = export::Giving360Args {
                 out,
                 prefix,
@@ -220,7 +251,11 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             export::giving360(&db, args).await
         }
         Command::User(command) => {
-            let db = connect(&config).await?;
+            let open = match command {
+                UserCommand::Add { .. } => Open::MayCreate,
+                _ => Open::Existing,
+            };
+            let db = connect(&config, open).await?;
             crate::db::migrate(&db)
                 .await
                 .context("migrating the database")?;
@@ -229,25 +264,59 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     }
 }
 
-async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    crate::db::connect(&config.database_url, config.max_connections)
+/// Opens DATABASE_URL; each failure is one plain sentence saying where it
+/// looked and what was wrong (see `db::OpenError`).
+async fn connect(config: &Config, open: Open) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    use crate::db::OpenError;
+    let may_create = open == Open::MayCreate;
+    match crate::db::open(&config.database_url, config.max_connections, may_create).await {
+        Ok(db) => Ok(db),
+        Err(error @ OpenError::Missing { .. }) => Err(anyhow::anyhow!(
+            "{error} (this command does not create one).\nCreate and load it first {WITH_SEED}"
+        )),
+        Err(error) => Err(anyhow::anyhow!("{error}")),
+    }
+}
+
+/// For commands that only read the programme: an existing database that
+/// holds it, brought up to date. A missing or empty one is refused, saying
+/// where it looked, rather than reported on as an all-zero programme.
+async fn read_programme(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = connect(config, Open::Existing).await?;
+    // A database nothing has migrated has no tables: empty, and left unmigrated.
+    let migrated = migration::SchemaManager::new(&db)
+        .has_table("participants")
         .await
-        .with_context(|| {
-            format!(
-                "could not open the database at DATABASE_URL={}",
-                redact_password(&config.database_url)
-            )
-        })
+        .context("looking for the programme's tables")?;
+    if migrated {
+        crate::db::migrate(&db)
+            .await
+            .context("migrating the database")?;
+    }
+    if !migrated || crate::seed::is_empty(&db).await? {
+        let place = match crate::db::sqlite_path(&config.database_url) {
+            Some(path) => path.display().to_string(),
+            None => redact_password(&config.database_url),
+        };
+        anyhow::bail!(
+            "the database at {place} holds no programme yet (no organisations or participants).\n\
+             Load it first {WITH_SEED}"
+        );
+    }
+    Ok(db)
 }
 
 async fn serve(config: Config, bind: SocketAddr) -> anyhow::Result<()> {
-    let db = connect(&config).await?;
+    let db = connect(&config, Open::MayCreate).await?;
     prepare(&db, &config.database_url, config.auto_seed).await?;
     if crate::services::users::none_exist(&db).await? {
         tracing::warn!(
             "no user accounts yet: create the first programme-office account with\n    \
              gde user add --email you@example.nhs.uk --name \"Your Name\" --role programme-office\n\
-             (it prints a generated password; add --password-stdin to supply your own)"
+             or, from a source checkout,\n    \
+             cargo run --release -- user add --email you@example.nhs.uk --name \"Your Name\" \
+             --role programme-office\n\
+             It prints a generated password; add --password-stdin to supply your own."
         );
     }
     // Expired sessions are filtered on load, and stale sign-in failure counts

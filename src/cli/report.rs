@@ -3,10 +3,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
 use sea_orm::DatabaseConnection;
 
-use crate::domain::dates::parse_date;
 use crate::reports::briefing::{self, Progress};
 
 struct Console {
@@ -22,13 +20,9 @@ impl Progress for Console {
 
 pub async fn briefing(
     db: &DatabaseConnection,
-    as_at: Option<&str>,
+    as_at: time::Date,
     out: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let as_at = match as_at {
-        Some(text) => parse_date(text).with_context(|| format!("--as-at {text:?}"))?,
-        None => time::OffsetDateTime::now_utc().date(),
-    };
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(format!("briefing-{as_at}")));
     let mut console = Console {
         started: Instant::now(),

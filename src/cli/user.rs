@@ -61,14 +61,40 @@ pub async fn run(db: &DatabaseConnection, command: UserCommand) -> anyhow::Resul
             }
             Ok(())
         }
+        // Already so is not a failure (exit 0), so scripts may repeat these
+        // safely; the message says nothing changed.
         UserCommand::Disable { email } => {
             let account = users::account_by_email(db, &By::Cli, &email)
                 .await
                 .map_err(explain)?;
-            users::set_disabled(db, &By::Cli, account.id, true)
+            if users::change_disabled(db, &By::Cli, account.id, true)
+                .await
+                .map_err(explain)?
+            {
+                println!(
+                    "Disabled {}: it can no longer sign in, and its sessions have ended.",
+                    account.email
+                );
+            } else {
+                println!("{} was already disabled; nothing changed.", account.email);
+            }
+            Ok(())
+        }
+        UserCommand::Enable { email } => {
+            let account = users::account_by_email(db, &By::Cli, &email)
                 .await
                 .map_err(explain)?;
-            println!("Disabled {}.", account.email);
+            if users::change_disabled(db, &By::Cli, account.id, false)
+                .await
+                .map_err(explain)?
+            {
+                println!(
+                    "Enabled {}: it can sign in again with its password.",
+                    account.email
+                );
+            } else {
+                println!("{} is not disabled; nothing changed.", account.email);
+            }
             Ok(())
         }
     }
@@ -98,11 +124,20 @@ fn explain(error: ServiceError) -> anyhow::Error {
             "{}",
             errors
                 .iter()
-                .map(|e| format!("--{}: {}", e.field, e.message))
+                .map(|e| format!("{}: {}", flag(&e.field), e.message))
                 .collect::<Vec<_>>()
                 .join("\n")
         ),
         ServiceError::NotFound => anyhow::anyhow!("no account has that email address"),
         other => anyhow::Error::new(other),
+    }
+}
+
+/// The command-line flag a service field error is about. A password only
+/// ever comes from standard input (a generated one always passes).
+fn flag(field: &str) -> String {
+    match field {
+        "password" => "--password-stdin".to_owned(),
+        other => format!("--{}", other.replace('_', "-")),
     }
 }

@@ -7,7 +7,7 @@ use time::Date;
 
 use super::snapshot;
 use super::{By, ServiceError};
-use crate::domain::dates::parse_date;
+use crate::domain::as_at::parse_as_at;
 use crate::domain::participant::{Role, Sector};
 use crate::domain::programme::Filter;
 use crate::domain::region::RegionCode;
@@ -33,13 +33,7 @@ pub struct DashboardRequest {
 impl DashboardQuery {
     pub fn parse(&self, today: Date) -> Result<DashboardRequest, String> {
         let chosen = |v: &str| Some(v.trim().to_owned()).filter(|s| !s.is_empty());
-        let as_at = match chosen(&self.as_at) {
-            None => today,
-            Some(t) => parse_date(&t).map_err(|e| format!("as_at: {e}"))?,
-        };
-        if as_at > today {
-            return Err("as_at: the date cannot be in the future".into());
-        }
+        let as_at = parse_as_at(Some(&self.as_at), today).map_err(|e| format!("as_at: {e}"))?;
         Ok(DashboardRequest {
             filter: Filter {
                 role: chosen(&self.role)

@@ -287,6 +287,18 @@ pub async fn set_disabled(
     user_id: i32,
     disabled: bool,
 ) -> Result<(), ServiceError> {
+    change_disabled(db, by, user_id, disabled).await.map(|_| ())
+}
+
+/// `set_disabled`, saying whether anything changed: `false` when the account
+/// was already disabled (or already enabled), which is not an error and
+/// writes nothing, not even an audit entry.
+pub async fn change_disabled(
+    db: &DatabaseConnection,
+    by: &By,
+    user_id: i32,
+    disabled: bool,
+) -> Result<bool, ServiceError> {
     by.administer()?;
     if let By::User(actor) = by
         && actor.user_id == user_id
@@ -299,7 +311,7 @@ pub async fn set_disabled(
     }
     let account = load(db, user_id).await?;
     if account.disabled_at.is_some() == disabled {
-        return Ok(());
+        return Ok(false);
     }
     let ods = ods_of(db, account.organisation_id).await?;
     let txn = db.begin().await?;
@@ -325,7 +337,7 @@ pub async fn set_disabled(
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 pub async fn update(

@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod briefing;
+mod cli;
 mod concurrency_funding;
 mod concurrency_returns;
 mod faults;
