@@ -202,6 +202,16 @@ pub fn routes() -> Vec<Route> {
         ),
         // Change requests.
         Route::get("/change-requests", Office, change_requests::list),
+        Route::get(
+            "/change-requests/baseline/{id}",
+            Office,
+            change_requests::confirm_baseline,
+        ),
+        Route::get(
+            "/change-requests/allocation/{id}",
+            Office,
+            change_requests::confirm_allocation,
+        ),
         Route::post(
             "/change-requests/baseline/{id}",
             Office,
