@@ -91,12 +91,12 @@ pub fn page(
                         "Fast follower of " a href={ "/participants/" (code) } { (name) " (" (code) ")" }
                         @if let Some(c) = d.pairing_confidence { " " (confidence_tag(c)) }
                     },
-                    None => p #pairing { "No exemplar pairing is confirmed by the sources." },
+                    None => p #pairing { "No pairing confirmed by the public sources." },
                 }
             } @else if d.fast_followers.is_empty() {
-                p #pairing { "No fast followers are confirmed for this exemplar." }
+                p #pairing { "An exemplar has no paired exemplar: exemplars are paired with fast followers. No fast followers of this exemplar are confirmed by the public sources." }
             } @else {
-                p { "Fast followers paired with this exemplar:" }
+                p { "An exemplar has no paired exemplar: exemplars are paired with fast followers. Fast followers paired with this exemplar:" }
                 ul #pairing {
                     @for (code, name) in &d.fast_followers {
                         li { a href={ "/participants/" (code) } { (name) " (" (code) ")" } }
