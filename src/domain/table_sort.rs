@@ -29,13 +29,17 @@ impl<K: Column> SortOrder<K> {
         }
         let key = match chosen(sort) {
             None => default,
-            Some(code) => K::ALL.iter().copied().find(|k| k.code() == code).ok_or_else(|| {
-                let allowed: Vec<&str> = K::ALL.iter().map(|k| k.code()).collect();
-                format!(
-                    "sort: {code:?} is not a column you can sort by; use one of {}",
-                    allowed.join(", ")
-                )
-            })?,
+            Some(code) => K::ALL
+                .iter()
+                .copied()
+                .find(|k| k.code() == code)
+                .ok_or_else(|| {
+                    let allowed: Vec<&str> = K::ALL.iter().map(|k| k.code()).collect();
+                    format!(
+                        "sort: {code:?} is not a column you can sort by; use one of {}",
+                        allowed.join(", ")
+                    )
+                })?,
         };
         let descending = match chosen(dir) {
             None | Some("asc") => false,
@@ -200,7 +204,9 @@ pub fn compare_standings(
     let primary = match order.key {
         StandingColumn::Trust => Ordering::Equal,
         StandingColumn::State => state_rank(a.state).cmp(&state_rank(b.state)),
-        StandingColumn::TrustRating => rating_rank(a.trust_rating).cmp(&rating_rank(b.trust_rating)),
+        StandingColumn::TrustRating => {
+            rating_rank(a.trust_rating).cmp(&rating_rank(b.trust_rating))
+        }
         StandingColumn::OfficeRating => {
             rating_rank(a.office_rating).cmp(&rating_rank(b.office_rating))
         }
@@ -217,7 +223,9 @@ mod tests {
         let o = SortOrder::parse(Some("state"), Some("desc"), StandingColumn::Trust).unwrap();
         assert_eq!((o.key, o.descending), (StandingColumn::State, true));
         assert_eq!(
-            SortOrder::parse(None, None, StandingColumn::Trust).unwrap().key,
+            SortOrder::parse(None, None, StandingColumn::Trust)
+                .unwrap()
+                .key,
             StandingColumn::Trust
         );
         assert!(SortOrder::parse(Some("x"), None, StandingColumn::Trust).is_err());

@@ -137,7 +137,9 @@ mod tests {
             release_blocker(None, Some(("M02", None)), p(10), p(0), p(100), today).unwrap(),
             "Released once milestone M02 is signed off"
         );
-        assert!(release_blocker(None, Some(("M02", Some(today))), p(10), p(0), p(100), today).is_none());
+        assert!(
+            release_blocker(None, Some(("M02", Some(today))), p(10), p(0), p(100), today).is_none()
+        );
         assert!(release_blocker(None, None, p(10), p(95), p(100), today).is_some());
         assert!(release_blocker(Some(today), None, p(10), p(0), p(100), today).is_some());
     }

@@ -14,9 +14,9 @@ use crate::domain::participant::{Role, Sector};
 use crate::domain::programme::{Filter, ListRequest, SortKey};
 use crate::domain::region::RegionCode;
 use crate::domain::table_sort::SortOrder;
-use crate::views::overview::OverviewSort;
 use crate::services::programme as service;
 use crate::views;
+use crate::views::overview::OverviewSort;
 
 fn today() -> Date {
     OffsetDateTime::now_utc().date()

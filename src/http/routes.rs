@@ -174,11 +174,7 @@ pub fn routes() -> Vec<Route> {
             Office,
             funding::new_tranche,
         ),
-        Route::get(
-            "/tranches/{id}/release",
-            Office,
-            funding::confirm_release,
-        ),
+        Route::get("/tranches/{id}/release", Office, funding::confirm_release),
         Route::post("/tranches/{id}/release", Office, funding::release),
         // Milestones.
         Route::post(

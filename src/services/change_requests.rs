@@ -422,9 +422,7 @@ pub async fn decision_preview(
 ) -> Result<DecisionPreview, ServiceError> {
     by.change_programme()?;
     let l = lookups(db, by.user_id()).await?;
-    let who = |org: i32| -> String {
-        l.ods.get(&org).cloned().unwrap_or_default()
-    };
+    let who = |org: i32| -> String { l.ods.get(&org).cloned().unwrap_or_default() };
     let org_name = |org: i32| async move {
         Organisations::find_by_id(org)
             .one(db)
@@ -442,10 +440,26 @@ pub async fn decision_preview(
                 .one(db)
                 .await?
                 .ok_or(ServiceError::NotFound)?;
-            let org = l.org_of_participant.get(&m.participant_id).copied().unwrap_or_default();
-            header = (r.status.clone(), r.requested_by, r.reason.clone(), r.created_at, r.decision_comment.clone());
+            let org = l
+                .org_of_participant
+                .get(&m.participant_id)
+                .copied()
+                .unwrap_or_default();
+            header = (
+                r.status.clone(),
+                r.requested_by,
+                r.reason.clone(),
+                r.created_at,
+                r.decision_comment.clone(),
+            );
             (
-                format!("Milestone {} ({}) of {} ({})", m.reference, m.title, org_name(org).await?, who(org)),
+                format!(
+                    "Milestone {} ({}) of {} ({})",
+                    m.reference,
+                    m.title,
+                    org_name(org).await?,
+                    who(org)
+                ),
                 format!("/milestones/{}", m.id),
                 vec![(
                     "Baseline date".to_owned(),
@@ -463,28 +477,56 @@ pub async fn decision_preview(
                 .one(db)
                 .await?
                 .ok_or(ServiceError::NotFound)?;
-            let org = l.org_of_participant.get(&a.participant_id).copied().unwrap_or_default();
+            let org = l
+                .org_of_participant
+                .get(&a.participant_id)
+                .copied()
+                .unwrap_or_default();
             let money = |p: i64| -> Result<String, ServiceError> {
                 Ok(decode("amount", Pence::new(p))?.to_string())
             };
             let mut changes = vec![
-                ("Central funding".to_owned(), money(r.previous_central_pence)?, money(r.proposed_central_pence)?),
-                ("Local match".to_owned(), money(r.previous_local_match_pence)?, money(r.proposed_local_match_pence)?),
+                (
+                    "Central funding".to_owned(),
+                    money(r.previous_central_pence)?,
+                    money(r.proposed_central_pence)?,
+                ),
+                (
+                    "Local match".to_owned(),
+                    money(r.previous_local_match_pence)?,
+                    money(r.proposed_local_match_pence)?,
+                ),
             ];
             let profile: std::collections::BTreeMap<String, i64> =
                 serde_json::from_str(&r.proposed_profile_json).unwrap_or_default();
             let profile = profile
                 .into_iter()
                 .filter_map(|(y, p)| {
-                    let fy = crate::domain::financial_year::FinancialYear::new(y.parse().ok()?).ok()?;
+                    let fy =
+                        crate::domain::financial_year::FinancialYear::new(y.parse().ok()?).ok()?;
                     Some(format!("{fy}: {}", Pence::new(p).ok()?))
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
-            changes.push(("Financial-year profile".to_owned(), "As now".to_owned(), profile));
-            header = (r.status.clone(), r.requested_by, r.reason.clone(), r.created_at, r.decision_comment.clone());
+            changes.push((
+                "Financial-year profile".to_owned(),
+                "As now".to_owned(),
+                profile,
+            ));
+            header = (
+                r.status.clone(),
+                r.requested_by,
+                r.reason.clone(),
+                r.created_at,
+                r.decision_comment.clone(),
+            );
             (
-                format!("Allocation {} of {} ({})", a.reference, org_name(org).await?, who(org)),
+                format!(
+                    "Allocation {} of {} ({})",
+                    a.reference,
+                    org_name(org).await?,
+                    who(org)
+                ),
                 format!("/participants/{}", who(org)),
                 changes,
             )

@@ -8,11 +8,11 @@ use time::Date;
 
 use super::{By, ServiceError, reading};
 use crate::domain::access::{AccessError, UserRole};
-use crate::domain::reporting::{PeriodStatus, ReportState, ReturnStatus};
 use crate::domain::programme::{
     ListRequest, Overview, ParticipantDetail, ParticipantSummary, PartnerSummary,
     overview as totals, select,
 };
+use crate::domain::reporting::{PeriodStatus, ReportState, ReturnStatus};
 use crate::services::audit_log::{self, HistoryEntry};
 use crate::store::participants as participant_store;
 use crate::store::partners as partner_store;

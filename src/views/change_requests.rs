@@ -4,8 +4,8 @@ use maud::{Markup, html};
 use super::components::{date, datetime};
 use super::forms::error_summary;
 use super::layout::{Chrome, Nav, csrf_field, page};
-use crate::services::FieldError;
 use crate::domain::change::Decision;
+use crate::services::FieldError;
 use crate::services::change_requests::{AllocationRequestRow, BaselineRequestRow, DecisionPreview};
 
 /// What a pending request's row offers: the way to decide it, or for its

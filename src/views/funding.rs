@@ -4,10 +4,10 @@ use maud::{Markup, html};
 use super::forms::{error_summary, input, select};
 use super::layout::{Chrome, Nav, csrf_field, page};
 use super::manage::{DATE_HINT, text};
+use crate::domain::dates::display_date;
 use crate::domain::financial_year::FinancialYear;
 use crate::domain::tranche::TrancheKind;
 use crate::services::FieldError;
-use crate::domain::dates::display_date;
 use crate::services::funding::{
     AllocationValues, ChangeForm, MoneyContext, NewTranche, ProfileInput, ReleasePreview,
     TrancheForm,

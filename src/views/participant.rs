@@ -221,7 +221,12 @@ pub fn page(
     )
 }
 
-fn allocation(a: &AllocationView, milestones: &[MilestoneView], office: bool, today: Date) -> Markup {
+fn allocation(
+    a: &AllocationView,
+    milestones: &[MilestoneView],
+    office: bool,
+    today: Date,
+) -> Markup {
     let released = a.released();
     let signed_off = |reference: &str| {
         milestones
