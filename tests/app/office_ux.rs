@@ -599,3 +599,34 @@ async fn the_latest_period_sorts_by_column() {
     );
     assert_eq!(office.get("/returns?sort=colour").await.status, 400);
 }
+
+#[tokio::test]
+async fn money_form_errors_link_to_fields_on_the_page() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    money_to_release(&app, &office).await;
+    let pid = participant_id(&app, "RJ1").await;
+    let allocation = gde::entities::Allocations::find()
+        .filter(gde::entities::allocation::Column::ParticipantId.eq(pid))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    for (path, fields) in [
+        ("/participants/RJ1/allocations".to_owned(), vec![]),
+        (
+            "/participants/RJ1/allocations".to_owned(),
+            vec![("central", "x"), ("fy_2018", "y")],
+        ),
+        (format!("/allocations/{}/tranches", allocation.id), vec![]),
+        (
+            format!("/allocations/{}/tranches", allocation.id),
+            vec![("kind", "milestone"), ("amount", "99999999")],
+        ),
+        (format!("/allocations/{}/change", allocation.id), vec![]),
+    ] {
+        let page = office.post(&path, &fields).await;
+        assert_eq!(page.status, 422, "{path}: {}", page.body);
+        assert_error_links_resolve(&page);
+    }
+}
