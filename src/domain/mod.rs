@@ -29,6 +29,7 @@ pub mod reporting;
 pub mod snapshot;
 pub mod spreadsheet;
 pub mod suggested_rating;
+pub mod table_sort;
 pub mod text;
 pub mod tranche;
 

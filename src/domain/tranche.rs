@@ -69,6 +69,43 @@ pub fn check_release(
     }
 }
 
+/// Why a tranche cannot be released today, in the words its page shows;
+/// `None` when a release is possible. `milestone` is the reference and
+/// sign-off date of the milestone that releases it (none for upfront).
+pub fn release_blocker(
+    released_on: Option<Date>,
+    milestone: Option<(&str, Option<Date>)>,
+    amount: crate::domain::money::Pence,
+    released_so_far: crate::domain::money::Pence,
+    allocation: crate::domain::money::Pence,
+    today: Date,
+) -> Option<String> {
+    if let Some(on) = released_on {
+        return Some(format!(
+            "Already released on {}",
+            crate::domain::dates::display_date(on)
+        ));
+    }
+    if let Some((reference, signed_off)) = milestone {
+        match signed_off {
+            None => return Some(format!("Released once milestone {reference} is signed off")),
+            Some(d) if d > today => {
+                return Some(format!(
+                    "Released once milestone {reference}'s sign-off date, {}, has passed",
+                    crate::domain::dates::display_date(d)
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if released_so_far.saturating_add(amount) > allocation {
+        return Some(format!(
+            "Cannot be released: releases would exceed the allocation of {allocation}"
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +127,21 @@ mod tests {
         assert!(check_release("M02", Some(signed), signed).is_ok());
         assert!(check_release("M02", Some(signed), date!(2019 - 04 - 01)).is_ok());
         assert!(check_release("M02", Some(signed), date!(2019 - 03 - 30)).is_err());
+    }
+
+    #[test]
+    fn release_is_blocked_until_sign_off_and_within_the_allocation() {
+        use crate::domain::money::Pence;
+        let (today, p) = (date!(2020 - 01 - 01), |v| Pence::new(v).unwrap());
+        assert_eq!(
+            release_blocker(None, Some(("M02", None)), p(10), p(0), p(100), today).unwrap(),
+            "Released once milestone M02 is signed off"
+        );
+        assert!(
+            release_blocker(None, Some(("M02", Some(today))), p(10), p(0), p(100), today).is_none()
+        );
+        assert!(release_blocker(None, None, p(10), p(95), p(100), today).is_some());
+        assert!(release_blocker(Some(today), None, p(10), p(0), p(100), today).is_some());
     }
 
     #[test]

@@ -239,6 +239,26 @@ pub async fn create_tranche(
     .await
 }
 
+/// The confirmation page: what releasing would do, or why it cannot.
+/// Reading it changes nothing.
+pub async fn confirm_release(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(tranche_id): Path<String>,
+) -> Result<Markup, AppError> {
+    let by = ctx.by()?;
+    by.change_programme().map_err(ServiceError::from)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let preview = service::release_preview(&state.db, &by, id(&tranche_id)?, today).await?;
+    Ok(view::confirm_release(
+        &ctx.chrome,
+        &preview,
+        &today.to_string(),
+        &[],
+    ))
+}
+
+/// Confirm: the service re-checks everything at the version the page showed.
 pub async fn release(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -249,24 +269,17 @@ pub async fn release(
     by.change_programme().map_err(ServiceError::from)?;
     let tranche_id = id(&tranche_id)?;
     let today = time::OffsetDateTime::now_utc().date();
+    let typed = form.released_on.clone();
     match service::release_tranche(&state.db, &by, tranche_id, form, today).await {
         Ok(released) => {
             ctx.flash(format!("Released \u{201c}{}\u{201d}.", released.name))
                 .await;
             Ok(Redirect::to(&format!("/participants/{}", released.ods)).into_response())
         }
-        // The release button sits on the participant page: show it again with why.
+        // Show the confirmation page again, as it now stands, with why.
         Err(ServiceError::Invalid(errors)) => {
-            let place = service::tranche_place(&state.db, &by, tranche_id).await?;
-            let (detail, history) = crate::services::programme::participant(
-                &state.db,
-                &ctx.user()?.actor(),
-                &place.ods,
-                today,
-            )
-            .await?;
-            let page =
-                crate::views::participant::page(&ctx.chrome, &detail, &history, today, &errors);
+            let preview = service::release_preview(&state.db, &by, tranche_id, today).await?;
+            let page = view::confirm_release(&ctx.chrome, &preview, &typed, &errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(ServiceError::Conflict) => {

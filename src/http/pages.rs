@@ -13,17 +13,53 @@ use crate::domain::ods::OdsCode;
 use crate::domain::participant::{Role, Sector};
 use crate::domain::programme::{Filter, ListRequest, SortKey};
 use crate::domain::region::RegionCode;
+use crate::domain::table_sort::SortOrder;
 use crate::services::programme as service;
 use crate::views;
+use crate::views::overview::OverviewSort;
 
 fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
-pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+/// The overview's query string: how each of its two tables is sorted.
+#[derive(Debug, Default, Deserialize)]
+pub struct OverviewQuery {
+    sort: Option<String>,
+    dir: Option<String>,
+    ff_sort: Option<String>,
+    ff_dir: Option<String>,
+}
+
+impl OverviewQuery {
+    fn into_sort(self) -> Result<OverviewSort, String> {
+        let default = OverviewSort::default();
+        Ok(OverviewSort {
+            exemplars: SortOrder::parse(
+                self.sort.as_deref(),
+                self.dir.as_deref(),
+                default.exemplars.key,
+            )?,
+            followers: SortOrder::parse(
+                self.ff_sort.as_deref(),
+                self.ff_dir.as_deref(),
+                default.followers.key,
+            )
+            .map_err(|e| format!("ff_{e}"))?,
+        })
+    }
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    query: Result<Query<OverviewQuery>, QueryRejection>,
+) -> Result<Markup, AppError> {
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let sort = query.into_sort().map_err(AppError::BadRequest)?;
     let today = today();
     let data = service::overview(&state.db, &ctx.by()?, today).await?;
-    Ok(views::overview::page(&ctx.chrome, &data, today))
+    Ok(views::overview::page(&ctx.chrome, &data, today, sort))
 }
 
 /// The participants list's query string, as typed; converted once below.

@@ -20,12 +20,32 @@ fn today() -> time::Date {
     OffsetDateTime::now_utc().date()
 }
 
-pub async fn queue(State(state): State<AppState>, ctx: Ctx) -> Result<Markup, AppError> {
+/// The queue's query string: how the latest-period table is sorted.
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    sort: Option<String>,
+    dir: Option<String>,
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    query: Result<Query<QueueQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Markup, AppError> {
+    use crate::domain::table_sort::{SortOrder, StandingColumn};
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let sort = SortOrder::parse(
+        query.sort.as_deref(),
+        query.dir.as_deref(),
+        StandingColumn::Trust,
+    )
+    .map_err(AppError::BadRequest)?;
     let rows = service::standings(&state.db, &ctx.by()?, today()).await?;
     Ok(view::queue(
         &ctx.chrome,
         &rows,
         ctx.user()?.actor().is_office(),
+        sort,
     ))
 }
 

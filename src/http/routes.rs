@@ -174,6 +174,7 @@ pub fn routes() -> Vec<Route> {
             Office,
             funding::new_tranche,
         ),
+        Route::get("/tranches/{id}/release", Office, funding::confirm_release),
         Route::post("/tranches/{id}/release", Office, funding::release),
         // Milestones.
         Route::post(
@@ -197,6 +198,16 @@ pub fn routes() -> Vec<Route> {
         ),
         // Change requests.
         Route::get("/change-requests", Office, change_requests::list),
+        Route::get(
+            "/change-requests/baseline/{id}",
+            Office,
+            change_requests::confirm_baseline,
+        ),
+        Route::get(
+            "/change-requests/allocation/{id}",
+            Office,
+            change_requests::confirm_allocation,
+        ),
         Route::post(
             "/change-requests/baseline/{id}",
             Office,

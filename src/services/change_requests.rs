@@ -212,6 +212,8 @@ pub struct BaselineRequestRow {
     pub pending: bool,
     pub status: &'static str,
     pub comment: Option<String>,
+    /// Asked by the person looking, who therefore cannot decide it.
+    pub asked_by_you: bool,
 }
 
 /// An allocation change request as the queue shows it.
@@ -230,6 +232,8 @@ pub struct AllocationRequestRow {
     pub pending: bool,
     pub status: &'static str,
     pub comment: Option<String>,
+    /// Asked by the person looking, who therefore cannot decide it.
+    pub asked_by_you: bool,
 }
 
 /// The programme office's queue: pending first, then the latest decisions.
@@ -239,13 +243,15 @@ pub struct Queue {
 }
 
 struct Lookups {
+    me: Option<i32>,
     users: HashMap<i32, String>,
     org_of_participant: HashMap<i32, i32>,
     ods: HashMap<i32, String>,
 }
 
-async fn lookups(db: &impl ConnectionTrait) -> Result<Lookups, DbErr> {
+async fn lookups(db: &impl ConnectionTrait, me: Option<i32>) -> Result<Lookups, DbErr> {
     Ok(Lookups {
+        me,
         users: Users::find()
             .all(db)
             .await?
@@ -270,7 +276,7 @@ async fn lookups(db: &impl ConnectionTrait) -> Result<Lookups, DbErr> {
 /// Every change request, for the programme office only.
 pub async fn queue(db: &DatabaseConnection, by: &By) -> Result<Queue, ServiceError> {
     by.change_programme()?;
-    let l = lookups(db).await?;
+    let l = lookups(db, by.user_id()).await?;
     Ok(Queue {
         baseline: baseline_rows(db, &l).await?,
         allocation: allocation_rows(db, &l).await?,
@@ -314,6 +320,7 @@ async fn baseline_rows(
             pending: status == RequestStatus::Pending,
             status: status.label(),
             comment: r.decision_comment,
+            asked_by_you: l.me == Some(r.requested_by),
         });
     }
     rows.sort_by_key(|r| !r.pending);
@@ -360,8 +367,185 @@ async fn allocation_rows(
             pending: status == RequestStatus::Pending,
             status: status.label(),
             comment: r.decision_comment,
+            asked_by_you: l.me == Some(r.requested_by),
         });
     }
     rows.sort_by_key(|r| !r.pending);
     Ok(rows)
+}
+
+/// Which kind of request a path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    Baseline,
+    Allocation,
+}
+
+impl RequestKind {
+    /// The path segment: `/change-requests/{segment}/{id}`.
+    pub fn segment(self) -> &'static str {
+        match self {
+            RequestKind::Baseline => "baseline",
+            RequestKind::Allocation => "allocation",
+        }
+    }
+}
+
+/// One request as its decision page shows it: what would change, why, who
+/// asked, and whether the person looking may decide it.
+#[derive(Clone, Debug)]
+pub struct DecisionPreview {
+    pub kind: RequestKind,
+    pub id: i32,
+    /// e.g. "Allocation ALLOC-1 of Royal Free London (RAL)".
+    pub subject: String,
+    /// The record's page.
+    pub record_href: String,
+    /// (what, now, proposed).
+    pub changes: Vec<(String, String, String)>,
+    pub reason: String,
+    pub requested_by: String,
+    pub requested_at: OffsetDateTime,
+    pub pending: bool,
+    pub status: &'static str,
+    pub comment: Option<String>,
+    pub asked_by_you: bool,
+}
+
+/// The decision page's read model: the office only, checked before
+/// anything is loaded; reading decides nothing.
+pub async fn decision_preview(
+    db: &DatabaseConnection,
+    by: &By,
+    kind: RequestKind,
+    id: i32,
+) -> Result<DecisionPreview, ServiceError> {
+    by.change_programme()?;
+    let l = lookups(db, by.user_id()).await?;
+    let who = |org: i32| -> String { l.ods.get(&org).cloned().unwrap_or_default() };
+    let org_name = |org: i32| async move {
+        Organisations::find_by_id(org)
+            .one(db)
+            .await
+            .map(|o| o.map(|o| o.name).unwrap_or_default())
+    };
+    let header;
+    let (subject, record_href, changes) = match kind {
+        RequestKind::Baseline => {
+            let r = BaselineChangeRequests::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let m = Milestones::find_by_id(r.milestone_id)
+                .one(db)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let org = l
+                .org_of_participant
+                .get(&m.participant_id)
+                .copied()
+                .unwrap_or_default();
+            header = (
+                r.status.clone(),
+                r.requested_by,
+                r.reason.clone(),
+                r.created_at,
+                r.decision_comment.clone(),
+            );
+            (
+                format!(
+                    "Milestone {} ({}) of {} ({})",
+                    m.reference,
+                    m.title,
+                    org_name(org).await?,
+                    who(org)
+                ),
+                format!("/milestones/{}", m.id),
+                vec![(
+                    "Baseline date".to_owned(),
+                    crate::domain::dates::display_date(r.previous_baseline_on),
+                    crate::domain::dates::display_date(r.proposed_baseline_on),
+                )],
+            )
+        }
+        RequestKind::Allocation => {
+            let r = AllocationChangeRequests::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let a = Allocations::find_by_id(r.allocation_id)
+                .one(db)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let org = l
+                .org_of_participant
+                .get(&a.participant_id)
+                .copied()
+                .unwrap_or_default();
+            let money = |p: i64| -> Result<String, ServiceError> {
+                Ok(decode("amount", Pence::new(p))?.to_string())
+            };
+            let mut changes = vec![
+                (
+                    "Central funding".to_owned(),
+                    money(r.previous_central_pence)?,
+                    money(r.proposed_central_pence)?,
+                ),
+                (
+                    "Local match".to_owned(),
+                    money(r.previous_local_match_pence)?,
+                    money(r.proposed_local_match_pence)?,
+                ),
+            ];
+            let profile: std::collections::BTreeMap<String, i64> =
+                serde_json::from_str(&r.proposed_profile_json).unwrap_or_default();
+            let profile = profile
+                .into_iter()
+                .filter_map(|(y, p)| {
+                    let fy =
+                        crate::domain::financial_year::FinancialYear::new(y.parse().ok()?).ok()?;
+                    Some(format!("{fy}: {}", Pence::new(p).ok()?))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            changes.push((
+                "Financial-year profile".to_owned(),
+                "As now".to_owned(),
+                profile,
+            ));
+            header = (
+                r.status.clone(),
+                r.requested_by,
+                r.reason.clone(),
+                r.created_at,
+                r.decision_comment.clone(),
+            );
+            (
+                format!(
+                    "Allocation {} of {} ({})",
+                    a.reference,
+                    org_name(org).await?,
+                    who(org)
+                ),
+                format!("/participants/{}", who(org)),
+                changes,
+            )
+        }
+    };
+    let (status, requested_by, reason, requested_at, comment) = header;
+    let status = decode("status", RequestStatus::from_code(&status))?;
+    Ok(DecisionPreview {
+        kind,
+        id,
+        subject,
+        record_href,
+        changes,
+        reason,
+        requested_by: l.users.get(&requested_by).cloned().unwrap_or_default(),
+        requested_at,
+        pending: status == RequestStatus::Pending,
+        status: status.label(),
+        comment,
+        asked_by_you: l.me == Some(requested_by),
+    })
 }

@@ -12,6 +12,7 @@ use crate::domain::programme::{
     ListRequest, Overview, ParticipantDetail, ParticipantSummary, PartnerSummary,
     overview as totals, select,
 };
+use crate::domain::reporting::{PeriodStatus, ReportState, ReturnStatus};
 use crate::services::audit_log::{self, HistoryEntry};
 use crate::store::participants as participant_store;
 use crate::store::partners as partner_store;
@@ -23,6 +24,58 @@ pub struct OverviewData {
     pub total_participants: usize,
     pub visible: Vec<ParticipantSummary>,
     pub scoped: bool,
+    /// For a trust reporter: their returns that still need something (an
+    /// open period not yet approved, or one returned for changes).
+    pub returns_due: Vec<ReturnDue>,
+    /// The fast followers of the exemplars in `visible`:
+    /// (exemplar's ODS code, follower's ODS code, follower's name).
+    pub fast_followers: Vec<(String, String, String)>,
+}
+
+/// One of a trust reporter's returns that still needs something, for the
+/// banner at the top of their overview.
+#[derive(Clone, Debug)]
+pub struct ReturnDue {
+    pub period_id: i32,
+    pub period_label: String,
+    pub due_on: Date,
+    pub ods_code: String,
+    pub state: ReportState,
+    pub overdue: bool,
+}
+
+/// A trust reporter's returns that still need something, soonest due
+/// first; nothing for anyone else.
+pub async fn returns_due(
+    db: &DatabaseConnection,
+    by: &By,
+    today: Date,
+) -> Result<Vec<ReturnDue>, ServiceError> {
+    let By::User(actor) = by else {
+        return Ok(Vec::new());
+    };
+    if actor.role != UserRole::TrustReporter {
+        return Ok(Vec::new());
+    }
+    let mut due: Vec<ReturnDue> = super::returns::standings(db, by, today)
+        .await?
+        .into_iter()
+        .filter(|r| match r.state {
+            ReportState::Is(ReturnStatus::Approved) => false,
+            ReportState::Is(ReturnStatus::Returned) => true,
+            _ => r.period.status == PeriodStatus::Open,
+        })
+        .map(|r| ReturnDue {
+            period_id: r.period.id,
+            period_label: r.period.label,
+            due_on: r.period.due_on,
+            ods_code: r.ods_code,
+            state: r.state,
+            overdue: r.overdue,
+        })
+        .collect();
+    due.sort_by_key(|r| (r.due_on, r.period_id));
+    Ok(due)
 }
 
 /// Which organisations' records this person may read: `None` for all of them,
@@ -61,11 +114,23 @@ pub async fn overview(
     today: Date,
 ) -> Result<OverviewData, ServiceError> {
     let (all, visible) = summaries(db, by, today).await?;
+    let fast_followers = all
+        .iter()
+        .filter_map(|f| {
+            let (code, _) = f.exemplar.as_ref()?;
+            visible
+                .iter()
+                .any(|e| &e.ods_code == code)
+                .then(|| (code.clone(), f.ods_code.clone(), f.name.clone()))
+        })
+        .collect();
     Ok(OverviewData {
+        fast_followers,
         overview: totals(&all),
         total_participants: all.len(),
         visible,
         scoped: read_scope(by)?.is_some(),
+        returns_due: returns_due(db, by, today).await?,
     })
 }
 

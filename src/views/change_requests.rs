@@ -4,20 +4,20 @@ use maud::{Markup, html};
 use super::components::{date, datetime};
 use super::forms::error_summary;
 use super::layout::{Chrome, Nav, csrf_field, page};
+use crate::domain::change::Decision;
 use crate::services::FieldError;
-use crate::services::change_requests::{AllocationRequestRow, BaselineRequestRow};
+use crate::services::change_requests::{AllocationRequestRow, BaselineRequestRow, DecisionPreview};
 
-fn decision_form(chrome: &Chrome, action: &str, id: &str) -> Markup {
+/// What a pending request's row offers: the way to decide it, or for its
+/// requester, who can.
+fn decision_links(path: &str, what: &str, asked_by_you: bool) -> Markup {
     html! {
-        form.decision method="post" action=(action) novalidate {
-            (csrf_field(chrome))
-            div.form-group {
-                label for={ "comment-" (id) } { "Comment (required to reject)" }
-                textarea id={ "comment-" (id) } name="comment" rows="2" {}
-            }
+        @if asked_by_you {
+            span.muted { "Awaiting a decision by another programme-office user" }
+        } @else {
             div.form-actions {
-                button.button type="submit" name="decision" value="approve" { "Approve" }
-                button.button.button--warning type="submit" name="decision" value="reject" { "Reject" }
+                a.button.button--small href={ (path) "?decision=approve" } { "Approve" span.visually-hidden { " " (what) } }
+                a.button.button--small.button--warning href={ (path) "?decision=reject" } { "Reject" span.visually-hidden { " " (what) } }
             }
         }
     }
@@ -56,7 +56,7 @@ pub fn page_view(
                             td { (r.requested_by) br; (datetime(r.requested_at)) }
                             td {
                                 @if r.pending && office {
-                                    (decision_form(chrome, &format!("/change-requests/baseline/{}", r.id), &format!("b{}", r.id)))
+                                    (decision_links(&format!("/change-requests/baseline/{}", r.id), &format!("{} {}", r.ods_code, r.reference), r.asked_by_you))
                                 } @else {
                                     (r.status) @if let Some(c) = &r.comment { br; span.muted { (c) } }
                                 }
@@ -84,9 +84,115 @@ pub fn page_view(
                             td { (r.requested_by) br; (datetime(r.requested_at)) }
                             td {
                                 @if r.pending && office {
-                                    (decision_form(chrome, &format!("/change-requests/allocation/{}", r.id), &format!("a{}", r.id)))
+                                    (decision_links(&format!("/change-requests/allocation/{}", r.id), &format!("{} {}", r.ods_code, r.reference), r.asked_by_you))
                                 } @else {
                                     (r.status) @if let Some(c) = &r.comment { br; span.muted { (c) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// A request's decision page: the change and its effect, then Confirm
+/// (POST) and a way back. `decision` is the choice made in the queue; with
+/// none, the page offers both. The requester is told who can decide.
+pub fn decision_page(
+    chrome: &Chrome,
+    r: &DecisionPreview,
+    decision: Option<Decision>,
+    comment: &str,
+    errors: &[FieldError],
+) -> Markup {
+    let path = format!("/change-requests/{}/{}", r.kind.segment(), r.id);
+    let can_decide = r.pending && !r.asked_by_you;
+    let decision = decision.filter(|_| can_decide);
+    // Every error is linked to something on this page.
+    let errors: Vec<FieldError> = errors
+        .iter()
+        .map(|e| FieldError {
+            field: match (e.field.as_ref(), decision) {
+                ("comment", Some(_)) => "comment".into(),
+                _ => "request-summary".into(),
+            },
+            message: e.message.clone(),
+        })
+        .collect();
+    let comment_error = errors.iter().find(|e| e.field == "comment");
+    let title = match decision {
+        Some(Decision::Approve) => "Approve this change?",
+        Some(Decision::Reject) => "Reject this change?",
+        None => "Change request",
+    };
+    page(
+        title,
+        Nav::ChangeRequests,
+        chrome,
+        html! {
+            div.narrow {
+                (error_summary(&errors))
+                p.breadcrumb { a href="/change-requests" { "Change requests" } }
+                h1 { (title) }
+                p.lead { a href=(r.record_href) { (r.subject) } }
+                table.table #request-summary tabindex="-1" {
+                    caption { "What the request changes" }
+                    thead { tr { th scope="col" { "What" } th scope="col" { "Now" } th scope="col" { "Proposed" } } }
+                    tbody {
+                        @for (what, now, proposed) in &r.changes {
+                            tr { th scope="row" { (what) } td { (now) } td { (proposed) } }
+                        }
+                    }
+                }
+                dl.summary-list {
+                    div { dt { "Reason" } dd { (r.reason) } }
+                    div { dt { "Asked by" } dd { (r.requested_by) ", " (datetime(r.requested_at)) } }
+                    div { dt { "Status" } dd { (r.status) @if let Some(c) = &r.comment { ": " (c) } } }
+                }
+                @if !r.pending {
+                    p { "This request has been decided; nothing more can be done with it." }
+                    p { a href="/change-requests" { "Go back to change requests" } }
+                } @else if r.asked_by_you {
+                    p.inset #decision-status { "Awaiting a decision by another programme-office user. You asked for this change, so you cannot decide it." }
+                    p { a href="/change-requests" { "Go back to change requests" } }
+                } @else {
+                    @match decision {
+                        None => {
+                            div.form-actions {
+                                a.button href={ (path) "?decision=approve" } { "Approve" }
+                                a.button.button--warning href={ (path) "?decision=reject" } { "Reject" }
+                                a href="/change-requests" { "Go back" }
+                            }
+                        }
+                        Some(d) => {
+                            p #decision-status {
+                                @match d {
+                                    Decision::Approve => { "Confirming applies the proposed values at once, and they are checked again against the rules (the cap, the tranches) when you confirm. The old values stay in the request and the audit trail." }
+                                    Decision::Reject => { "Confirming leaves the record as it is. The requester sees your comment, so say why." }
+                                }
+                            }
+                            form method="post" action=(path) novalidate {
+                                (csrf_field(chrome))
+                                input type="hidden" name="decision" value=(d.code());
+                                div class={ "form-group" @if comment_error.is_some() { " form-group--error" } } {
+                                    label for="comment" {
+                                        @match d { Decision::Approve => "Comment (optional)", Decision::Reject => "Why it is rejected" }
+                                    }
+                                    @if let Some(e) = comment_error {
+                                        p.error-message #comment-error { span.visually-hidden { "Error: " } (e.message) }
+                                    }
+                                    textarea #comment name="comment" rows="3"
+                                        aria-describedby=[comment_error.map(|_| "comment-error")]
+                                        aria-invalid=[comment_error.map(|_| "true")] { (comment) }
+                                }
+                                div.form-actions {
+                                    @match d {
+                                        Decision::Approve => button.button type="submit" { "Confirm approval" },
+                                        Decision::Reject => button.button.button--warning type="submit" { "Confirm rejection" },
+                                    }
+                                    a href="/change-requests" { "Go back" }
                                 }
                             }
                         }

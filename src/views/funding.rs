@@ -4,11 +4,13 @@ use maud::{Markup, html};
 use super::forms::{error_summary, input, select};
 use super::layout::{Chrome, Nav, csrf_field, page};
 use super::manage::{DATE_HINT, text};
+use crate::domain::dates::display_date;
 use crate::domain::financial_year::FinancialYear;
 use crate::domain::tranche::TrancheKind;
 use crate::services::FieldError;
 use crate::services::funding::{
-    AllocationValues, ChangeForm, MoneyContext, NewTranche, ProfileInput, TrancheForm,
+    AllocationValues, ChangeForm, MoneyContext, NewTranche, ProfileInput, ReleasePreview,
+    TrancheForm,
 };
 
 fn cap_notice(ctx: &MoneyContext) -> Markup {
@@ -149,6 +151,93 @@ pub fn new_tranche(
                     (select("milestone_reference", "Milestone whose sign-off releases it", milestones, &v.milestone_reference, "None (upfront tranche)", errors))
                     (input(text("amount", "Amount (£)", &v.amount, None), errors))
                     button.button type="submit" { "Define tranche" }
+                }
+            }
+        },
+    )
+}
+
+/// Errors a page can show beside a field it renders; the rest are linked
+/// to `fallback`, an element the page always has, so no summary link
+/// points at nothing.
+fn placed(errors: &[FieldError], fields: &[&str], fallback: &'static str) -> Vec<FieldError> {
+    errors
+        .iter()
+        .map(|e| FieldError {
+            field: if fields.contains(&e.field.as_ref()) {
+                e.field.clone()
+            } else {
+                fallback.into()
+            },
+            message: e.message.clone(),
+        })
+        .collect()
+}
+
+/// The page between the Release link and the money moving: what will be
+/// released, to whom and when, with Confirm (POST) and a way back. When the
+/// tranche cannot be released it says why and offers no button.
+pub fn confirm_release(
+    chrome: &Chrome,
+    r: &ReleasePreview,
+    released_on: &str,
+    errors: &[FieldError],
+) -> Markup {
+    let back = format!("/participants/{}", r.ods);
+    let form_shown = r.blocker.is_none();
+    let fields: &[&str] = if form_shown { &["released_on"] } else { &[] };
+    let errors = placed(errors, fields, "release-summary");
+    let title = if form_shown {
+        format!("Release {} to {}?", r.amount, r.participant)
+    } else {
+        format!("{} cannot be released", r.name)
+    };
+    page(
+        &title,
+        Nav::Participants,
+        chrome,
+        html! {
+            div.narrow {
+                (error_summary(&errors))
+                p.breadcrumb { a href=(back) { (r.participant) } }
+                h1 { (title) }
+                dl.summary-list #release-summary tabindex="-1" {
+                    div { dt { "Amount" } dd #release-amount { (r.amount.to_string()) } }
+                    div { dt { "Recipient" } dd { (r.participant) " (" (r.ods) ")" } }
+                    div { dt { "Tranche" } dd { (r.name) } }
+                    div { dt { "Allocation" } dd { (r.allocation_reference) ": " (r.allocation_central.to_string()) " central funding, " (r.released_so_far.to_string()) " released so far" } }
+                    div { dt { "Released on" } dd {
+                        @match &r.milestone {
+                            Some((reference, title, Some(on))) => { "Sign-off of milestone " (reference) " (" (title) "), signed off " (display_date(*on)) }
+                            Some((reference, title, None)) => { "Sign-off of milestone " (reference) " (" (title) "), not yet signed off" }
+                            None => { "Upfront, with no milestone" }
+                        }
+                    } }
+                    @if let Some(on) = r.released_on {
+                        div { dt { "Released" } dd { (display_date(on)) } }
+                    }
+                }
+                @match &r.blocker {
+                    Some(why) => {
+                        div.inset #release-status { p { strong { (why) } "." } }
+                        p { a href=(back) { "Go back to " (r.participant) } }
+                    }
+                    None => {
+                        p #release-status {
+                            "Confirming records " (r.amount.to_string()) " as released to " (r.participant)
+                            ", taking releases from allocation " (r.allocation_reference) " to "
+                            (r.released_so_far.saturating_add(r.amount).to_string()) ". This cannot be undone here."
+                        }
+                        form method="post" action={ "/tranches/" (r.tranche_id) "/release" } novalidate {
+                            (csrf_field(chrome))
+                            input type="hidden" name="version" value=(r.version);
+                            (input(text("released_on", "Release date", released_on, Some("Today, unless you are recording an earlier release; not before the milestone's sign-off. For example 2021-03-31")), &errors))
+                            div.form-actions {
+                                button.button type="submit" { "Confirm release of " (r.amount.to_string()) }
+                                a href=(back) { "Go back" }
+                            }
+                        }
+                    }
                 }
             }
         },

@@ -8,9 +8,32 @@ use crate::domain::dates::display_date;
 use crate::domain::milestone::DUE_SOON_DAYS;
 use crate::domain::participant::Role;
 use crate::domain::programme::ParticipantSummary;
-use crate::services::programme::OverviewData;
+use crate::domain::reporting::{ReportState, ReturnStatus};
+use crate::domain::table_sort::{Column, ParticipantColumn, SortOrder, sort_participants};
+use crate::services::programme::{OverviewData, ReturnDue};
 
-pub fn page(chrome: &Chrome, data: &OverviewData, today: Date) -> Markup {
+/// How the overview's two tables are sorted (query `sort`/`dir` for the
+/// exemplars, `ff_sort`/`ff_dir` for the fast followers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OverviewSort {
+    pub exemplars: SortOrder<ParticipantColumn>,
+    pub followers: SortOrder<ParticipantColumn>,
+}
+
+impl Default for OverviewSort {
+    fn default() -> Self {
+        let by_name = SortOrder {
+            key: ParticipantColumn::Trust,
+            descending: false,
+        };
+        OverviewSort {
+            exemplars: by_name,
+            followers: by_name,
+        }
+    }
+}
+
+pub fn page(chrome: &Chrome, data: &OverviewData, today: Date, sort: OverviewSort) -> Markup {
     let overview = &data.overview;
     let summaries = &data.visible;
     let count = |role: Role| {
@@ -25,14 +48,16 @@ pub fn page(chrome: &Chrome, data: &OverviewData, today: Date) -> Markup {
         count(Role::GlobalDigitalExemplar),
         count(Role::FastFollower),
     );
-    let exemplars: Vec<&ParticipantSummary> = summaries
+    let mut exemplars: Vec<&ParticipantSummary> = summaries
         .iter()
         .filter(|s| s.role == Role::GlobalDigitalExemplar)
         .collect();
-    let followers: Vec<&ParticipantSummary> = summaries
+    sort_participants(&mut exemplars, sort.exemplars);
+    let mut followers: Vec<&ParticipantSummary> = summaries
         .iter()
         .filter(|s| s.role == Role::FastFollower)
         .collect();
+    sort_participants(&mut followers, sort.followers);
     let remaining = overview.allocated.saturating_sub(overview.released);
     let m = &overview.milestones;
     layout(
@@ -40,6 +65,7 @@ pub fn page(chrome: &Chrome, data: &OverviewData, today: Date) -> Markup {
         Nav::Overview,
         chrome,
         html! {
+            (returns_banner(&data.returns_due))
             h1 { "Programme overview" }
             p.lead {
                 (exemplar_count) " global digital exemplars and "
@@ -102,38 +128,110 @@ pub fn page(chrome: &Chrome, data: &OverviewData, today: Date) -> Markup {
                 @if summaries.is_empty() {
                     p { "Your account's organisation is not a participant in the programme." }
                 } @else {
-                    (participant_table("own-participant", "Your organisation's place in the programme", &summaries.iter().collect::<Vec<_>>(), true))
+                    (participant_table(&Table {
+                        id: "own-participant",
+                        caption: "Your organisation's place in the programme",
+                        rows: &summaries.iter().collect::<Vec<_>>(),
+                        pairing: true,
+                        followers: &data.fast_followers,
+                        sorting: None,
+                    }))
                 }
             } @else {
                 h2 #exemplars-heading { "Global digital exemplars" }
-                (participant_table("exemplars", "Global digital exemplars with their ODS codes, funding and overdue milestones", &exemplars, false))
+                (participant_table(&Table {
+                    id: "exemplars",
+                    caption: "Global digital exemplars with their ODS codes, funding and overdue milestones",
+                    rows: &exemplars,
+                    pairing: false,
+                    followers: &data.fast_followers,
+                    sorting: Some(Sorting { order: sort.exemplars, sort: "sort", dir: "dir", keep: query_of("ff_sort", "ff_dir", sort.followers) }),
+                }))
 
                 h2 #followers-heading { "Fast followers" }
-                (participant_table("fast-followers", "Fast followers with the exemplar each is paired with", &followers, true))
+                (participant_table(&Table {
+                    id: "fast-followers",
+                    caption: "Fast followers with the exemplar each is paired with",
+                    rows: &followers,
+                    pairing: true,
+                    followers: &data.fast_followers,
+                    sorting: Some(Sorting { order: sort.followers, sort: "ff_sort", dir: "ff_dir", keep: query_of("sort", "dir", sort.exemplars) }),
+                }))
             }
         },
     )
 }
 
-fn participant_table(
-    id: &str,
-    caption: &str,
-    rows: &[&ParticipantSummary],
-    show_exemplar: bool,
-) -> Markup {
+/// How a sortable table's header links are made.
+struct Sorting {
+    order: SortOrder<ParticipantColumn>,
+    /// This table's query parameters.
+    sort: &'static str,
+    dir: &'static str,
+    /// The other table's sort, kept in the links.
+    keep: String,
+}
+
+fn query_of(sort: &str, dir: &str, order: SortOrder<ParticipantColumn>) -> String {
+    format!("{sort}={}&{dir}={}", order.key.code(), order.dir_code())
+}
+
+struct Table<'a> {
+    id: &'static str,
+    caption: &'static str,
+    rows: &'a [&'a ParticipantSummary],
+    pairing: bool,
+    /// (exemplar's code, follower's code, follower's name).
+    followers: &'a [(String, String, String)],
+    sorting: Option<Sorting>,
+}
+
+/// A column header: a link that sorts by it (flipping the direction if it
+/// is the sorted column), with `aria-sort` on the sorted one.
+fn header(t: &Table<'_>, key: ParticipantColumn, label: &str, numeric: bool) -> Markup {
+    html! {
+        @match &t.sorting {
+            None => th scope="col" class=[numeric.then_some("num")] { (label) },
+            Some(s) => {
+                @let next = s.order.toggled(key);
+                @let aria = s.order.aria_sort(key);
+                th scope="col" class=[numeric.then_some("num")] aria-sort=[aria] {
+                    a href={ "/?" (query_of(s.sort, s.dir, next)) "&" (s.keep) "#" (t.id) } {
+                        (label)
+                        @if let Some(a) = aria {
+                            span.visually-hidden { ", sorted " (a) }
+                            span aria-hidden="true" { @if s.order.descending { " ▼" } @else { " ▲" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn participant_table(t: &Table<'_>) -> Markup {
+    let (id, caption, rows, show_exemplar, followers) =
+        (t.id, t.caption, t.rows, t.pairing, t.followers);
     html! {
         table.table id=(id) {
-            caption { (caption) }
+            caption {
+                (caption)
+                @if let Some(s) = &t.sorting {
+                    @if s.order.key != ParticipantColumn::Trust || s.order.descending {
+                        ", sorted by " (label_of(s.order.key)) @if s.order.descending { " (descending)" } @else { " (ascending)" }
+                    }
+                }
+            }
             thead {
                 tr {
-                    th scope="col" { "ODS code" }
-                    th scope="col" { "Trust" }
-                    th scope="col" { "Sector" }
-                    th scope="col" { "Wave" }
-                    @if show_exemplar { th scope="col" { "Paired exemplar" } }
-                    th scope="col" .num { "Allocated" }
-                    th scope="col" .num { "Released" }
-                    th scope="col" .num { "Overdue milestones" }
+                    (header(t, ParticipantColumn::Ods, "ODS code", false))
+                    (header(t, ParticipantColumn::Trust, "Trust", false))
+                    (header(t, ParticipantColumn::Sector, "Sector", false))
+                    (header(t, ParticipantColumn::Wave, "Wave", false))
+                    @if show_exemplar { (header(t, ParticipantColumn::Pairing, "Pairing", false)) }
+                    (header(t, ParticipantColumn::Allocated, "Allocated", true))
+                    (header(t, ParticipantColumn::Released, "Released", true))
+                    (header(t, ParticipantColumn::Overdue, "Overdue milestones", true))
                 }
             }
             tbody {
@@ -149,8 +247,21 @@ fn participant_table(
                         @if show_exemplar {
                             td {
                                 @match &s.exemplar {
-                                    Some((code, name)) => { a href={ "/participants/" (code) } { (name) } }
-                                    None => { span.muted { "Not confirmed" } }
+                                    Some((code, name)) => { "Fast follower of " a href={ "/participants/" (code) } { (name) } }
+                                    None if s.role == Role::GlobalDigitalExemplar => {
+                                        @let own: Vec<&(String, String, String)> = followers.iter().filter(|(e, _, _)| *e == s.ods_code).collect();
+                                        "Exemplars are paired with fast followers, not with an exemplar. "
+                                        @if own.is_empty() {
+                                            "No fast followers confirmed by the public sources."
+                                        } @else {
+                                            "Its fast followers: "
+                                            @for (i, (_, code, name)) in own.iter().enumerate() {
+                                                @if i > 0 { ", " }
+                                                (name) " (" (code) ")"
+                                            }
+                                        }
+                                    }
+                                    None => { "No pairing confirmed by the public sources" }
                                 }
                             }
                         }
@@ -161,5 +272,48 @@ fn participant_table(
                 }
             }
         }
+    }
+}
+
+/// A trust reporter's returns that need something, each with what to do next.
+fn returns_banner(due: &[ReturnDue]) -> Markup {
+    html! {
+        @if !due.is_empty() {
+            section.inset #returns-due aria-labelledby="returns-due-title" {
+                h2 #returns-due-title { "Your returns" }
+                ul.plain {
+                    @for r in due {
+                        @let (state, action) = match r.state {
+                            ReportState::NotReported => ("not started", "Start"),
+                            ReportState::Is(ReturnStatus::Draft) => ("in draft", "Continue"),
+                            ReportState::Is(ReturnStatus::Returned) => ("returned for changes", "Revise"),
+                            ReportState::Is(ReturnStatus::Submitted) => ("submitted, awaiting review", "View"),
+                            ReportState::Is(ReturnStatus::Approved) => ("approved", "View"),
+                        };
+                        li {
+                            "Your return for " (r.period_label) ": due " (display_date(r.due_on))
+                            @if r.overdue { " (overdue)" }
+                            ", " (state) " — "
+                            a href={ "/returns/" (r.period_id) "/" (r.ods_code) } {
+                                (action) span.visually-hidden { " your return for " (r.period_label) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn label_of(key: ParticipantColumn) -> &'static str {
+    match key {
+        ParticipantColumn::Ods => "ODS code",
+        ParticipantColumn::Trust => "trust name",
+        ParticipantColumn::Sector => "sector",
+        ParticipantColumn::Wave => "wave",
+        ParticipantColumn::Pairing => "paired exemplar",
+        ParticipantColumn::Allocated => "allocated funding",
+        ParticipantColumn::Released => "released funding",
+        ParticipantColumn::Overdue => "overdue milestones",
     }
 }

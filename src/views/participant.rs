@@ -7,12 +7,13 @@ use super::components::{
     timeliness_tag,
 };
 use super::forms::error_summary;
-use super::layout::{Chrome, Nav, csrf_field, page as layout};
+use super::layout::{Chrome, Nav, page as layout};
 use crate::domain::access::UserRole;
 use crate::domain::dates::display_date;
 use crate::domain::milestone::Timeliness;
 use crate::domain::participant::Role;
-use crate::domain::programme::{AllocationView, ParticipantDetail};
+use crate::domain::programme::{AllocationView, MilestoneView, ParticipantDetail};
+use crate::domain::tranche::release_blocker;
 use crate::services::FieldError;
 use crate::services::audit_log::HistoryEntry;
 
@@ -90,12 +91,12 @@ pub fn page(
                         "Fast follower of " a href={ "/participants/" (code) } { (name) " (" (code) ")" }
                         @if let Some(c) = d.pairing_confidence { " " (confidence_tag(c)) }
                     },
-                    None => p #pairing { "No exemplar pairing is confirmed by the sources." },
+                    None => p #pairing { "No pairing confirmed by the public sources." },
                 }
             } @else if d.fast_followers.is_empty() {
-                p #pairing { "No fast followers are confirmed for this exemplar." }
+                p #pairing { "An exemplar has no paired exemplar: exemplars are paired with fast followers. No fast followers of this exemplar are confirmed by the public sources." }
             } @else {
-                p { "Fast followers paired with this exemplar:" }
+                p { "An exemplar has no paired exemplar: exemplars are paired with fast followers. Fast followers paired with this exemplar:" }
                 ul #pairing {
                     @for (code, name) in &d.fast_followers {
                         li { a href={ "/participants/" (code) } { (name) " (" (code) ")" } }
@@ -150,7 +151,7 @@ pub fn page(
                 p.actions { a href={ "/participants/" (s.ods_code) "/allocations/new" } { "Record an allocation" } }
             }
             @for a in &d.allocations {
-                (allocation(chrome, a, office))
+                (allocation(a, &d.milestones, office, today))
             }
 
             h2 { "Milestones" }
@@ -220,8 +221,19 @@ pub fn page(
     )
 }
 
-fn allocation(chrome: &Chrome, a: &AllocationView, office: bool) -> Markup {
+fn allocation(
+    a: &AllocationView,
+    milestones: &[MilestoneView],
+    office: bool,
+    today: Date,
+) -> Markup {
     let released = a.released();
+    let signed_off = |reference: &str| {
+        milestones
+            .iter()
+            .find(|m| m.reference == reference)
+            .and_then(|m| m.signed_off_on)
+    };
     html! {
         section.allocation aria-labelledby={ "allocation-" (a.reference) } {
             h3 id={ "allocation-" (a.reference) } {
@@ -270,11 +282,21 @@ fn allocation(chrome: &Chrome, a: &AllocationView, office: bool) -> Markup {
                                     None => {
                                         "Not released"
                                         @if office {
-                                            form.inline method="post" action={ "/tranches/" (t.id) "/release" } {
-                                                (csrf_field(chrome))
-                                                input type="hidden" name="version" value=(t.version);
-                                                " "
-                                                button.button.button--small type="submit" { "Release " span.visually-hidden { (t.name) } }
+                                            @match release_blocker(
+                                                None,
+                                                t.milestone_reference.as_deref().map(|r| (r, signed_off(r))),
+                                                t.amount,
+                                                released,
+                                                a.central,
+                                                today,
+                                            ) {
+                                                Some(why) => { br; span.muted { (why) } }
+                                                None => {
+                                                    " "
+                                                    a.button.button--small href={ "/tranches/" (t.id) "/release" } {
+                                                        "Release " span.visually-hidden { (t.name) }
+                                                    }
+                                                }
                                             }
                                         }
                                     }

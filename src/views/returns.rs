@@ -44,17 +44,55 @@ fn return_href(r: &QueueRow) -> String {
     format!("/returns/{}/{}", r.period.id, r.ods_code)
 }
 
-pub fn queue(chrome: &Chrome, rows: &[QueueRow], office: bool) -> Markup {
+/// A header of the latest-period table: a link sorting by it, `aria-sort`
+/// on the sorted one.
+fn standing_header(
+    order: crate::domain::table_sort::SortOrder<crate::domain::table_sort::StandingColumn>,
+    key: crate::domain::table_sort::StandingColumn,
+    label: &str,
+) -> Markup {
+    use crate::domain::table_sort::Column;
+    let next = order.toggled(key);
+    let aria = order.aria_sort(key);
+    html! {
+        th scope="col" aria-sort=[aria] {
+            a href={ "/returns?sort=" (key.code()) "&dir=" (next.dir_code()) "#latest-period" } {
+                (label)
+                @if let Some(a) = aria {
+                    span.visually-hidden { ", sorted " (a) }
+                    span aria-hidden="true" { @if order.descending { " ▼" } @else { " ▲" } }
+                }
+            }
+        }
+    }
+}
+
+pub fn queue(
+    chrome: &Chrome,
+    rows: &[QueueRow],
+    office: bool,
+    sort: crate::domain::table_sort::SortOrder<crate::domain::table_sort::StandingColumn>,
+) -> Markup {
+    use crate::domain::table_sort::{StandingColumn, StandingKey, compare_standings};
     let submitted: Vec<&QueueRow> = rows
         .iter()
         .filter(|r| r.state == ReportState::Is(ReturnStatus::Submitted))
         .collect();
     let overdue: Vec<&QueueRow> = rows.iter().filter(|r| r.overdue).collect();
     let latest = rows.first().map(|r| r.period.id);
-    let current: Vec<&QueueRow> = rows
+    let mut current: Vec<&QueueRow> = rows
         .iter()
         .filter(|r| Some(r.period.id) == latest)
         .collect();
+    fn key(r: &QueueRow) -> StandingKey<'_> {
+        StandingKey {
+            name: &r.name,
+            state: r.state,
+            trust_rating: r.self_rating,
+            office_rating: r.office_rating,
+        }
+    }
+    current.sort_by(|a, b| compare_standings(&key(a), &key(b), sort));
     page(
         "Returns",
         Nav::Returns,
@@ -102,7 +140,12 @@ pub fn queue(chrome: &Chrome, rows: &[QueueRow], office: bool) -> Markup {
                 h2 { "Latest period: " (first.period.label) }
                 table.table #latest-period {
                     caption { "Every participant's return for " (first.period.label) ", due " (date(first.period.due_on)) }
-                    thead { tr { th scope="col" { "Trust" } th scope="col" { "State" } th scope="col" { "Trust's rating" } th scope="col" { "Office rating" } } }
+                    thead { tr {
+                        (standing_header(sort, StandingColumn::Trust, "Trust"))
+                        (standing_header(sort, StandingColumn::State, "State"))
+                        (standing_header(sort, StandingColumn::TrustRating, "Trust's rating"))
+                        (standing_header(sort, StandingColumn::OfficeRating, "Office rating"))
+                    } }
                     tbody {
                         @for r in &current {
                             tr {

@@ -11,6 +11,7 @@ mod concurrency_returns;
 mod faults;
 mod history;
 mod layering;
+mod office_ux;
 mod open_data;
 mod pages;
 mod programme_office;

@@ -165,7 +165,14 @@ async fn the_whole_money_path_through_http() {
         .unwrap()
         .unwrap();
 
-    // Release refused before sign-off.
+    // Release is not offered before sign-off, and refused if posted anyway.
+    let page = office.get(&format!("/tranches/{}/release", t.id)).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("Released once milestone M01 is signed off")
+    );
+    assert!(!page.body.contains("Confirm release"));
     let page = office
         .post(
             &format!("/tranches/{}/release", t.id),
@@ -218,7 +225,14 @@ async fn the_whole_money_path_through_http() {
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
 
-    // Now the release goes through, recording when and who.
+    // Now the release goes through its confirmation page, recording when and who.
+    let page = office.get("/participants/RJ1").await;
+    assert!(
+        page.body
+            .contains(&format!("href=\"/tranches/{}/release\"", t.id))
+    );
+    let page = office.get(&format!("/tranches/{}/release", t.id)).await;
+    assert!(page.body.contains("Confirm release of £1,000,000"));
     let page = office
         .post(
             &format!("/tranches/{}/release", t.id),
@@ -473,6 +487,11 @@ async fn baselines_move_only_through_an_approved_request() {
         .unwrap()
         .unwrap();
     let decide = format!("/change-requests/baseline/{}", request.id);
+    // The decision is confirmed on a page that shows the change.
+    let page = office.get(&format!("{decide}?decision=reject")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text_of("request-summary").contains("30 June 2027"));
+    assert!(page.body.contains("Confirm rejection"));
     let page = office
         .post(&decide, &[("decision", "reject"), ("comment", "")])
         .await;

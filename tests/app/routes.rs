@@ -145,6 +145,10 @@ fn query(path: &str, values: &Values) -> String {
             let period = &values.shared["period"];
             format!("?from={period}&to={period}")
         }
+        // A decision's confirmation page, for the choice made in the queue.
+        "/change-requests/baseline/{id}" | "/change-requests/allocation/{id}" => {
+            "?decision=approve".to_owned()
+        }
         _ => String::new(),
     }
 }

@@ -302,3 +302,85 @@ pub async fn release_tranche(
     .await;
     result.map_err(settle)
 }
+
+/// What releasing a tranche would do, for its confirmation page: how much,
+/// to whom, from which allocation, and why it cannot be released if not.
+#[derive(Clone, Debug)]
+pub struct ReleasePreview {
+    pub tranche_id: i32,
+    /// The version the confirmation form sends back.
+    pub version: i32,
+    pub name: String,
+    pub amount: Pence,
+    pub ods: String,
+    pub participant: String,
+    pub allocation_reference: String,
+    pub allocation_central: Pence,
+    /// Released from the allocation so far, before this tranche.
+    pub released_so_far: Pence,
+    /// The milestone that releases it: (reference, title, signed off on).
+    pub milestone: Option<(String, String, Option<Date>)>,
+    pub released_on: Option<Date>,
+    /// Why it cannot be released today; `None` when it can.
+    pub blocker: Option<String>,
+    pub today: Date,
+}
+
+/// The confirmation page's read model. The office only, checked before
+/// anything is loaded; reading changes nothing.
+pub async fn release_preview(
+    db: &DatabaseConnection,
+    by: &By,
+    tranche_id: i32,
+    today: Date,
+) -> Result<ReleasePreview, ServiceError> {
+    by.change_programme()?;
+    let t = Tranches::find_by_id(tranche_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let a = load_allocation(db, t.allocation_id).await?;
+    let place = place(db, a.participant_id).await?;
+    let milestone = match t.milestone_id {
+        Some(id) => Milestones::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|m| (m.reference, m.title, m.signed_off_on)),
+        None => None,
+    };
+    let released_so_far: Pence = Tranches::find()
+        .filter(tranche::Column::AllocationId.eq(a.id))
+        .filter(tranche::Column::ReleasedOn.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| pence(t.amount_pence))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .sum();
+    let amount = pence(t.amount_pence)?;
+    let central = pence(a.central_pence)?;
+    let blocker = crate::domain::tranche::release_blocker(
+        t.released_on,
+        milestone.as_ref().map(|(r, _, s)| (r.as_str(), *s)),
+        amount,
+        released_so_far,
+        central,
+        today,
+    );
+    Ok(ReleasePreview {
+        tranche_id: t.id,
+        version: t.version,
+        name: t.name,
+        amount,
+        ods: place.ods,
+        participant: place.name,
+        allocation_reference: a.reference,
+        allocation_central: central,
+        released_so_far,
+        milestone,
+        released_on: t.released_on,
+        blocker,
+        today,
+    })
+}
