@@ -83,7 +83,13 @@ pub fn parse_form_date(input: &str) -> Result<Date, DateError> {
 fn split_day_first(text: &str) -> Option<(u8, u8, i32)> {
     let b = text.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 10 || b[2] != b'/' || b[5] != b'/' || !digits(0..2) || !digits(3..5) || !digits(6..10) {
+    if b.len() != 10
+        || b[2] != b'/'
+        || b[5] != b'/'
+        || !digits(0..2)
+        || !digits(3..5)
+        || !digits(6..10)
+    {
         return None;
     }
     Some((

@@ -183,9 +183,7 @@ fn quarter_label(label: &str) -> Option<(FinancialYear, u8)> {
     let (fy, q) = label.split_once(" Q")?;
     let fy = FinancialYear::parse(fy).ok()?;
     let q: u8 = q.parse().ok()?;
-    quarter(fy, q)
-        .filter(|p| p.label == label)
-        .map(|_| (fy, q))
+    quarter(fy, q).filter(|p| p.label == label).map(|_| (fy, q))
 }
 
 /// `May 2019` as its year and month, exactly as [`month`] writes it.
@@ -198,7 +196,9 @@ fn month_label(label: &str) -> Option<(i32, Month)> {
     let mut m = Month::January;
     for _ in 0..12 {
         if m.to_string() == name {
-            return month(year, m).filter(|p| p.label == label).map(|_| (year, m));
+            return month(year, m)
+                .filter(|p| p.label == label)
+                .map(|_| (year, m));
         }
         m = m.next();
     }
@@ -267,8 +267,21 @@ mod tests {
     #[test]
     fn other_slugs_name_no_label() {
         for bad in [
-            "", "12", "x", "2020-22-q3", "2020-21-q5", "2020-21-q0", "2020-21-Q3", "2020-21-q",
-            "2020-21-q33", "2019-13", "2019-00", "2019-5", "19-05", "2019-05-01", "2020/21 Q3",
+            "",
+            "12",
+            "x",
+            "2020-22-q3",
+            "2020-21-q5",
+            "2020-21-q0",
+            "2020-21-Q3",
+            "2020-21-q",
+            "2020-21-q33",
+            "2019-13",
+            "2019-00",
+            "2019-5",
+            "19-05",
+            "2019-05-01",
+            "2020/21 Q3",
         ] {
             assert_eq!(label_of_slug(bad), None, "{bad}");
         }

@@ -114,7 +114,14 @@ async fn conflict(
     ods: &str,
     why: &str,
 ) -> Result<Response, AppError> {
-    let data = service::load(&state.db, &ctx.by()?, period, ods, state.config.rating_scale).await?;
+    let data = service::load(
+        &state.db,
+        &ctx.by()?,
+        period,
+        ods,
+        state.config.rating_scale,
+    )
+    .await?;
     Ok(super::respond::conflict(view::conflict(
         &ctx.chrome,
         &data,
@@ -239,8 +246,7 @@ pub async fn review(
     let form = ReviewForm::from_pairs(&pairs);
     // Approving is confirmed first, on a page that says what it will change.
     if form.wants_confirmation() {
-        return match service::preview_approval(&state.db, &ctx.by()?, &period, &ods, &form).await
-        {
+        return match service::preview_approval(&state.db, &ctx.by()?, &period, &ods, &form).await {
             Ok(preview) => Ok(view::confirm_approval(&ctx.chrome, &preview).into_response()),
             Err(ServiceError::Invalid(errors)) => {
                 let page = render(&state, &ctx, &period, &ods, Some(&pairs), &errors).await?;
@@ -258,9 +264,7 @@ pub async fn review(
             let page = render(&state, &ctx, &period, &ods, Some(&pairs), &errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(ServiceError::Conflict) => {
-            conflict(&state, &ctx, &period, &ods, REVIEW_CONFLICT).await
-        }
+        Err(ServiceError::Conflict) => conflict(&state, &ctx, &period, &ods, REVIEW_CONFLICT).await,
         other => {
             let path = service::return_path(&state.db, &ctx.by()?, &period, &ods).await?;
             respond(

@@ -228,12 +228,13 @@ pub fn return_page(
         .iter()
         .filter(|e| !shown.contains(&*e.field))
         .collect();
+    let in_page_order = in_page_order(d, errors, &shown);
     page(
         &format!("{} return, {}", ods, d.period.label),
         Nav::Returns,
         chrome,
         html! {
-            (error_summary(errors))
+            (error_summary(&in_page_order))
             p.breadcrumb { a href={ "/participants/" (ods) "/returns" } { (d.trust.name) ": returns" } }
             h1 { (d.trust.name) ": return for " (d.period.label) }
             (orphan_errors(&orphans))
@@ -410,6 +411,51 @@ fn shown_fields(
         }
     }
     shown
+}
+
+/// The errors in the order their fields appear, so the summary reads down the page.
+fn in_page_order(
+    d: &ReturnData,
+    errors: &[FieldError],
+    shown: &std::collections::HashSet<String>,
+) -> Vec<FieldError> {
+    let position = |field: &str| -> usize {
+        if !shown.contains(field) {
+            return 0;
+        }
+        for (i, l) in d.lines.iter().enumerate() {
+            for (j, part) in ["forecast", "status", "comment"].iter().enumerate() {
+                if field == format!("m_{}_{part}", l.milestone_id) {
+                    return 1 + i * 3 + j;
+                }
+            }
+        }
+        let fixed = [
+            "spend_to_date",
+            "self_rating",
+            "rating_justification",
+            "narrative",
+        ];
+        if let Some(i) = fixed.iter().position(|f| *f == field) {
+            return 100_000 + i;
+        }
+        if let Some((n, part)) = field
+            .strip_prefix("risk_")
+            .and_then(|rest| rest.split_once('_'))
+            && let Ok(n) = n.parse::<usize>()
+        {
+            let j = ["description", "rating", "mitigation"]
+                .iter()
+                .position(|p| *p == part)
+                .unwrap_or(0);
+            return 200_000 + n * 3 + j;
+        }
+        let last = ["action", "office_rating", "office_comment", "decision"];
+        300_000 + last.iter().position(|f| *f == field).unwrap_or(0)
+    };
+    let mut ordered = errors.to_vec();
+    ordered.sort_by_key(|e| position(&e.field));
+    ordered
 }
 
 /// Errors about something this page no longer offers (a return submitted
@@ -625,7 +671,10 @@ pub fn confirm_approval(chrome: &Chrome, p: &ApprovalPreview) -> Markup {
         html! { (optional_date(forecast)) ", " (status.label()) }
     };
     page(
-        &format!("Approve {}'s return for {}?", d.trust.ods_code, d.period.label),
+        &format!(
+            "Approve {}'s return for {}?",
+            d.trust.ods_code, d.period.label
+        ),
         Nav::Returns,
         chrome,
         html! {

@@ -13,6 +13,7 @@ mod layering;
 mod open_data;
 mod pages;
 mod programme_office;
+mod return_form;
 mod returns;
 mod routes;
 mod schema;

@@ -175,11 +175,8 @@ async fn save_fields(
             &format!("Rate risk {n}"),
             |t| Rating::parse(scale, t),
         );
-        let mitigation = f.optional_text(
-            format!("risk_{n}_mitigation"),
-            row.mitigation.trim(),
-            1000,
-        );
+        let mitigation =
+            f.optional_text(format!("risk_{n}_mitigation"), row.mitigation.trim(), 1000);
         if let (Some(description), Some(rating), Some(mitigation)) =
             (description, rating, mitigation)
         {
