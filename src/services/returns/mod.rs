@@ -292,3 +292,24 @@ pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
 pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a FieldError> {
     errors.iter().find(|e| e.field == field)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_name_an_old_id_and_anything_else_a_slug() {
+        assert_eq!(PeriodRef::parse("12"), PeriodRef::Id(12));
+        assert!(PeriodRef::parse("12").is_id());
+        assert_eq!(
+            PeriodRef::parse("2020-21-Q3"),
+            PeriodRef::Slug("2020-21-q3".into())
+        );
+        assert_eq!(PeriodRef::parse("+12"), PeriodRef::Slug("+12".into()));
+        assert_eq!(PeriodRef::parse("-1"), PeriodRef::Slug("-1".into()));
+        assert_eq!(
+            PeriodRef::parse("99999999999"),
+            PeriodRef::Slug("99999999999".into())
+        );
+    }
+}
