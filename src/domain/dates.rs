@@ -1,7 +1,8 @@
 //! Calendar dates as the programme writes them.
 //!
-//! Input is strict ISO `YYYY-MM-DD` (unambiguous in CSVs and forms); output
-//! reads `31 March 2019`. Some historic facts are only known to the month
+//! Files (CSV, the command line) take strict ISO `YYYY-MM-DD`; forms also
+//! take the day first, `DD/MM/YYYY`, as people write dates in the UK
+//! ([`parse_form_date`]); output reads `31 March 2019`. Some historic facts are only known to the month
 //! ("designated September 2016"), so [`ApproxDate`] records the precision.
 
 use std::fmt;
@@ -20,6 +21,12 @@ pub enum DateError {
     NotIsoDateOrMonth(String),
     #[error("\"{0}\" is not a real date")]
     NotARealDate(String),
+    #[error("no date was given; enter a date such as 31/03/2019")]
+    EmptyForm,
+    #[error(
+        "\"{0}\" is not a date: enter the day, month and year as DD/MM/YYYY (or YYYY-MM-DD), such as 31/03/2019"
+    )]
+    NotAFormDate(String),
     #[error("\"{0}\" is not a date precision; use \"day\" or \"month\"")]
     UnknownPrecision(String),
     #[error("{0} is stored as a month but is not the first of the month")]
@@ -51,6 +58,45 @@ pub fn parse_date(input: &str) -> Result<Date, DateError> {
     let (year, month, day) =
         split_iso(text, true).ok_or_else(|| DateError::NotIsoDate(text.to_owned()))?;
     real_date(text, year, month, day.unwrap_or(1))
+}
+
+/// The hint every form's date field shows.
+pub const FORM_DATE_HINT: &str = "For example, 31/03/2019";
+
+/// A date typed into a form: `DD/MM/YYYY` (day first, as written in the UK,
+/// two digits each for day and month) or ISO `YYYY-MM-DD`. Surrounding
+/// whitespace is allowed; anything else, and dates that do not exist, are refused.
+pub fn parse_form_date(input: &str) -> Result<Date, DateError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(DateError::EmptyForm);
+    }
+    if let Some((year, month, Some(day))) = split_iso(text, true) {
+        return real_date(text, year, month, day);
+    }
+    let (day, month, year) =
+        split_day_first(text).ok_or_else(|| DateError::NotAFormDate(text.to_owned()))?;
+    real_date(text, year, month, day)
+}
+
+/// Splits `DD/MM/YYYY` into numbers, checking only the shape.
+fn split_day_first(text: &str) -> Option<(u8, u8, i32)> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[2] != b'/'
+        || b[5] != b'/'
+        || !digits(0..2)
+        || !digits(3..5)
+        || !digits(6..10)
+    {
+        return None;
+    }
+    Some((
+        text[0..2].parse().ok()?,
+        text[3..5].parse().ok()?,
+        text[6..10].parse().ok()?,
+    ))
 }
 
 /// `31 March 2019`, `1 April 2017`.
@@ -211,6 +257,53 @@ mod tests {
     }
 
     #[test]
+    fn forms_take_the_day_first_or_iso() {
+        assert_eq!(parse_form_date("31/03/2019"), Ok(date!(2019 - 03 - 31)));
+        assert_eq!(parse_form_date(" 01/04/2017 "), Ok(date!(2017 - 04 - 01)));
+        assert_eq!(parse_form_date("2019-03-31"), Ok(date!(2019 - 03 - 31)));
+        assert_eq!(parse_form_date("29/02/2020"), Ok(date!(2020 - 02 - 29)));
+        assert_eq!(
+            parse_form_date("30/02/2019"),
+            Err(DateError::NotARealDate("30/02/2019".into()))
+        );
+        assert_eq!(
+            parse_form_date("2019-02-30").unwrap_err().to_string(),
+            "\"2019-02-30\" is not a real date"
+        );
+        assert_eq!(
+            parse_form_date("03/13/2019"),
+            Err(DateError::NotARealDate("03/13/2019".into()))
+        );
+        assert_eq!(parse_form_date(""), Err(DateError::EmptyForm));
+        for bad in [
+            "31-03-2019",
+            "1/4/2018",
+            "31/3/2019",
+            "31/03/19",
+            "31.03.2019",
+            "2019/03/31",
+            "31/03/2019x",
+            "3１/03/2019",
+            "soon",
+        ] {
+            assert_eq!(
+                parse_form_date(bad),
+                Err(DateError::NotAFormDate(bad.into())),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_form_date("31-03-2019").unwrap_err().to_string(),
+            "\"31-03-2019\" is not a date: enter the day, month and year as DD/MM/YYYY (or YYYY-MM-DD), such as 31/03/2019"
+        );
+    }
+
+    #[test]
+    fn files_stay_strictly_iso() {
+        assert!(parse_date("31/03/2019").is_err());
+    }
+
+    #[test]
     fn displays_day_month_year() {
         assert_eq!(display_date(date!(2019 - 03 - 31)), "31 March 2019");
         assert_eq!(display_date(date!(2017 - 04 - 01)), "1 April 2017");
@@ -276,7 +369,15 @@ mod tests {
         }
 
         #[test]
+        fn form_dates_round_trip_day_first(days in 0i64..(200 * 366)) {
+            let d = date!(1900 - 01 - 01) + time::Duration::days(days);
+            let text = format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year());
+            prop_assert_eq!(parse_form_date(&text), Ok(d));
+        }
+
+        #[test]
         fn parse_never_panics(s in any::<String>()) {
+            let _ = parse_form_date(&s);
             let _ = parse_date(&s);
             let _ = ApproxDate::parse(&s);
         }

@@ -132,6 +132,79 @@ pub fn month(year: i32, month: Month) -> Option<PeriodSpec> {
     })
 }
 
+/// The part of a URL that names a period, from its label: `2020/21 Q3` is
+/// `2020-21-q3` and `May 2019` is `2019-05`, so [`label_of_slug`] gives the
+/// label back. A label of any other shape (only a hand-written seed could
+/// hold one) is lower-cased with each run of other characters made one `-`;
+/// such a slug does not map back and is found by comparing slugs.
+pub fn period_slug(label: &str) -> String {
+    if let Some((fy, q)) = quarter_label(label) {
+        let start = fy.start_year();
+        return format!("{start}-{:02}-q{q}", (start + 1).rem_euclid(100));
+    }
+    if let Some((year, m)) = month_label(label) {
+        return format!("{year}-{:02}", u8::from(m));
+    }
+    let mut slug = String::new();
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+/// The label a slug names, for slugs of the two shapes [`period_slug`] makes
+/// from labels [`quarter`] and [`month`] write; `None` for anything else.
+pub fn label_of_slug(slug: &str) -> Option<String> {
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = slug.split('-').collect();
+    match parts.as_slice() {
+        [start, end, q] if start.len() == 4 && end.len() == 2 => {
+            let q = q.strip_prefix('q')?;
+            if q.len() != 1 || !all_digits(q) {
+                return None;
+            }
+            let fy = FinancialYear::parse(&format!("{start}/{end}")).ok()?;
+            quarter(fy, q.parse().ok()?).map(|p| p.label)
+        }
+        [year, m] if year.len() == 4 && m.len() == 2 && all_digits(year) && all_digits(m) => {
+            let m = Month::try_from(m.parse::<u8>().ok()?).ok()?;
+            month(year.parse().ok()?, m).map(|p| p.label)
+        }
+        _ => None,
+    }
+}
+
+/// `2020/21 Q3` as its financial year and quarter, exactly as [`quarter`] writes it.
+fn quarter_label(label: &str) -> Option<(FinancialYear, u8)> {
+    let (fy, q) = label.split_once(" Q")?;
+    let fy = FinancialYear::parse(fy).ok()?;
+    let q: u8 = q.parse().ok()?;
+    quarter(fy, q).filter(|p| p.label == label).map(|_| (fy, q))
+}
+
+/// `May 2019` as its year and month, exactly as [`month`] writes it.
+fn month_label(label: &str) -> Option<(i32, Month)> {
+    let (name, year) = label.split_once(' ')?;
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = year.parse().ok()?;
+    let mut m = Month::January;
+    for _ in 0..12 {
+        if m.to_string() == name {
+            return month(year, m)
+                .filter(|p| p.label == label)
+                .map(|_| (year, m));
+        }
+        m = m.next();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +237,62 @@ mod tests {
             month(2019, Month::December).unwrap().ends_on,
             date!(2019 - 12 - 31)
         );
+    }
+
+    #[test]
+    fn period_slugs_read_as_the_label_and_map_back() {
+        let q3 = quarter(FinancialYear::new(2020).unwrap(), 3).unwrap().label;
+        assert_eq!(period_slug(&q3), "2020-21-q3");
+        assert_eq!(label_of_slug("2020-21-q3").as_deref(), Some("2020/21 Q3"));
+        let may = month(2019, Month::May).unwrap().label;
+        assert_eq!(period_slug(&may), "2019-05");
+        assert_eq!(label_of_slug("2019-05").as_deref(), Some("May 2019"));
+        assert_eq!(period_slug("1999/00 Q4"), "1999-00-q4");
+        assert_eq!(label_of_slug("1999-00-q4").as_deref(), Some("1999/00 Q4"));
+        for start in [1990, 2016, 2099] {
+            let fy = FinancialYear::new(start).unwrap();
+            for q in 1..=4 {
+                let label = quarter(fy, q).unwrap().label;
+                assert_eq!(label_of_slug(&period_slug(&label)), Some(label));
+            }
+            let mut m = Month::January;
+            for _ in 0..12 {
+                let label = month(start, m).unwrap().label;
+                assert_eq!(label_of_slug(&period_slug(&label)), Some(label));
+                m = m.next();
+            }
+        }
+    }
+
+    #[test]
+    fn other_slugs_name_no_label() {
+        for bad in [
+            "",
+            "12",
+            "x",
+            "2020-22-q3",
+            "2020-21-q5",
+            "2020-21-q0",
+            "2020-21-Q3",
+            "2020-21-q",
+            "2020-21-q33",
+            "2019-13",
+            "2019-00",
+            "2019-5",
+            "19-05",
+            "2019-05-01",
+            "2020/21 Q3",
+        ] {
+            assert_eq!(label_of_slug(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn labels_of_other_shapes_still_get_a_plain_slug() {
+        assert_eq!(period_slug("Pilot (autumn 2016)"), "pilot-autumn-2016");
+        assert_eq!(period_slug("2020/21 Q7"), "2020-21-q7");
+        assert_eq!(label_of_slug("2020-21-q7"), None);
+        assert_eq!(period_slug("may 2019"), "may-2019");
     }
 
     #[test]

@@ -2,17 +2,19 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::Markup;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::respond::{id, respond};
+use super::respond::respond;
 use super::{AppError, AppState, Ctx};
 use crate::domain::access::UserRole;
 use crate::domain::reporting::{ReturnStatus, check_editable};
 use crate::services::audit_log;
-use crate::services::returns::{self as service, PeriodForm, ReturnData, ReviewForm};
+use crate::services::returns::{
+    self as service, PeriodForm, PeriodRef, ReturnData, ReviewForm, RiskEdit,
+};
 use crate::services::{FieldError, ServiceError};
 use crate::views::returns::{self as view, ReturnAccess};
 
@@ -97,13 +99,13 @@ fn access(ctx: &Ctx, d: &ReturnData) -> Result<ReturnAccess, AppError> {
 async fn render(
     state: &AppState,
     ctx: &Ctx,
-    period_id: i32,
+    period: &PeriodRef,
     ods: &str,
     posted: Option<&[(String, String)]>,
     errors: &[FieldError],
 ) -> Result<Markup, AppError> {
     let by = ctx.by()?;
-    let data = service::load(&state.db, &by, period_id, ods, state.config.rating_scale).await?;
+    let data = service::load(&state.db, &by, period, ods, state.config.rating_scale).await?;
     let access = access(ctx, &data)?;
     let history = audit_log::return_history(
         &state.db,
@@ -128,14 +130,14 @@ async fn render(
 async fn conflict(
     state: &AppState,
     ctx: &Ctx,
-    period_id: i32,
+    period: &PeriodRef,
     ods: &str,
     why: &str,
 ) -> Result<Response, AppError> {
     let data = service::load(
         &state.db,
         &ctx.by()?,
-        period_id,
+        period,
         ods,
         state.config.rating_scale,
     )
@@ -147,34 +149,67 @@ async fn conflict(
     )))
 }
 
+/// An old link naming the period by its numeric id: a permanent redirect
+/// (308, so a posted form is posted again) to the page as it is named now.
+/// Checked like a read first, so another trust's return is not found alike.
+async fn moved(
+    state: &AppState,
+    ctx: &Ctx,
+    period: &PeriodRef,
+    ods: &str,
+    suffix: &str,
+) -> Result<Option<Response>, AppError> {
+    if !period.is_id() {
+        return Ok(None);
+    }
+    let path = service::return_path(&state.db, &ctx.by()?, period, ods).await?;
+    Ok(Some(
+        Redirect::permanent(&format!("{path}{suffix}")).into_response(),
+    ))
+}
+
+fn named(period: &str, ods: &str) -> (PeriodRef, String) {
+    (PeriodRef::parse(period), ods.to_uppercase())
+}
+
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((period_id, ods)): Path<(String, String)>,
-) -> Result<Markup, AppError> {
-    render(
-        &state,
-        &ctx,
-        id(&period_id)?,
-        &ods.to_uppercase(),
-        None,
-        &[],
-    )
-    .await
+    Path((period, ods)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (period, ods) = named(&period, &ods);
+    if let Some(redirect) = moved(&state, &ctx, &period, &ods, "").await? {
+        return Ok(redirect);
+    }
+    Ok(render(&state, &ctx, &period, &ods, None, &[])
+        .await?
+        .into_response())
 }
 
 pub async fn save(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((period_id, ods)): Path<(String, String)>,
+    Path((period, ods)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let (period_id, ods) = (id(&period_id)?, ods.to_uppercase());
-    let submit = service::field(&pairs, "action") == "submit";
+    let (period, ods) = named(&period, &ods);
+    if let Some(redirect) = moved(&state, &ctx, &period, &ods, "").await? {
+        return Ok(redirect);
+    }
+    let action = service::field(&pairs, "action");
+    // "Add another risk" and "Remove": the form again, one block more or
+    // less, everything typed kept and nothing saved.
+    if let Some(edit) = RiskEdit::parse(action) {
+        let pairs = edit.apply(&pairs);
+        return Ok(render(&state, &ctx, &period, &ods, Some(&pairs), &[])
+            .await?
+            .into_response());
+    }
+    let submit = action == "submit";
     let result = service::save(
         &state.db,
         &ctx.by()?,
-        period_id,
+        &period,
         &ods,
         &pairs,
         submit,
@@ -183,20 +218,21 @@ pub async fn save(
     .await;
     match result {
         Err(ServiceError::Invalid(errors)) => {
-            let page = render(&state, &ctx, period_id, &ods, Some(&pairs), &errors).await?;
+            let page = render(&state, &ctx, &period, &ods, Some(&pairs), &errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(ServiceError::Conflict) => {
             conflict(
                 &state,
                 &ctx,
-                period_id,
+                &period,
                 &ods,
                 "Someone saved or submitted this return after you opened it, so nothing of yours was saved.",
             )
             .await
         }
         other => {
+            let path = service::return_path(&state.db, &ctx.by()?, &period, &ods).await?;
             respond(
                 &ctx,
                 other,
@@ -206,7 +242,7 @@ pub async fn save(
                     } else {
                         "Draft saved."
                     };
-                    (message.into(), format!("/returns/{period_id}/{ods}"))
+                    (message.into(), path)
                 },
                 |_| Markup::default(),
             )
@@ -215,31 +251,42 @@ pub async fn save(
     }
 }
 
+const REVIEW_CONFLICT: &str = "The return was reviewed, or one of its milestones changed, after you opened this page, so nothing was approved or returned.";
+
 pub async fn review(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((period_id, ods)): Path<(String, String)>,
+    Path((period, ods)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let (period_id, ods) = (id(&period_id)?, ods.to_uppercase());
+    let (period, ods) = named(&period, &ods);
+    if let Some(redirect) = moved(&state, &ctx, &period, &ods, "/review").await? {
+        return Ok(redirect);
+    }
     let form = ReviewForm::from_pairs(&pairs);
-    let result = service::review(&state.db, &ctx.by()?, period_id, &ods, form).await;
+    // Approving is confirmed first, on a page that says what it will change.
+    if form.wants_confirmation() {
+        return match service::preview_approval(&state.db, &ctx.by()?, &period, &ods, &form).await {
+            Ok(preview) => Ok(view::confirm_approval(&ctx.chrome, &preview).into_response()),
+            Err(ServiceError::Invalid(errors)) => {
+                let page = render(&state, &ctx, &period, &ods, Some(&pairs), &errors).await?;
+                Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            }
+            Err(ServiceError::Conflict) => {
+                conflict(&state, &ctx, &period, &ods, REVIEW_CONFLICT).await
+            }
+            Err(other) => Err(other.into()),
+        };
+    }
+    let result = service::review(&state.db, &ctx.by()?, &period, &ods, form).await;
     match result {
         Err(ServiceError::Invalid(errors)) => {
-            let page = render(&state, &ctx, period_id, &ods, Some(&pairs), &errors).await?;
+            let page = render(&state, &ctx, &period, &ods, Some(&pairs), &errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(ServiceError::Conflict) => {
-            conflict(
-                &state,
-                &ctx,
-                period_id,
-                &ods,
-                "The return was reviewed, or one of its milestones changed, after you opened this page, so nothing was approved or returned.",
-            )
-            .await
-        }
+        Err(ServiceError::Conflict) => conflict(&state, &ctx, &period, &ods, REVIEW_CONFLICT).await,
         other => {
+            let path = service::return_path(&state.db, &ctx.by()?, &period, &ods).await?;
             respond(
                 &ctx,
                 other,
@@ -249,7 +296,7 @@ pub async fn review(
                     } else {
                         "Return sent back to the trust with your comments."
                     };
-                    (message.into(), format!("/returns/{period_id}/{ods}"))
+                    (message.into(), path)
                 },
                 |_| Markup::default(),
             )
@@ -288,12 +335,17 @@ pub async fn compare(
 ) -> Result<Markup, AppError> {
     let ods = ods.to_uppercase();
     let parse = |t: &str, which: &str| {
-        t.parse::<i32>()
-            .map_err(|_| AppError::BadRequest(format!("{which}: choose a period to compare")))
+        let t = t.trim();
+        if t.is_empty() {
+            return Err(AppError::BadRequest(format!(
+                "{which}: choose a period to compare"
+            )));
+        }
+        Ok(PeriodRef::parse(t))
     };
     let (from, to) = (parse(&q.from, "from")?, parse(&q.to, "to")?);
     let by = ctx.by()?;
-    let a = service::load(&state.db, &by, from, &ods, state.config.rating_scale).await?;
-    let b = service::load(&state.db, &by, to, &ods, state.config.rating_scale).await?;
+    let a = service::load(&state.db, &by, &from, &ods, state.config.rating_scale).await?;
+    let b = service::load(&state.db, &by, &to, &ods, state.config.rating_scale).await?;
     Ok(view::compare(&ctx.chrome, &a.trust.name, &ods, &a, &b))
 }

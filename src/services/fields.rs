@@ -1,14 +1,15 @@
 //! Converting typed form fields into domain values once, collecting a
 //! message per field so the form can show them all at once. A field is named
 //! by a `&'static str` or, for fields built at run time (`m_12_status`), a
-//! `String`.
+//! `String`. Dates are read by the one form parser,
+//! [`crate::domain::dates::parse_form_date`]: `31/03/2019` or `2019-03-31`.
 use std::borrow::Cow;
 use std::fmt::Display;
 
 use time::Date;
 
 use super::FieldError;
-use crate::domain::dates::{ApproxDate, parse_date};
+use crate::domain::dates::{ApproxDate, parse_form_date};
 use crate::domain::money::Pence;
 use crate::domain::text::ShortText;
 
@@ -96,7 +97,7 @@ impl Fields {
         text: &str,
         missing: &str,
     ) -> Option<Date> {
-        self.required(field, text, missing, parse_date)
+        self.required(field, text, missing, parse_form_date)
     }
 
     pub fn optional_date(
@@ -104,7 +105,7 @@ impl Fields {
         field: impl Into<Cow<'static, str>>,
         text: &str,
     ) -> Option<Option<Date>> {
-        self.optional(field, text, parse_date)
+        self.optional(field, text, parse_form_date)
     }
 
     pub fn approx_date(
@@ -157,7 +158,11 @@ mod tests {
     fn collects_every_problem_at_once() {
         let mut f = Fields::default();
         assert_eq!(f.money("central", "", "Enter the central amount"), None);
-        assert_eq!(f.date("baseline_on", "31/03/2019", "Enter a date"), None);
+        assert_eq!(f.date("baseline_on", "31-03-2019", "Enter a date"), None);
+        assert_eq!(
+            f.date("awarded_on", "31/03/2019", "x"),
+            Some(time::macros::date!(2019 - 03 - 31))
+        );
         assert_eq!(f.optional_date("actual_on", "  ").unwrap(), None);
         assert_eq!(
             f.money("local_match", "£1,000", "x").unwrap(),

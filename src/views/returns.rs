@@ -5,13 +5,16 @@ use maud::{Markup, html};
 use super::components::{date, optional_date, slippage};
 use super::forms::{error_summary, input, select};
 use super::layout::{Chrome, Nav, csrf_field, page};
-use super::manage::{DATE_HINT, options, text};
+use super::manage::{options, text};
+use crate::domain::dates::FORM_DATE_HINT;
 use crate::domain::milestone::MilestoneStatus;
 use crate::domain::rating::{Rating, RatingScale};
 use crate::domain::reporting::{Frequency, ReportState, ReturnStatus};
 use crate::services::FieldError;
 use crate::services::audit_log::HistoryEntry;
-use crate::services::returns::{Period, PeriodForm, QueueRow, RISK_SLOTS, ReturnData};
+use crate::services::returns::{
+    ApprovalPreview, MAX_RISKS, Period, PeriodForm, QueueRow, ReturnData, RiskRow, posted_risks,
+};
 
 pub fn rating_tag(r: Option<Rating>) -> Markup {
     match r {
@@ -41,7 +44,7 @@ pub fn state_tag(s: ReportState) -> Markup {
 }
 
 fn return_href(r: &QueueRow) -> String {
-    format!("/returns/{}/{}", r.period.id, r.ods_code)
+    r.period.return_path(&r.ods_code)
 }
 
 /// A header of the latest-period table: a link sorting by it, `aria-sort`
@@ -189,13 +192,39 @@ pub fn periods(
             form.narrow method="post" action="/periods" novalidate {
                 (csrf_field(chrome))
                 (select("frequency", "Frequency", &options(Frequency::ALL, Frequency::code, Frequency::label), &v.frequency, "Select", errors))
-                (input(text("year", "Year", &v.year, Some("Quarterly: the financial year's first year (2019 for 2019/20). Monthly: the calendar year.")), errors))
-                (input(text("number", "Quarter or month", &v.number, Some("Quarter 1 to 4 (Q1 is April to June), or month 1 to 12")), errors))
-                (input(text("due_on", "Returns due on", &v.due_on, Some(DATE_HINT)), errors))
+                @let (year_label, year_hint, number_label, number_hint) = period_wording(&v.frequency);
+                (input(text("year", year_label, &v.year, Some(year_hint)), errors))
+                (input(text("number", number_label, &v.number, Some(number_hint)), errors))
+                (input(text("due_on", "Returns due on", &v.due_on, Some(FORM_DATE_HINT)), errors))
                 button.button type="submit" { "Open period" }
             }
         },
     )
+}
+
+/// The year and number questions say what they mean for the frequency
+/// chosen (a form shown again knows it); before a choice, both meanings.
+fn period_wording(frequency: &str) -> (&'static str, &'static str, &'static str, &'static str) {
+    match Frequency::from_code(frequency) {
+        Ok(Frequency::Quarterly) => (
+            "Financial year starting in April of",
+            "For example, 2019 for 2019/20 (April 2019 to March 2020)",
+            "Quarter",
+            "1 to 4: Q1 is April to June, Q4 is January to March",
+        ),
+        Ok(Frequency::Monthly) => (
+            "Calendar year",
+            "For example, 2019 for January to December 2019",
+            "Month",
+            "1 to 12: 1 is January",
+        ),
+        Err(_) => (
+            "Year: the financial year starting in April of (quarterly), or the calendar year (monthly)",
+            "Quarterly: 2019 means 2019/20, April 2019 to March 2020. Monthly: 2019 means January to December 2019.",
+            "Quarter (1 to 4) or month (1 to 12)",
+            "Q1 is April to June, Q4 is January to March; month 1 is January",
+        ),
+    }
 }
 
 /// What the return page lets this person do.
@@ -236,14 +265,22 @@ pub fn return_page(
         }
     };
     let state = d.state();
+    let risks = risk_rows(d, posted);
+    let shown = shown_fields(d, access, risks.len());
+    let orphans: Vec<&FieldError> = errors
+        .iter()
+        .filter(|e| !shown.contains(&*e.field))
+        .collect();
+    let in_page_order = in_page_order(d, errors, &shown);
     page(
         &format!("{} return, {}", ods, d.period.label),
         Nav::Returns,
         chrome,
         html! {
-            (error_summary(errors))
+            (error_summary(&in_page_order))
             p.breadcrumb { a href={ "/participants/" (ods) "/returns" } { (d.trust.name) ": returns" } }
             h1 { (d.trust.name) ": return for " (d.period.label) }
+            (orphan_errors(&orphans))
             dl.summary-list #return-summary {
                 div { dt { "Status" } dd { (state_tag(state)) } }
                 div { dt { "Period" } dd { (date(d.period.starts_on)) " to " (date(d.period.ends_on)) "; due " (date(d.period.due_on)) } }
@@ -256,8 +293,11 @@ pub fn return_page(
                 div { dt { "Office rating" } dd { (rating_tag(d.office_rating)) } }
             }
             @if access.can_edit {
-                form method="post" action={ "/returns/" (d.period.id) "/" (ods) } novalidate {
+                form method="post" action=(d.period.return_path(&ods)) novalidate {
                     (csrf_field(chrome))
+                    // Pressing Enter in a field saves the draft: the first
+                    // submit button of a form is the one Enter presses.
+                    button.visually-hidden type="submit" name="action" value="save" tabindex="-1" aria-hidden="true" { "Save as draft" }
                     input type="hidden" name="version" value=(posted_or(posted, "version", d.version.to_string()));
                     h2 { "Milestones" }
                     table.table #return-milestones {
@@ -276,20 +316,28 @@ pub fn return_page(
                                     td { (date(l.baseline_on)) }
                                     td {
                                         label.visually-hidden for=(f) { "Forecast date for " (l.reference) }
-                                        @for e in errors.iter().filter(|e| e.field == f) { p.error-message id={ (f) "-error" } { (e.message) } }
-                                        input id=(f) name=(f) type="text" value=(fv) autocomplete="off";
+                                        div.hint id={ (f) "-hint" } { (FORM_DATE_HINT) }
+                                        (field_error(&f, errors))
+                                        input id=(f) name=(f) type="text" value=(fv) autocomplete="off" spellcheck="false"
+                                            aria-describedby=(described_by(&f, true, errors))
+                                            aria-invalid=[invalid(&f, errors)];
                                     }
                                     td {
                                         label.visually-hidden for=(s) { "Status of " (l.reference) }
-                                        @for e in errors.iter().filter(|e| e.field == s) { p.error-message id={ (s) "-error" } { (e.message) } }
-                                        select id=(s) name=(s) {
+                                        (field_error(&s, errors))
+                                        select id=(s) name=(s)
+                                            aria-describedby=[has_error(&s, errors).then(|| described_by(&s, false, errors))]
+                                            aria-invalid=[invalid(&s, errors)] {
                                             option value="" { "Select" }
                                             @for (code, label) in status_options() { option value=(code) selected[code == sv] { (label) } }
                                         }
                                     }
                                     td {
                                         label.visually-hidden for=(c) { "Comment on " (l.reference) }
-                                        input id=(c) name=(c) type="text" value=(cv) autocomplete="off";
+                                        (field_error(&c, errors))
+                                        input id=(c) name=(c) type="text" value=(cv) autocomplete="off"
+                                            aria-describedby=[has_error(&c, errors).then(|| described_by(&c, false, errors))]
+                                            aria-invalid=[invalid(&c, errors)];
                                     }
                                 }
                             }
@@ -297,21 +345,34 @@ pub fn return_page(
                     }
                     h2 { "Spend and confidence" }
                     (input(text("spend_to_date", "Actual spend to date (£)", &value("spend_to_date", d.spend.map(|p| p.plain()).unwrap_or_default()), Some("Pounds and pence")), errors))
-                    (select("self_rating", "Delivery confidence", &rating_options(d.scale), &value("self_rating", d.self_rating.map(|r| r.code().to_owned()).unwrap_or_default()), "Select a rating", errors))
+                    (select_named("self_rating".into(), "Delivery confidence", &rating_options(d.scale), &value("self_rating", d.self_rating.map(|r| r.code().to_owned()).unwrap_or_default()), "Select a rating", errors))
                     (textarea("rating_justification", "Why this rating", &value("rating_justification", d.rating_justification.clone().unwrap_or_default()), errors))
                     (textarea("narrative", "Progress this period", &value("narrative", d.narrative.clone().unwrap_or_default()), errors))
                     h2 { "Risks and issues" }
-                    @for n in 1..=RISK_SLOTS {
-                        @let existing = d.risks.get(n - 1);
-                        fieldset.fieldset.risk {
+                    p.hint #risks-hint { "One block a risk or issue. A block left empty is not saved." }
+                    @for (i, row) in risks.iter().enumerate() {
+                        @let n = i + 1;
+                        fieldset.fieldset.risk id={ "risk-" (n) } {
                             legend { "Risk " (n) }
-                            (textarea_named(format!("risk_{n}_description"), "Description", &value(&format!("risk_{n}_description"), existing.map(|r| r.description.clone()).unwrap_or_default()), errors))
-                            (select_named(format!("risk_{n}_rating"), "Rating", &rating_options(d.scale), &value(&format!("risk_{n}_rating"), existing.map(|r| r.rating.code().to_owned()).unwrap_or_default()), errors))
-                            (textarea_named(format!("risk_{n}_mitigation"), "Mitigation", &value(&format!("risk_{n}_mitigation"), existing.and_then(|r| r.mitigation.clone()).unwrap_or_default()), errors))
+                            (textarea_named(format!("risk_{n}_description"), "Description", &row.description, errors))
+                            (select_named(format!("risk_{n}_rating"), "Rating", &rating_options(d.scale), &row.rating, "Select", errors))
+                            (textarea_named(format!("risk_{n}_mitigation"), "Mitigation", &row.mitigation, errors))
+                            @if risks.len() > 1 || !row.is_blank() {
+                                button.button.button--secondary.button--small type="submit" name="action" value={ "remove_risk_" (n) } {
+                                    "Remove" span.visually-hidden { " risk " (n) }
+                                }
+                            }
                         }
                     }
+                    @if risks.len() < MAX_RISKS {
+                        p { button.button.button--secondary type="submit" name="action" value="add_risk" { "Add another risk" } }
+                    }
+                    @if has_error("action", errors) {
+                        div.form-group.form-group--error { (field_error("action", errors)) }
+                    }
                     div.form-actions {
-                        button.button.button--secondary type="submit" name="action" value="save" { "Save as draft" }
+                        button.button.button--secondary #action type="submit" name="action" value="save"
+                            aria-describedby=[has_error("action", errors).then_some("action-error")] { "Save as draft" }
                         button.button type="submit" name="action" value="submit" { "Submit to the programme office" }
                     }
                 }
@@ -332,17 +393,178 @@ pub fn return_page(
     )
 }
 
+/// The risk blocks to show: as posted (a form shown again, or one block
+/// added or removed), else the saved risks plus one empty block.
+fn risk_rows(d: &ReturnData, posted: Option<&[(String, String)]>) -> Vec<RiskRow> {
+    let mut rows = match posted {
+        Some(pairs) => posted_risks(pairs),
+        None => {
+            let mut rows: Vec<RiskRow> = d
+                .risks
+                .iter()
+                .map(|r| RiskRow {
+                    description: r.description.clone(),
+                    rating: r.rating.code().to_owned(),
+                    mitigation: r.mitigation.clone().unwrap_or_default(),
+                })
+                .collect();
+            if rows.len() < MAX_RISKS {
+                rows.push(RiskRow::default());
+            }
+            rows
+        }
+    };
+    if rows.is_empty() {
+        rows.push(RiskRow::default());
+    }
+    rows
+}
+
+/// The ids of the fields this page shows, so every error is linked to one.
+fn shown_fields(
+    d: &ReturnData,
+    access: &ReturnAccess,
+    risks: usize,
+) -> std::collections::HashSet<String> {
+    let mut shown = std::collections::HashSet::new();
+    if access.can_edit {
+        for name in [
+            "action",
+            "spend_to_date",
+            "self_rating",
+            "rating_justification",
+            "narrative",
+        ] {
+            shown.insert(name.to_owned());
+        }
+        for l in &d.lines {
+            for part in ["forecast", "status", "comment"] {
+                shown.insert(format!("m_{}_{part}", l.milestone_id));
+            }
+        }
+        for n in 1..=risks {
+            for part in ["description", "rating", "mitigation"] {
+                shown.insert(format!("risk_{n}_{part}"));
+            }
+        }
+    }
+    if access.can_review {
+        for name in ["decision", "office_rating", "office_comment"] {
+            shown.insert(name.to_owned());
+        }
+    }
+    shown
+}
+
+/// The errors in the order their fields appear, so the summary reads down the page.
+fn in_page_order(
+    d: &ReturnData,
+    errors: &[FieldError],
+    shown: &std::collections::HashSet<String>,
+) -> Vec<FieldError> {
+    let position = |field: &str| -> usize {
+        if !shown.contains(field) {
+            return 0;
+        }
+        for (i, l) in d.lines.iter().enumerate() {
+            for (j, part) in ["forecast", "status", "comment"].iter().enumerate() {
+                if field == format!("m_{}_{part}", l.milestone_id) {
+                    return 1 + i * 3 + j;
+                }
+            }
+        }
+        let fixed = [
+            "spend_to_date",
+            "self_rating",
+            "rating_justification",
+            "narrative",
+        ];
+        if let Some(i) = fixed.iter().position(|f| *f == field) {
+            return 100_000 + i;
+        }
+        if let Some((n, part)) = field
+            .strip_prefix("risk_")
+            .and_then(|rest| rest.split_once('_'))
+            && let Ok(n) = n.parse::<usize>()
+        {
+            let j = ["description", "rating", "mitigation"]
+                .iter()
+                .position(|p| *p == part)
+                .unwrap_or(0);
+            return 200_000 + n * 3 + j;
+        }
+        let last = ["action", "office_rating", "office_comment", "decision"];
+        300_000 + last.iter().position(|f| *f == field).unwrap_or(0)
+    };
+    let mut ordered = errors.to_vec();
+    ordered.sort_by_key(|e| position(&e.field));
+    ordered
+}
+
+/// Errors about something this page no longer offers (a return submitted
+/// or reviewed meanwhile): shown at the top, where the summary links.
+fn orphan_errors(orphans: &[&FieldError]) -> Markup {
+    let mut fields: Vec<&str> = Vec::new();
+    for e in orphans {
+        if !fields.contains(&&*e.field) {
+            fields.push(&e.field);
+        }
+    }
+    html! {
+        @for field in fields {
+            div.form-group.form-group--error id=(field) tabindex="-1" {
+                p.error-message id={ (field) "-error" } {
+                    @for e in orphans.iter().filter(|e| e.field == field) {
+                        span.visually-hidden { "Error: " } (e.message) " "
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn has_error(name: &str, errors: &[FieldError]) -> bool {
+    errors.iter().any(|e| e.field == name)
+}
+
+fn invalid(name: &str, errors: &[FieldError]) -> Option<&'static str> {
+    has_error(name, errors).then_some("true")
+}
+
+/// The ids of a field's hint (if it has one) and error message (if any).
+fn described_by(name: &str, hint: bool, errors: &[FieldError]) -> String {
+    let mut ids = Vec::new();
+    if hint {
+        ids.push(format!("{name}-hint"));
+    }
+    if has_error(name, errors) {
+        ids.push(format!("{name}-error"));
+    }
+    ids.join(" ")
+}
+
+/// A field's error message, with the hidden "Error:" that screen readers announce.
+fn field_error(name: &str, errors: &[FieldError]) -> Markup {
+    html! {
+        @if let Some(e) = errors.iter().find(|e| e.field == name) {
+            p.error-message id={ (name) "-error" } { span.visually-hidden { "Error: " } (e.message) }
+        }
+    }
+}
+
 fn textarea(name: &'static str, label: &str, value: &str, errors: &[FieldError]) -> Markup {
     textarea_named(name.to_owned(), label, value, errors)
 }
 
 fn textarea_named(name: String, label: &str, value: &str, errors: &[FieldError]) -> Markup {
-    let error = errors.iter().find(|e| e.field == name);
+    let error = has_error(&name, errors);
     html! {
-        div class={ "form-group" @if error.is_some() { " form-group--error" } } {
+        div class={ "form-group" @if error { " form-group--error" } } {
             label for=(name) { (label) }
-            @if let Some(e) = error { p.error-message id={ (name) "-error" } { span.visually-hidden { "Error: " } (e.message) } }
-            textarea id=(name) name=(name) rows="3" { (value) }
+            (field_error(&name, errors))
+            textarea id=(name) name=(name) rows="3"
+                aria-describedby=[error.then(|| format!("{name}-error"))]
+                aria-invalid=[invalid(&name, errors)] { (value) }
         }
     }
 }
@@ -352,15 +574,18 @@ fn select_named(
     label: &str,
     options: &[(String, String)],
     selected: &str,
+    blank: &str,
     errors: &[FieldError],
 ) -> Markup {
-    let error = errors.iter().find(|e| e.field == name);
+    let error = has_error(&name, errors);
     html! {
-        div class={ "form-group" @if error.is_some() { " form-group--error" } } {
+        div class={ "form-group" @if error { " form-group--error" } } {
             label for=(name) { (label) }
-            @if let Some(e) = error { p.error-message id={ (name) "-error" } { span.visually-hidden { "Error: " } (e.message) } }
-            select id=(name) name=(name) {
-                option value="" { "Select" }
+            (field_error(&name, errors))
+            select id=(name) name=(name)
+                aria-describedby=[error.then(|| format!("{name}-error"))]
+                aria-invalid=[invalid(&name, errors)] {
+                option value="" { (blank) }
                 @for (v, t) in options { option value=(v) selected[v == selected] { (t) } }
             }
         }
@@ -456,7 +681,7 @@ fn review_form(
     let posted_or = |name: &str, stored: String| posted_or(posted, name, stored);
     html! {
         h2 #review { "Programme office review" }
-        form.narrow method="post" action={ "/returns/" (d.period.id) "/" (ods) "/review" } novalidate {
+        form.narrow method="post" action={ (d.period.return_path(ods)) "/review" } novalidate {
             (csrf_field(chrome))
             input type="hidden" name="version" value=(posted_or("version", d.version.to_string()));
             @for l in &d.lines {
@@ -464,15 +689,88 @@ fn review_form(
                 input type="hidden" name=(name) value=(posted_or(&name, l.milestone_version.to_string()));
             }
             (approval_changes(d))
-            (select("office_rating", "Programme office rating", &rating_options(d.scale), &value("office_rating"), "Select a rating", errors))
+            (select_named("office_rating".into(), "Programme office rating", &rating_options(d.scale), &value("office_rating"), "Select a rating", errors))
             (textarea("office_comment", "Comment (required to return it)", &value("office_comment"), errors))
+            p.hint #decision-hint { "Approving asks you to confirm first, on a page that says what will change." }
+            @if has_error("decision", errors) {
+                div.form-group.form-group--error { (field_error("decision", errors)) }
+            }
             div.form-actions {
-                button.button type="submit" name="decision" value="approve" { "Approve" }
+                button.button #decision type="submit" name="decision" value="approve"
+                    aria-describedby=(described_by("decision", true, errors)) { "Approve" }
                 button.button.button--warning type="submit" name="decision" value="return" { "Return for changes" }
             }
-            @for e in errors.iter().filter(|e| e.field == "decision") { p.error-message id="decision" { (e.message) } }
         }
     }
+}
+
+/// Approving, confirmed: what will happen (the office's rating, each live
+/// milestone's forecast and status from and to, the return frozen), with
+/// the versions the review page was built from, and a way back.
+pub fn confirm_approval(chrome: &Chrome, p: &ApprovalPreview) -> Markup {
+    let d = &p.data;
+    let back = d.period.return_path(&d.trust.ods_code);
+    let said = |forecast: Option<time::Date>, status: MilestoneStatus| {
+        html! { (optional_date(forecast)) ", " (status.label()) }
+    };
+    page(
+        &format!(
+            "Approve {}'s return for {}?",
+            d.trust.ods_code, d.period.label
+        ),
+        Nav::Returns,
+        chrome,
+        html! {
+            p.breadcrumb { a href=(back) { (d.trust.name) ": return for " (d.period.label) } }
+            h1 { "Approve " (d.trust.name) "'s return for " (d.period.label) "?" }
+            p { "Approving will:" }
+            ul #approval-effects {
+                li { "record the programme office rating as " (rating_tag(Some(p.office_rating))) " (the trust said " (rating_tag(d.self_rating)) ")" }
+                @if p.changes.is_empty() {
+                    li { "change no live milestone: every one is already as reported" }
+                } @else {
+                    li { "change " (p.changes.len()) " live " (if p.changes.len() == 1 { "milestone" } else { "milestones" }) " to what the trust reported, as below" }
+                }
+                li { "freeze the return: it becomes the record of what was reported, and cannot be changed" }
+            }
+            @if !p.changes.is_empty() {
+                table.table #approval-confirm-changes {
+                    caption { "Live milestones that will change" }
+                    thead { tr { th scope="col" { "Milestone" } th scope="col" { "From (now)" } th scope="col" { "To (as reported)" } } }
+                    tbody {
+                        @for c in &p.changes {
+                            tr {
+                                th scope="row" { (c.reference) ": " (c.title) }
+                                td { (said(c.from_forecast, c.from_status)) }
+                                td { (said(c.to_forecast, c.to_status)) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !p.unchanged.is_empty() {
+                p #approval-unchanged { "Left as they are (already as reported, or signed off): " (p.unchanged.join(", ")) "." }
+            }
+            @if let Some(c) = &p.office_comment {
+                dl.summary-list { div { dt { "Your comment" } dd { (c) } } }
+            }
+            form method="post" action={ (back) "/review" } novalidate {
+                (csrf_field(chrome))
+                input type="hidden" name="decision" value="approve";
+                input type="hidden" name="confirm" value="yes";
+                input type="hidden" name="office_rating" value=(p.office_rating.code());
+                input type="hidden" name="office_comment" value=(p.office_comment.clone().unwrap_or_default());
+                input type="hidden" name="version" value=(p.version);
+                @for (id, version) in &p.milestone_versions {
+                    input type="hidden" name={ "m_" (id) "_version" } value=(version);
+                }
+                div.form-actions {
+                    button.button #confirm type="submit" { "Confirm approval" }
+                    a href={ (back) "#review" } { "Go back" }
+                }
+            }
+        },
+    )
 }
 
 fn changes_since(d: &ReturnData, prev: &ReturnData) -> Markup {
@@ -524,7 +822,7 @@ pub fn history(chrome: &Chrome, name: &str, ods: &str, rows: &[QueueRow]) -> Mar
                 tbody {
                     @for r in rows {
                         tr {
-                            td { a href={ "/returns/" (r.period.id) "/" (ods) } { (r.period.label) } }
+                            td { a href=(r.period.return_path(ods)) { (r.period.label) } }
                             td { (state_tag(r.state)) @if r.overdue { " " strong.tag.tag--red { "Overdue" } } }
                             td { (rating_tag(r.self_rating)) }
                             td { (rating_tag(r.office_rating)) }
@@ -535,8 +833,8 @@ pub fn history(chrome: &Chrome, name: &str, ods: &str, rows: &[QueueRow]) -> Mar
             @if reported.len() >= 2 {
                 h2 { "Compare two periods" }
                 form.filters method="get" action={ "/participants/" (ods) "/compare" } {
-                    (select("from", "From", &reported.iter().map(|r| (r.period.id.to_string(), r.period.label.clone())).collect::<Vec<_>>(), &reported.last().map(|r| r.period.id.to_string()).unwrap_or_default(), "Select", &[]))
-                    (select("to", "To", &reported.iter().map(|r| (r.period.id.to_string(), r.period.label.clone())).collect::<Vec<_>>(), &reported.first().map(|r| r.period.id.to_string()).unwrap_or_default(), "Select", &[]))
+                    (select("from", "From", &reported.iter().map(|r| (r.period.slug.clone(), r.period.label.clone())).collect::<Vec<_>>(), &reported.last().map(|r| r.period.slug.clone()).unwrap_or_default(), "Select", &[]))
+                    (select("to", "To", &reported.iter().map(|r| (r.period.slug.clone(), r.period.label.clone())).collect::<Vec<_>>(), &reported.first().map(|r| r.period.slug.clone()).unwrap_or_default(), "Select", &[]))
                     div.form-actions { button.button type="submit" { "Compare" } }
                 }
             }
@@ -606,7 +904,7 @@ pub fn conflict(chrome: &Chrome, d: &ReturnData, why: &str) -> Markup {
     super::manage::conflict(
         chrome,
         "return",
-        &format!("/returns/{}/{}", d.period.id, d.trust.ods_code),
+        &d.period.return_path(&d.trust.ods_code),
         &rows,
     )
 }

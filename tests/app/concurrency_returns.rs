@@ -13,7 +13,8 @@ use gde::entities::{
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::returns::{
-    borrow, complete_return, fill, hidden, open_milestones, open_period, status_of, version_of,
+    PERIOD_SLUG, borrow, complete_return, fill, hidden, open_milestones, open_period, status_of,
+    version_of,
 };
 use crate::support::{OFFICE, OFFICE2, Page, REPORTER, TestApp};
 
@@ -95,7 +96,7 @@ async fn started(app: &TestApp) -> (i32, String) {
     let office = app.sign_in(OFFICE).await;
     let reporter = app.sign_in(REPORTER).await;
     let period = open_period(&office, app).await;
-    let path = format!("/returns/{period}/RAL");
+    let path = format!("/returns/{PERIOD_SLUG}/RAL");
     let page = fill(
         &reporter,
         &path,
@@ -219,7 +220,7 @@ async fn creating_the_same_draft_in_parallel_makes_one_return() {
     let app = TestApp::seeded().await;
     let office = app.sign_in(OFFICE).await;
     let period = open_period(&office, &app).await;
-    let path = format!("/returns/{period}/RAL");
+    let path = format!("/returns/{PERIOD_SLUG}/RAL");
     let milestones = open_milestones(&app, "RAL").await;
     let reporter = Arc::new(app.sign_in(REPORTER).await);
     // Every form was opened before the return existed (version 0).
@@ -248,7 +249,7 @@ async fn submitted(app: &TestApp) -> (i32, String, Vec<milestone::Model>) {
     let office = app.sign_in(OFFICE).await;
     let reporter = app.sign_in(REPORTER).await;
     let period = open_period(&office, app).await;
-    let path = format!("/returns/{period}/RAL");
+    let path = format!("/returns/{PERIOD_SLUG}/RAL");
     second_open_milestone(app).await;
     let milestones = open_milestones(app, "RAL").await;
     let mut fields = complete_return(&milestones, "2027-06-30", "red");
@@ -312,6 +313,7 @@ async fn approve_and_return_with_comments_race_one_decision() {
             let mut fields = seen.clone();
             if i.is_multiple_of(2) {
                 fields.push(("decision".into(), "approve".into()));
+                fields.push(("confirm".into(), "yes".into()));
                 fields.push(("office_rating".into(), "red".into()));
             } else {
                 fields.push(("decision".into(), "return".into()));
@@ -367,10 +369,16 @@ async fn approval_refuses_a_milestone_changed_since_the_page_was_opened() {
         )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
-    // The approval, built on the old page, changes nothing at all.
+    // The approval, built on the old page, changes nothing at all: not
+    // its confirmation page, nor a confirmation posted with the old versions.
     let mut fields = seen.clone();
     fields.push(("decision".into(), "approve".into()));
     fields.push(("office_rating".into(), "red".into()));
+    let page = office
+        .post(&format!("{path}/review"), &borrow(&fields))
+        .await;
+    assert_eq!(page.status, 409, "{}", page.body);
+    fields.push(("confirm".into(), "yes".into()));
     let page = office
         .post(&format!("{path}/review"), &borrow(&fields))
         .await;
@@ -410,7 +418,11 @@ async fn approval_refuses_a_milestone_changed_since_the_page_was_opened() {
         &office,
         &path,
         &format!("{path}/review"),
-        &[("decision", "approve"), ("office_rating", "red")],
+        &[
+            ("decision", "approve"),
+            ("confirm", "yes"),
+            ("office_rating", "red"),
+        ],
     )
     .await;
     assert_eq!(page.status, 303, "{}", page.body);
@@ -432,6 +444,7 @@ async fn approval_racing_milestone_edits_is_all_or_nothing() {
     let office2 = Arc::new(app.sign_in(OFFICE2).await);
     let mut approval = hidden(&office.get(&path).await);
     approval.push(("decision".into(), "approve".into()));
+    approval.push(("confirm".into(), "yes".into()));
     approval.push(("office_rating".into(), "red".into()));
     let target = milestones[0].clone();
     // One approval among many edits of the first milestone, all built on its

@@ -15,6 +15,7 @@ mod office_ux;
 mod open_data;
 mod pages;
 mod programme_office;
+mod return_form;
 mod returns;
 mod routes;
 mod schema;

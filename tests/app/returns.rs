@@ -76,6 +76,27 @@ pub async fn open_milestones(app: &TestApp, ods: &str) -> Vec<milestone::Model> 
         .unwrap()
 }
 
+/// The period `open_period` opens, as URLs name it.
+pub const PERIOD_SLUG: &str = "2026-27-q2";
+
+/// Approves through the confirmation page, as the office would: the review
+/// form posted, the confirmation page shown (nothing changed yet), and its
+/// form confirmed.
+pub async fn approve(office: &Browser, path: &str, rating: &str) -> Page {
+    let review = format!("{path}/review");
+    let page = fill(
+        office,
+        path,
+        &review,
+        &[("decision", "approve"), ("office_rating", rating)],
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Confirm approval"), "{}", page.body);
+    let fields = hidden(&page);
+    office.post(&review, &borrow(&fields)).await
+}
+
 pub async fn open_period(office: &Browser, app: &TestApp) -> i32 {
     let page = office
         .post(
@@ -171,7 +192,7 @@ async fn the_return_workflow_from_draft_to_frozen_record() {
     let office = app.sign_in(OFFICE).await;
     let reporter = app.sign_in(REPORTER).await;
     let period = open_period(&office, &app).await;
-    let path = format!("/returns/{period}/RAL");
+    let path = format!("/returns/{PERIOD_SLUG}/RAL");
     let milestones = open_milestones(&app, "RAL").await;
     assert!(
         !milestones.is_empty(),
@@ -318,6 +339,9 @@ async fn the_return_workflow_from_draft_to_frozen_record() {
         &[("decision", "approve"), ("office_rating", "red")],
     )
     .await;
+    assert_eq!(page.status, 200, "the confirmation page: {}", page.body);
+    assert_eq!(status_of(&app, period).await, "submitted");
+    let page = approve(&office, &path, "red").await;
     assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(status_of(&app, period).await, "approved");
     for m in &milestones {
@@ -402,8 +426,13 @@ async fn a_reporter_cannot_see_draft_or_submit_another_trusts_return() {
     let reporter = app.sign_in(REPORTER).await;
     let reader = app.sign_in(READER).await;
     let period = open_period(&office, &app).await;
-    let other = format!("/returns/{period}/RGT");
+    let other = format!("/returns/{PERIOD_SLUG}/RGT");
     assert_eq!(reporter.get(&other).await.status, 404);
+    // The old numeric form of another trust's return is not found either,
+    // never redirected (which would say that it exists).
+    let numeric = format!("/returns/{period}/RGT");
+    assert_eq!(reporter.get(&numeric).await.status, 404);
+    assert_eq!(reader.get(&numeric).await.status, 308);
     assert_eq!(
         reporter
             .post(&other, &[("action", "save"), ("narrative", "x")])
@@ -437,8 +466,8 @@ async fn a_reporter_cannot_see_draft_or_submit_another_trusts_return() {
 async fn not_reported_is_shown_never_green() {
     let app = TestApp::seeded().await;
     let office = app.sign_in(OFFICE).await;
-    let period = open_period(&office, &app).await;
-    let page = office.get(&format!("/returns/{period}/RGT")).await;
+    open_period(&office, &app).await;
+    let page = office.get(&format!("/returns/{PERIOD_SLUG}/RGT")).await;
     assert!(page.text_of("not-reported").contains("Not reported"));
     let queue = office.get("/returns").await;
     let latest = queue.element("latest-period");
@@ -483,10 +512,13 @@ async fn refusals_are_the_same_for_real_and_made_up_ids() {
     // Another trust's real return, a made-up trust, a made-up period (of the
     // reporter's own trust and of another), and a period that is not a number.
     let hidden_from_reporter = [
+        format!("/returns/{PERIOD_SLUG}/RGT"),
+        format!("/returns/{PERIOD_SLUG}/ZZZ"),
         format!("/returns/{period}/RGT"),
         format!("/returns/{period}/ZZZ"),
         "/returns/999999/RAL".to_owned(),
         "/returns/999999/RGT".to_owned(),
+        "/returns/2099-00-q1/RAL".to_owned(),
         "/returns/x/RAL".to_owned(),
     ];
     let mut pages = Vec::new();
@@ -521,7 +553,10 @@ async fn refusals_are_the_same_for_real_and_made_up_ids() {
     // Writers' refusals do not depend on the record either.
     for (who, browser) in [("reader", &reader), ("office", &office)] {
         let real = browser
-            .post(&format!("/returns/{period}/RGT"), &[("action", "save")])
+            .post(
+                &format!("/returns/{PERIOD_SLUG}/RGT"),
+                &[("action", "save")],
+            )
             .await;
         let made_up = browser
             .post("/returns/999999/ZZZ", &[("action", "save")])
@@ -531,7 +566,7 @@ async fn refusals_are_the_same_for_real_and_made_up_ids() {
     }
     let real = reporter
         .post(
-            &format!("/returns/{period}/RAL/review"),
+            &format!("/returns/{PERIOD_SLUG}/RAL/review"),
             &[("decision", "approve")],
         )
         .await;

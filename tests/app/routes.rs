@@ -369,7 +369,8 @@ async fn setup(app: &TestApp) -> Values {
         .await
         .unwrap()
         .unwrap();
-    shared.insert("period", period.id.to_string());
+    // Periods are named by the slug of their label (`2018-19-q1`).
+    shared.insert("period", gde::domain::reporting::period_slug(&period.label));
     shared.insert(
         "chart",
         format!("{}.csv", gde::reports::catalogue::ChartKind::ALL[0].slug()),

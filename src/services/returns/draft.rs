@@ -13,7 +13,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::read::{build, locate};
-use super::{RISK_SLOTS, RiskLine, check_write, field, store};
+use super::{PeriodRef, RiskLine, check_write, field, posted_risks, store};
 use crate::domain::milestone::MilestoneStatus;
 use crate::domain::money::Pence;
 use crate::domain::rating::{Rating, RatingScale};
@@ -48,18 +48,51 @@ pub(super) fn posted_version(f: &mut Fields, text: &str) -> Option<i32> {
     })
 }
 
+/// Errors about the form as a whole (its version, the return's state) are
+/// shown beside its buttons, `action`.
+fn at_actions(errors: Vec<crate::services::FieldError>) -> ServiceError {
+    ServiceError::Invalid(
+        errors
+            .into_iter()
+            .map(|mut e| {
+                if e.field == "version" || e.field == "status" {
+                    e.field = "action".into();
+                }
+                e
+            })
+            .collect(),
+    )
+}
+
 /// Saves a draft, or submits (`submit`), checking completeness only on submit.
 pub async fn save(
     db: &DatabaseConnection,
     by: &By,
-    period_id: i32,
+    period: &PeriodRef,
+    ods: &str,
+    pairs: &[(String, String)],
+    submit: bool,
+    default_scale: RatingScale,
+) -> Result<ReturnStatus, ServiceError> {
+    save_fields(db, by, period, ods, pairs, submit, default_scale)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Invalid(errors) => at_actions(errors),
+            other => other,
+        })
+}
+
+async fn save_fields(
+    db: &DatabaseConnection,
+    by: &By,
+    period: &PeriodRef,
     ods: &str,
     pairs: &[(String, String)],
     submit: bool,
     default_scale: RatingScale,
 ) -> Result<ReturnStatus, ServiceError> {
     check_write(db, by, ods).await?;
-    let (period, trust) = locate(db, period_id, ods).await?;
+    let (period, trust) = locate(db, period, ods).await?;
     let mut f = Fields::default();
     let Some(version) = posted_version(&mut f, field(pairs, "version")) else {
         return Err(ServiceError::Invalid(f.errors));
@@ -104,7 +137,10 @@ pub async fn save(
         let forecast = f.optional(
             format!("m_{id}_forecast"),
             field(pairs, &format!("m_{id}_forecast")),
-            crate::domain::dates::parse_date,
+            |t| {
+                crate::domain::dates::parse_form_date(t)
+                    .map_err(|e| format!("Forecast date for {}: {e}", line.reference))
+            },
         );
         let status = f.optional(
             format!("m_{id}_status"),
@@ -121,13 +157,12 @@ pub async fn save(
         }
     }
     let mut risks = Vec::new();
-    for n in 1..=RISK_SLOTS {
-        let description = field(pairs, &format!("risk_{n}_description")).trim();
-        let rating_text = field(pairs, &format!("risk_{n}_rating")).trim();
-        let mitigation = field(pairs, &format!("risk_{n}_mitigation")).trim();
-        if description.is_empty() && rating_text.is_empty() && mitigation.is_empty() {
+    for (i, row) in posted_risks(pairs).iter().enumerate() {
+        let n = i + 1;
+        if row.is_blank() {
             continue;
         }
+        let (description, rating_text) = (row.description.trim(), row.rating.trim());
         let description = f.text(
             format!("risk_{n}_description"),
             description,
@@ -140,11 +175,15 @@ pub async fn save(
             &format!("Rate risk {n}"),
             |t| Rating::parse(scale, t),
         );
-        if let (Some(description), Some(rating)) = (description, rating) {
+        let mitigation =
+            f.optional_text(format!("risk_{n}_mitigation"), row.mitigation.trim(), 1000);
+        if let (Some(description), Some(rating), Some(mitigation)) =
+            (description, rating, mitigation)
+        {
             risks.push(RiskLine {
                 description,
                 rating,
-                mitigation: Some(mitigation.to_owned()).filter(|m| !m.is_empty()),
+                mitigation,
             });
         }
     }

@@ -14,14 +14,16 @@ mod draft;
 mod periods;
 mod read;
 mod review;
+mod risks;
 mod standings;
 
 use time::{Date, OffsetDateTime};
 
 pub use draft::save;
 pub use periods::{PeriodForm, list_periods, open_period};
-pub use read::load;
-pub use review::{ReviewForm, review};
+pub use read::{load, return_path};
+pub use review::{ApprovalPreview, MilestoneChange, ReviewForm, preview_approval, review};
+pub use risks::{MAX_RISKS, RiskEdit, RiskRow, posted_risks};
 pub use standings::{history, standings};
 
 use super::{By, FieldError, ServiceError};
@@ -29,20 +31,66 @@ use crate::domain::access::{AccessError, UserRole};
 use crate::domain::milestone::MilestoneStatus;
 use crate::domain::money::Pence;
 use crate::domain::rating::{Rating, RatingScale};
-use crate::domain::reporting::{Frequency, PeriodStatus, ReportState, ReturnStatus};
+use crate::domain::reporting::{
+    Frequency, PeriodStatus, ReportState, ReturnStatus, label_of_slug, period_slug,
+};
 use crate::domain::suggested_rating::Suggestion;
 use crate::entities::{organisation, participant, reporting_period};
 use crate::store::decode;
 use crate::store::returns as store;
 
-/// How many risk rows a return form offers.
-pub const RISK_SLOTS: usize = 5;
+/// How a URL names a period: by its slug (`2020-21-q3`), or by the numeric
+/// id of older links, which pages answer with a permanent redirect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PeriodRef {
+    Id(i32),
+    Slug(String),
+}
+
+impl PeriodRef {
+    /// Digits are an id; anything else a slug (one that names nothing is not found).
+    pub fn parse(text: &str) -> PeriodRef {
+        match text.parse::<i32>() {
+            Ok(id) if text.bytes().all(|b| b.is_ascii_digit()) => PeriodRef::Id(id),
+            _ => PeriodRef::Slug(text.to_ascii_lowercase()),
+        }
+    }
+
+    /// An old numeric link, to be answered with a redirect to the slug.
+    pub fn is_id(&self) -> bool {
+        matches!(self, PeriodRef::Id(_))
+    }
+}
+
+/// The period a URL names: the slug maps to a label (indexed lookup); a
+/// label of another shape is found by comparing slugs.
+async fn find_period(
+    db: &impl sea_orm::ConnectionTrait,
+    period: &PeriodRef,
+) -> Result<Option<reporting_period::Model>, ServiceError> {
+    match period {
+        PeriodRef::Id(id) => Ok(store::period(db, *id).await?),
+        PeriodRef::Slug(slug) => {
+            if let Some(label) = label_of_slug(slug)
+                && let Some(found) = store::period_by_label(db, &label).await?
+            {
+                return Ok(Some(found));
+            }
+            Ok(store::periods(db)
+                .await?
+                .into_iter()
+                .find(|p| period_slug(&p.label) == *slug))
+        }
+    }
+}
 
 /// A reporting period as pages show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Period {
     pub id: i32,
     pub label: String,
+    /// The label as a URL names it: `2020-21-q3`.
+    pub slug: String,
     pub frequency: Frequency,
     pub starts_on: Date,
     pub ends_on: Date,
@@ -56,11 +104,19 @@ impl Period {
             frequency: decode("frequency", Frequency::from_code(&row.frequency))?,
             status: decode("period status", PeriodStatus::from_code(&row.status))?,
             id: row.id,
+            slug: period_slug(&row.label),
             label: row.label,
             starts_on: row.starts_on,
             ends_on: row.ends_on,
             due_on: row.due_on,
         })
+    }
+}
+
+impl Period {
+    /// The page of one trust's return for this period.
+    pub fn return_path(&self, ods: &str) -> String {
+        format!("/returns/{}/{}", self.slug, ods)
     }
 }
 
@@ -223,6 +279,7 @@ async fn own_code(
 
 /// Reads `m_{id}_forecast`, `m_{id}_status`, `m_{id}_comment` and
 /// `risk_{n}_description|rating|mitigation` from the posted pairs.
+/// The first value of a name wins.
 pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs
         .iter()
@@ -234,4 +291,25 @@ pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
 /// Field errors with the names the return form uses, for tests and views.
 pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a FieldError> {
     errors.iter().find(|e| e.field == field)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_name_an_old_id_and_anything_else_a_slug() {
+        assert_eq!(PeriodRef::parse("12"), PeriodRef::Id(12));
+        assert!(PeriodRef::parse("12").is_id());
+        assert_eq!(
+            PeriodRef::parse("2020-21-Q3"),
+            PeriodRef::Slug("2020-21-q3".into())
+        );
+        assert_eq!(PeriodRef::parse("+12"), PeriodRef::Slug("+12".into()));
+        assert_eq!(PeriodRef::parse("-1"), PeriodRef::Slug("-1".into()));
+        assert_eq!(
+            PeriodRef::parse("99999999999"),
+            PeriodRef::Slug("99999999999".into())
+        );
+    }
 }

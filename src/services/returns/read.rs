@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use super::{Period, ReturnData, RiskLine, Trust, UpdateLine, check_read, store};
+use super::{
+    Period, PeriodRef, ReturnData, RiskLine, Trust, UpdateLine, check_read, find_period, store,
+};
 use crate::domain::milestone::{MilestoneStatus, Timeliness, slippage_days, timeliness};
 use crate::domain::money::Pence;
 use crate::domain::rating::{Rating, RatingScale};
@@ -19,22 +21,36 @@ use crate::store::decode;
 pub async fn load(
     db: &DatabaseConnection,
     by: &By,
-    period_id: i32,
+    period: &PeriodRef,
     ods: &str,
     default_scale: RatingScale,
 ) -> Result<ReturnData, ServiceError> {
     check_read(db, by, ods).await?;
-    let (period, trust) = locate(db, period_id, ods).await?;
+    let (period, trust) = locate(db, period, ods).await?;
     build(db, period, trust, default_scale, true).await
+}
+
+/// The page of the return a URL names, as it is written now (the period's
+/// slug, the trust's ODS code): where an old numeric link is sent. Checked
+/// like a read, so another trust's return is not found alike.
+pub async fn return_path(
+    db: &DatabaseConnection,
+    by: &By,
+    period: &PeriodRef,
+    ods: &str,
+) -> Result<String, ServiceError> {
+    check_read(db, by, ods).await?;
+    let (period, trust) = locate(db, period, ods).await?;
+    Ok(period.return_path(&trust.ods_code))
 }
 
 /// The period and trust a URL names; not found for either made-up part.
 pub(super) async fn locate(
     db: &impl ConnectionTrait,
-    period_id: i32,
+    period: &PeriodRef,
     ods: &str,
 ) -> Result<(Period, Trust), ServiceError> {
-    let period = store::period(db, period_id)
+    let period = find_period(db, period)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let (participant, organisation) = participant_by_ods(db, ods).await?;
