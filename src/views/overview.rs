@@ -294,7 +294,7 @@ fn returns_banner(due: &[ReturnDue]) -> Markup {
                             "Your return for " (r.period_label) ": due " (display_date(r.due_on))
                             @if r.overdue { " (overdue)" }
                             ", " (state) " — "
-                            a href={ "/returns/" (r.period_id) "/" (r.ods_code) } {
+                            a href={ "/returns/" (crate::domain::reporting::period_slug(&r.period_label)) "/" (r.ods_code) } {
                                 (action) span.visually-hidden { " your return for " (r.period_label) }
                             }
                         }

@@ -441,7 +441,8 @@ async fn a_reporter_is_told_which_return_needs_them() {
             .unwrap_or_else(|| panic!("no line for {label}: {}", page.body))
             .to_owned()
     };
-    let href = format!("href=\"/returns/{period}/RAL\"");
+    let slug = gde::domain::reporting::period_slug(&label);
+    let href = format!("href=\"/returns/{slug}/RAL\"");
 
     let page = reporter.get("/").await;
     assert_eq!(page.status, 200);
@@ -453,7 +454,7 @@ async fn a_reporter_is_told_which_return_needs_them() {
     assert!(text.contains("not started — Start"), "{text}");
     assert!(page.element("returns-due").contains(&href));
 
-    let path = format!("/returns/{period}/RAL");
+    let path = format!("/returns/{slug}/RAL");
     let page = fill(
         &reporter,
         &path,
