@@ -691,9 +691,17 @@ mod tests {
 
     #[test]
     fn group_allocation_up_to_the_shared_cap_is_allowed() {
-        let existing = [Pence::new(166_666_667).unwrap(), Pence::new(166_666_667).unwrap()];
-        let h = check_group_allocation(&ambulance(), "RYA", &existing, Pence::new(166_666_666).unwrap())
-            .unwrap();
+        let existing = [
+            Pence::new(166_666_667).unwrap(),
+            Pence::new(166_666_667).unwrap(),
+        ];
+        let h = check_group_allocation(
+            &ambulance(),
+            "RYA",
+            &existing,
+            Pence::new(166_666_666).unwrap(),
+        )
+        .unwrap();
         assert_eq!(h.allocated, pounds(5_000_000));
         assert_eq!(h.remaining, Pence::ZERO);
     }
@@ -723,7 +731,17 @@ mod tests {
         // £1m more to RX6 fits its own £5m but not the shared pot.
         let caps = CapTable::programme_defaults();
         let rx6 = [Pence::new(166_666_667).unwrap()];
-        assert!(check_allocation("RX6", GlobalDigitalExemplar, Ambulance, &caps, &rx6, pounds(1_000_000)).is_ok());
+        assert!(
+            check_allocation(
+                "RX6",
+                GlobalDigitalExemplar,
+                Ambulance,
+                &caps,
+                &rx6,
+                pounds(1_000_000)
+            )
+            .is_ok()
+        );
         let all = [pounds(5_000_000)];
         assert!(check_group_allocation(&ambulance(), "RX6", &all, pounds(1_000_000)).is_err());
     }
@@ -733,7 +751,10 @@ mod tests {
         let h = group_headroom(&ambulance(), &[pounds(6_000_000)]);
         assert_eq!(h.remaining, Pence::ZERO);
         assert_eq!(h.allocated, pounds(6_000_000));
-        assert_eq!(group_headroom(&ambulance(), &[]).remaining, pounds(5_000_000));
+        assert_eq!(
+            group_headroom(&ambulance(), &[]).remaining,
+            pounds(5_000_000)
+        );
     }
 
     #[test]

@@ -722,7 +722,11 @@ mod tests {
         )
         .err()
         .unwrap();
-        assert_eq!((err.line, err.column.as_deref()), (Some(2), Some("group")), "{err}");
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(2), Some("group")),
+            "{err}"
+        );
         let set = SeedSet::embedded()
             .with_file(
                 "cap_groups.csv",
@@ -733,7 +737,11 @@ mod tests {
                 "group,ods_code,source\nAmbulance exemplars,RX6,\nOther,RX6,\n",
             );
         let err = parse_and_check(&set, SeedOptions::default()).err().unwrap();
-        assert_eq!((err.line, err.column.as_deref()), (Some(3), Some("ods_code")), "{err}");
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(3), Some("ods_code")),
+            "{err}"
+        );
     }
 
     #[test]

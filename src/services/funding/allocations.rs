@@ -75,9 +75,7 @@ pub async fn create_allocation(
                     central,
                 ) {
                     f.error("central", capitalise(&e.to_string()));
-                } else if let Err(e) =
-                    check_group_cap(&txn, group, &place, None, central).await?
-                {
+                } else if let Err(e) = check_group_cap(&txn, group, &place, None, central).await? {
                     f.error("central", capitalise(&e.to_string()));
                 }
             }
