@@ -72,7 +72,7 @@ pub enum FundingError {
         excess: Pence,
     },
     #[error(
-        "central allocations to {group} would total {total} with {participant}'s, over the group's shared {cap} cap by {excess}"
+        "with this one for {participant}, central allocations to {group} would total {total}, over their shared {cap} cap by {excess}"
     )]
     OverGroupCap {
         group: String,

@@ -8,6 +8,7 @@ mod briefing;
 mod concurrency_funding;
 mod concurrency_returns;
 mod faults;
+mod group_caps;
 mod history;
 mod layering;
 mod open_data;
