@@ -4,6 +4,7 @@
 mod support;
 
 mod access;
+mod approval_order;
 mod briefing;
 mod concurrency_funding;
 mod concurrency_returns;
