@@ -258,8 +258,17 @@ pub async fn review(
                 Some(Approval::Apply) => {}
                 // A signed-off milestone is settled; the return cannot reopen it.
                 Some(Approval::SignedOff) | None => continue,
-                // Something newer is on record: left as it is.
+                // Something newer is on record: left as it is, provided the
+                // page showed it as it is (else the reviewer saw something
+                // else happen: a conflict, as for an applied line).
                 Some(Approval::Keep(_)) => {
+                    let seen = form
+                        .milestone_versions
+                        .get(&m.id)
+                        .and_then(|v| v.trim().parse::<i32>().ok());
+                    if seen != Some(m.version) {
+                        return Err(ServiceError::Conflict);
+                    }
                     kept.push(json!({
                         "reference": m.reference,
                         "forecast_on": m.forecast_on.map(|d| d.to_string()),
