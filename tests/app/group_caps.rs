@@ -296,3 +296,95 @@ async fn the_seed_loader_refuses_a_group_over_its_cap_at_file_line_and_column() 
     assert!(err.contains(&expected), "{err}");
     assert!(err.contains("Ambulance exemplars"), "{err}");
 }
+
+/// A role change that lowers a participant's cap, sent among allocations to
+/// it: the new cap is checked inside the change's transaction, after its
+/// versioned update has claimed the participant, so whichever order they
+/// take, the money on record fits the role on record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_role_change_racing_allocations_never_leaves_money_over_the_new_cap() {
+    let app = TestApp::seeded().await;
+    let office = Arc::new(app.sign_in(OFFICE).await);
+    let office2 = Arc::new(app.sign_in(OFFICE2).await);
+    let page = office
+        .post(
+            "/participants",
+            &[
+                ("ods_code", "RJ1"),
+                (
+                    "organisation_name",
+                    "Guy's and St Thomas' NHS Foundation Trust",
+                ),
+                ("region_code", "Y56"),
+                ("role", "global_digital_exemplar"),
+                ("sector", "acute"),
+                ("wave", "Acute wave 2"),
+                ("designated_on", "2017-03-31"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = allocate(&office, "RJ1", "ALLOC-0", "4000000").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    // The edit form's hidden fields (its version), then the new role: an
+    // acute fast follower, whose cap is £5m rather than £10m.
+    let form = office.get("/participants/RJ1/edit").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let mut change = crate::returns::hidden(&form);
+    for (k, v) in [
+        ("role", "fast_follower"),
+        ("sector", "acute"),
+        ("wave", "Acute fast follower"),
+        ("designated_on", "2017-03-31"),
+        ("accredited_on", ""),
+        ("status", "active"),
+    ] {
+        change.push((k.into(), v.into()));
+    }
+    let change = Arc::new(change);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..30 {
+        let who = if i % 2 == 0 {
+            office.clone()
+        } else {
+            office2.clone()
+        };
+        let change = change.clone();
+        tasks.spawn(async move {
+            let page = if i == 0 {
+                who.post("/participants/RJ1/edit", &crate::returns::borrow(&change))
+                    .await
+            } else {
+                allocate(&who, "RJ1", &format!("RACE-{i}"), "500000").await
+            };
+            (i, page.status, page.body)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (i, status, body) = done.unwrap();
+        assert!(matches!(status, 303 | 409 | 422), "{i}: {status}: {body}");
+    }
+    let rj1 = participant_id(&app.db, "RJ1").await;
+    let role = Participants::find_by_id(rj1)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .role;
+    let total: i64 = Allocations::find()
+        .filter(allocation::Column::ParticipantId.eq(rj1))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.central_pence)
+        .sum();
+    let cap = if role == "fast_follower" {
+        500_000_000
+    } else {
+        1_000_000_000
+    };
+    eprintln!("role change among allocations: {role}, {total}");
+    assert!(total <= cap, "{role} holds {total}, over its cap {cap}");
+}
