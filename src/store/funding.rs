@@ -1,5 +1,5 @@
 //! Funding caps and money totals.
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Statement};
 
 use super::decode;
 use crate::domain::funding::{CapGroup, CapTable, FundingCap};
@@ -26,7 +26,6 @@ pub async fn group_of(
     db: &impl ConnectionTrait,
     participant_id: i32,
 ) -> Result<Option<(i32, CapGroup)>, DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter};
     let Some(member) = CapGroupMembers::find()
         .filter(cap_group_member::Column::ParticipantId.eq(participant_id))
         .one(db)
@@ -53,7 +52,6 @@ pub async fn group_allocations(
     group_id: i32,
     except: Option<i32>,
 ) -> Result<Vec<Pence>, DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter};
     let members: Vec<i32> = CapGroupMembers::find()
         .filter(cap_group_member::Column::GroupId.eq(group_id))
         .all(db)
