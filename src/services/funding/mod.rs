@@ -1,11 +1,13 @@
-//! Money: allocations within the cap with a profile that adds up, changes to
-//! an allocation only through an approved request, tranches within the
-//! allocation, and releases only after their milestone is signed off.
+//! Money: allocations within the participant's cap and its group's shared
+//! cap, with a profile that adds up; changes to an allocation only through an
+//! approved request; tranches within the allocation; and releases only after
+//! their milestone is signed off.
 //!
 //! Every rule that spans rows is checked inside the transaction that writes,
 //! after its first statement has claimed the parent row (`concurrency::claim`):
-//! the participant for its cap, the allocation for its tranches and its one
-//! pending change. So the rules hold however many requests arrive at once,
+//! the participant's cap group (if any) for the group's shared cap, the
+//! participant for its own cap, the allocation for its tranches and its one
+//! pending change, always in that order. So the rules hold however many requests arrive at once,
 //! on SQLite and PostgreSQL alike, and a loser is told why (422) or to try
 //! again (409), never a 500.
 //!
