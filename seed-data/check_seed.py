@@ -24,6 +24,8 @@ HEADERS = {
     "partnerships.csv": ["ods_code", "partner_name", "role", "started_on", "ended_on",
                          "confidence", "source", "note"],
     "funding_caps.csv": ["role", "sector", "cap", "source"],
+    "cap_groups.csv": ["name", "cap", "source"],
+    "cap_group_members.csv": ["group", "ods_code", "source"],
     "maturity_assessments.csv": ["ods_code", "scale", "score", "assessed_on", "source"],
     "illustrative/allocations.csv": ["ods_code", "reference", "central", "local_match",
                                      "awarded_on"],
@@ -344,6 +346,33 @@ amb = sum(t for o, t in per_part.items()
           if part[o]["role"] == "global_digital_exemplar" and part[o]["sector"] == "ambulance")
 if amb > caps[("global_digital_exemplar", "ambulance")]:
     err(f"allocations: ambulance GDEs together get {amb / 100:.2f} > shared GBP 5m pot")
+# cap groups (cap_groups.csv, cap_group_members.csv): a cap shared by a group
+group_caps = {}
+for d in read("cap_groups.csv"):
+    key = " ".join(d["name"].lower().split())
+    if key in group_caps:
+        err(f"{d['_where']}: cap group {d['name']!r} appears twice")
+    group_caps[key] = (d["name"], pence(d["cap"], d["_where"], "cap"))
+    check_source(d)
+group_of = {}
+for d in read("cap_group_members.csv"):
+    key = " ".join(d["group"].lower().split())
+    if key not in group_caps:
+        err(f"{d['_where']}: group {d['group']!r} not in cap_groups.csv")
+    if d["ods_code"] not in part:
+        err(f"{d['_where']}: {d['ods_code']} is not a participant")
+    if d["ods_code"] in group_of:
+        err(f"{d['_where']}: {d['ods_code']} is in two cap groups")
+    group_of[d["ods_code"]] = key
+    check_source(d)
+amb_members = {o for o, p in part.items()
+               if p["role"] == "global_digital_exemplar" and p["sector"] == "ambulance"}
+if {o for o, k in group_of.items() if k == "ambulance exemplars"} != amb_members:
+    err("cap_group_members.csv: the Ambulance exemplars group must hold exactly the three ambulance GDEs")
+for key, (name, gcap) in group_caps.items():
+    gtotal = sum(t for o, t in per_part.items() if group_of.get(o) == key)
+    if gtotal > gcap:
+        err(f"allocations: cap group {name} gets {gtotal / 100:.2f} > its cap {gcap / 100:.2f}")
 below = sorted(o for (o, _), a in alloc.items() if a["local"] < a["central"])
 
 profiles = read("illustrative/allocation_profiles.csv")

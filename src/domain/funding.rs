@@ -71,6 +71,16 @@ pub enum FundingError {
         total: Pence,
         excess: Pence,
     },
+    #[error(
+        "with this one for {participant}, central allocations to {group} would total {total}, over their shared {cap} cap by {excess}"
+    )]
+    OverGroupCap {
+        group: String,
+        participant: String,
+        cap: Pence,
+        total: Pence,
+        excess: Pence,
+    },
     #[error("tranches would total {total}, over the {allocation} allocation by {excess}")]
     TranchesOverAllocation {
         allocation: Pence,
@@ -187,6 +197,56 @@ pub fn check_allocation(
             total,
             excess: total.saturating_sub(cap),
         }),
+    }
+}
+
+/// A cap shared by a group of participants, on top of each one's own cap
+/// (the three ambulance exemplars shared one £5m pot).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CapGroup {
+    pub name: String,
+    pub cap: Pence,
+}
+
+/// The group-cap rule: the central allocations of all a group's members,
+/// existing plus proposed, never exceed the group's cap. It applies in
+/// addition to [`check_allocation`] (each member's own cap), never instead.
+/// `existing` holds every member's allocations (leaving out one being
+/// changed); `participant` names who the proposed money is for. Returns the
+/// group's headroom once the proposed allocation is made.
+pub fn check_group_allocation(
+    group: &CapGroup,
+    participant: &str,
+    existing: &[Pence],
+    proposed: Pence,
+) -> Result<Headroom, FundingError> {
+    let total = Pence::checked_sum(existing)
+        .and_then(|sum| sum.checked_add(proposed))
+        .ok_or(FundingError::Overflow)?;
+    match group.cap.checked_sub(total) {
+        Some(remaining) => Ok(Headroom {
+            cap: group.cap,
+            allocated: total,
+            remaining,
+        }),
+        None => Err(FundingError::OverGroupCap {
+            group: group.name.clone(),
+            participant: participant.to_owned(),
+            cap: group.cap,
+            total,
+            excess: total.saturating_sub(group.cap),
+        }),
+    }
+}
+
+/// Headroom under a group's cap given its members' allocations; saturates,
+/// since this is for display.
+pub fn group_headroom(group: &CapGroup, existing: &[Pence]) -> Headroom {
+    let allocated: Pence = existing.iter().sum();
+    Headroom {
+        cap: group.cap,
+        allocated,
+        remaining: group.cap.saturating_sub(allocated),
     }
 }
 
@@ -620,6 +680,90 @@ mod tests {
         );
         assert_eq!(match_shortfall(central, Pence::ZERO), Some(central));
         assert_eq!(match_shortfall(Pence::ZERO, Pence::ZERO), None);
+    }
+
+    fn ambulance() -> CapGroup {
+        CapGroup {
+            name: "Ambulance exemplars".into(),
+            cap: pounds(5_000_000),
+        }
+    }
+
+    #[test]
+    fn group_allocation_up_to_the_shared_cap_is_allowed() {
+        let existing = [
+            Pence::new(166_666_667).unwrap(),
+            Pence::new(166_666_667).unwrap(),
+        ];
+        let h = check_group_allocation(
+            &ambulance(),
+            "RYA",
+            &existing,
+            Pence::new(166_666_666).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(h.allocated, pounds(5_000_000));
+        assert_eq!(h.remaining, Pence::ZERO);
+    }
+
+    #[test]
+    fn group_allocation_a_penny_over_is_refused_naming_the_group() {
+        let existing = [pounds(2_000_000), pounds(3_000_000)];
+        let err = check_group_allocation(&ambulance(), "RX6", &existing, Pence::new(1).unwrap())
+            .unwrap_err();
+        assert_eq!(
+            err,
+            FundingError::OverGroupCap {
+                group: "Ambulance exemplars".into(),
+                participant: "RX6".into(),
+                cap: pounds(5_000_000),
+                total: Pence::new(500_000_001).unwrap(),
+                excess: Pence::new(1).unwrap(),
+            }
+        );
+        let text = err.to_string();
+        assert!(text.contains("Ambulance exemplars"), "{text}");
+        assert!(text.contains("shared £5,000,000 cap"), "{text}");
+    }
+
+    #[test]
+    fn each_member_within_its_own_cap_can_still_break_the_group_cap() {
+        // £1m more to RX6 fits its own £5m but not the shared pot.
+        let caps = CapTable::programme_defaults();
+        let rx6 = [Pence::new(166_666_667).unwrap()];
+        assert!(
+            check_allocation(
+                "RX6",
+                GlobalDigitalExemplar,
+                Ambulance,
+                &caps,
+                &rx6,
+                pounds(1_000_000)
+            )
+            .is_ok()
+        );
+        let all = [pounds(5_000_000)];
+        assert!(check_group_allocation(&ambulance(), "RX6", &all, pounds(1_000_000)).is_err());
+    }
+
+    #[test]
+    fn group_headroom_saturates() {
+        let h = group_headroom(&ambulance(), &[pounds(6_000_000)]);
+        assert_eq!(h.remaining, Pence::ZERO);
+        assert_eq!(h.allocated, pounds(6_000_000));
+        assert_eq!(
+            group_headroom(&ambulance(), &[]).remaining,
+            pounds(5_000_000)
+        );
+    }
+
+    #[test]
+    fn group_overflow_is_an_error() {
+        let big = Pence::new(i64::MAX).unwrap();
+        assert_eq!(
+            check_group_allocation(&ambulance(), "RX6", &[big], big),
+            Err(FundingError::Overflow)
+        );
     }
 
     proptest! {

@@ -7,6 +7,7 @@
 pub mod code;
 
 pub mod access;
+pub mod approval;
 pub mod as_at;
 pub mod change;
 pub mod dates;

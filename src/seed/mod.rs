@@ -9,7 +9,10 @@
 //! compared as `domain::names::NameKey` (ignoring case and spacing): a name
 //! used twice in the files, or already used by another organisation in the
 //! database, is refused at its file, line and column, as is any row a unique
-//! index refuses.
+//! index refuses. Caps shared by a group of participants (`cap_groups.csv`,
+//! `cap_group_members.csv`) hold like every other cap: an allocation that
+//! would take a group over its cap, in the files or counting what the
+//! database already holds, is refused at its line's `central` column.
 mod csv_table;
 mod records;
 mod validate;
@@ -88,6 +91,8 @@ pub const CONFIRMED_FILES: &[&str] = &[
     "partner_organisations.csv",
     "partnerships.csv",
     "funding_caps.csv",
+    "cap_groups.csv",
+    "cap_group_members.csv",
     "maturity_assessments.csv",
 ];
 pub const ILLUSTRATIVE_FILES: &[&str] = &[
@@ -128,6 +133,8 @@ impl SeedSet {
                 "partner_organisations.csv",
                 "partnerships.csv",
                 "funding_caps.csv",
+                "cap_groups.csv",
+                "cap_group_members.csv",
                 "maturity_assessments.csv",
                 "illustrative/allocations.csv",
                 "illustrative/allocation_profiles.csv",

@@ -283,6 +283,56 @@ pub fn caps(table: &CsvTable) -> Result<Vec<CapRecord>, SeedError> {
         .collect()
 }
 
+/// A cap shared by a group of participants (`cap_groups.csv`).
+#[derive(Clone, Debug)]
+pub struct CapGroupRecord {
+    pub origin: Origin,
+    pub name: String,
+    pub cap: Pence,
+    pub source: Option<String>,
+}
+
+pub const CAP_GROUP_COLUMNS: &[&str] = &["name", "cap", "source"];
+
+pub fn cap_groups(table: &CsvTable) -> Result<Vec<CapGroupRecord>, SeedError> {
+    table
+        .rows()
+        .map(|row| {
+            Ok(CapGroupRecord {
+                origin: origin(&row),
+                name: row.parse("name", text(80))?,
+                cap: row.parse("cap", Pence::parse)?,
+                source: row.parse_optional("source", text(200))?,
+            })
+        })
+        .collect()
+}
+
+/// A participant in a cap group (`cap_group_members.csv`).
+#[derive(Clone, Debug)]
+pub struct CapGroupMemberRecord {
+    pub origin: Origin,
+    pub group: String,
+    pub ods_code: OdsCode,
+    pub source: Option<String>,
+}
+
+pub const CAP_GROUP_MEMBER_COLUMNS: &[&str] = &["group", "ods_code", "source"];
+
+pub fn cap_group_members(table: &CsvTable) -> Result<Vec<CapGroupMemberRecord>, SeedError> {
+    table
+        .rows()
+        .map(|row| {
+            Ok(CapGroupMemberRecord {
+                origin: origin(&row),
+                group: row.parse("group", text(80))?,
+                ods_code: row.parse("ods_code", OdsCode::parse)?,
+                source: row.parse_optional("source", text(200))?,
+            })
+        })
+        .collect()
+}
+
 #[derive(Clone, Debug)]
 pub struct MaturityRecord {
     pub origin: Origin,

@@ -7,7 +7,9 @@ use super::records::{self, *};
 #[allow(unused_imports)]
 use super::records::{PeriodRecord, ReturnRecord, RiskRecord, UpdateRecord};
 use super::{SeedError, SeedOptions, SeedSet};
-use crate::domain::funding::{CapTable, FundingCap, check_profile, check_tranches};
+use crate::domain::funding::{
+    CapGroup, CapTable, FundingCap, check_group_allocation, check_profile, check_tranches,
+};
 use crate::domain::names::NameKey;
 use crate::domain::ods::OdsCode;
 use crate::domain::participant::{ParticipantStatus, Role};
@@ -21,6 +23,8 @@ pub struct Seed {
     pub partners: Vec<PartnerRecord>,
     pub partnerships: Vec<PartnershipRecord>,
     pub caps: Vec<CapRecord>,
+    pub cap_groups: Vec<CapGroupRecord>,
+    pub cap_group_members: Vec<CapGroupMemberRecord>,
     /// Confirmed and illustrative assessments, each with its provenance.
     pub maturity: Vec<(MaturityRecord, bool)>,
     pub allocations: Vec<AllocationRecord>,
@@ -61,6 +65,12 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
     let partnerships =
         records::partnerships(&table(set, "partnerships.csv", PARTNERSHIP_COLUMNS)?)?;
     let caps = records::caps(&table(set, "funding_caps.csv", CAP_COLUMNS)?)?;
+    let cap_groups = records::cap_groups(&table(set, "cap_groups.csv", CAP_GROUP_COLUMNS)?)?;
+    let cap_group_members = records::cap_group_members(&table(
+        set,
+        "cap_group_members.csv",
+        CAP_GROUP_MEMBER_COLUMNS,
+    )?)?;
     let mut maturity: Vec<(MaturityRecord, bool)> =
         records::maturity(&table(set, "maturity_assessments.csv", MATURITY_COLUMNS)?)?
             .into_iter()
@@ -116,6 +126,8 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
         partners,
         partnerships,
         caps,
+        cap_groups,
+        cap_group_members,
         maturity,
         allocations,
         profiles,
@@ -342,6 +354,40 @@ fn check(seed: &Seed) -> Result<(), SeedError> {
             .unwrap_or_else(|| SeedError::file("funding_caps.csv", e.to_string()))
     })?;
 
+    // Cap groups: one per name (compared as names are), each participant in
+    // at most one group.
+    let mut group_names: HashMap<NameKey, &CapGroupRecord> = HashMap::new();
+    for g in &seed.cap_groups {
+        if let Some(first) = group_names.insert(NameKey::of(&g.name), g) {
+            return Err(g.origin.error(
+                Some("name"),
+                format!(
+                    "{:?} is already a cap group (line {}); names that differ only in case or spacing count as the same",
+                    g.name, first.origin.line
+                ),
+            ));
+        }
+    }
+    let mut group_of: HashMap<&OdsCode, &CapGroupRecord> = HashMap::new();
+    for m in &seed.cap_group_members {
+        participant(&m.ods_code, &m.origin, "ods_code")?;
+        let Some(group) = group_names.get(&NameKey::of(&m.group)) else {
+            return Err(m.origin.error(
+                Some("group"),
+                format!("{:?} is not in cap_groups.csv", m.group),
+            ));
+        };
+        if let Some(other) = group_of.insert(&m.ods_code, group) {
+            return Err(m.origin.error(
+                Some("ods_code"),
+                format!(
+                    "{} is already in the cap group {:?}; a participant shares at most one group cap",
+                    m.ods_code, other.name
+                ),
+            ));
+        }
+    }
+
     // Maturity assessments.
     let mut maturity_keys = HashSet::new();
     for (m, _) in &seed.maturity {
@@ -368,6 +414,22 @@ fn check(seed: &Seed) -> Result<(), SeedError> {
                 format!("duplicate allocation {} for {}", a.reference, a.ods_code),
             ));
         }
+    }
+    // A group's allocations in the files, in file order, never exceed its
+    // cap (the write checks again, counting what the database holds).
+    let mut group_totals: HashMap<NameKey, Vec<_>> = HashMap::new();
+    for a in &seed.allocations {
+        let Some(group) = group_of.get(&a.ods_code) else {
+            continue;
+        };
+        let existing = group_totals.entry(NameKey::of(&group.name)).or_default();
+        let rule = CapGroup {
+            name: group.name.clone(),
+            cap: group.cap,
+        };
+        check_group_allocation(&rule, a.ods_code.as_str(), existing, a.central)
+            .map_err(|e| a.origin.error(Some("central"), e.to_string()))?;
+        existing.push(a.central);
     }
     let mut profile_by_allocation: HashMap<(OdsCode, String), Vec<_>> = HashMap::new();
     for p in &seed.profiles {
@@ -611,6 +673,75 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.column.as_deref(), Some("amount"), "{err}");
+    }
+
+    #[test]
+    fn an_ambulance_pot_a_penny_over_its_shared_cap_is_refused_at_its_line() {
+        let set = SeedSet::embedded();
+        let (_, text) = set.text("illustrative/allocations.csv").unwrap();
+        let bad = text.replace(
+            "RYA,ALLOC-1,1666666.66,1666666.66",
+            "RYA,ALLOC-1,1666666.67,1666666.67",
+        );
+        assert_ne!(bad, text);
+        let line = bad
+            .lines()
+            .position(|l| l.starts_with("RYA,ALLOC-1"))
+            .unwrap() as u64
+            + 1;
+        // The profile must still add up, so only the group cap is wrong.
+        let (_, profiles) = set.text("illustrative/allocation_profiles.csv").unwrap();
+        let mut profiles: Vec<String> = profiles.lines().map(str::to_owned).collect();
+        let last = profiles
+            .iter()
+            .rposition(|l| l.starts_with("RYA,ALLOC-1,"))
+            .unwrap();
+        let mut cells: Vec<String> = profiles[last].split(',').map(str::to_owned).collect();
+        let amount: crate::domain::money::Pence = cells[3].parse().unwrap();
+        cells[3] = amount
+            .checked_add(crate::domain::money::Pence::new(1).unwrap())
+            .unwrap()
+            .plain();
+        profiles[last] = cells.join(",");
+        let set = set
+            .with_file("illustrative/allocations.csv", &bad)
+            .with_file("illustrative/allocation_profiles.csv", &profiles.join("\n"));
+        let err = parse_and_check(&set, SeedOptions::default()).err().unwrap();
+        assert!(err.file.ends_with("illustrative/allocations.csv"), "{err}");
+        assert_eq!(err.line, Some(line), "{err}");
+        assert_eq!(err.column.as_deref(), Some("central"), "{err}");
+        assert!(err.message.contains("Ambulance exemplars"), "{err}");
+        assert!(err.message.contains("by £0.01"), "{err}");
+    }
+
+    #[test]
+    fn a_member_of_an_unknown_group_or_of_two_groups_is_refused() {
+        let err = embedded_check(
+            "cap_group_members.csv",
+            "group,ods_code,source\nNo such group,RX6,\n",
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(2), Some("group")),
+            "{err}"
+        );
+        let set = SeedSet::embedded()
+            .with_file(
+                "cap_groups.csv",
+                "name,cap,source\nAmbulance exemplars,5000000,\nOther,1,\n",
+            )
+            .with_file(
+                "cap_group_members.csv",
+                "group,ods_code,source\nAmbulance exemplars,RX6,\nOther,RX6,\n",
+            );
+        let err = parse_and_check(&set, SeedOptions::default()).err().unwrap();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(3), Some("ods_code")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::LoadError;
 use super::records::Origin;
 use super::validate::Seed;
-use crate::domain::funding::{CapTable, FundingCap, check_allocation};
+use crate::domain::funding::{CapTable, FundingCap, check_allocation, check_group_allocation};
 use crate::domain::money::Pence;
 use crate::domain::names::NameKey;
 use crate::domain::participant::{OrganisationKind, Role, Sector};
@@ -381,6 +381,77 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
     }
     let cap_table = CapTable::new(caps).map_err(|e| DbErr::Custom(e.to_string()))?;
 
+    // Cap groups, by name (as names are compared), then their members, by
+    // participant (one group each). A group already on record keeps its cap.
+    let mut group_ids: HashMap<NameKey, i32> = CapGroups::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|g| (NameKey::of(&g.name), g.id))
+        .collect();
+    for g in &seed.cap_groups {
+        let key = NameKey::of(&g.name);
+        if group_ids.contains_key(&key) {
+            report.present("cap groups");
+            continue;
+        }
+        let id = e::cap_group::ActiveModel {
+            name: Set(g.name.clone()),
+            cap_pence: Set(g.cap.value()),
+            source: Set(g.source.clone()),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(|e| unique_at(e, &g.origin, "name"))?
+        .id;
+        group_ids.insert(key, id);
+        report.added("cap groups");
+    }
+    let members: HashMap<i32, i32> = CapGroupMembers::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|m| (m.participant_id, m.group_id))
+        .collect();
+    for m in &seed.cap_group_members {
+        let participant_id = pid(m.ods_code.as_str());
+        let group_id = group_ids[&NameKey::of(&m.group)];
+        match members.get(&participant_id) {
+            Some(g) if *g == group_id => {
+                report.present("cap group members");
+                continue;
+            }
+            Some(_) => {
+                return Err(m
+                    .origin
+                    .error(
+                        Some("ods_code"),
+                        format!(
+                            "{} is already in another cap group on record; a participant shares at most one group cap",
+                            m.ods_code
+                        ),
+                    )
+                    .into());
+            }
+            None => {}
+        }
+        e::cap_group_member::ActiveModel {
+            group_id: Set(group_id),
+            participant_id: Set(participant_id),
+            source: Set(m.source.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(|e| unique_at(e, &m.origin, "ods_code"))?;
+        report.added("cap group members");
+    }
+
     // Maturity assessments, by participant, scale and date.
     let existing: Vec<(i32, String, time::Date)> = MaturityAssessments::find()
         .all(txn)
@@ -482,6 +553,15 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             a.central,
         )
         .map_err(|err| a.origin.error(Some("central"), err.to_string()))?;
+        // The group's shared cap, counting every member's allocations on
+        // record (including those this load has written so far).
+        if let Some((group_id, group)) =
+            crate::store::funding::group_of(txn, participant_id).await?
+        {
+            let members = crate::store::funding::group_allocations(txn, group_id, None).await?;
+            check_group_allocation(&group, a.ods_code.as_str(), &members, a.central)
+                .map_err(|err| a.origin.error(Some("central"), err.to_string()))?;
+        }
         let allocation_id = e::allocation::ActiveModel {
             participant_id: Set(participant_id),
             reference: Set(a.reference.clone()),

@@ -5,7 +5,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Run
 use time::OffsetDateTime;
 
 use super::ServiceError;
-use crate::entities::{Allocations, Milestones, Participants, allocation, milestone, participant};
+use crate::entities::{
+    Allocations, CapGroups, Milestones, Participants, allocation, cap_group, milestone, participant,
+};
 
 /// The columns every versioned table shares.
 pub struct Versioned<C> {
@@ -62,8 +64,8 @@ where
 /// Everything checked after the claim still holds at commit. A missing row
 /// is not found.
 ///
-/// Lock order, so two claimants never wait on each other: participant, then
-/// allocation; a milestone alone. Anything needed to name the row is read
+/// Lock order, so two claimants never wait on each other: cap group, then
+/// participant, then allocation; a milestone alone. Anything needed to name the row is read
 /// before `BEGIN`.
 pub async fn claim<E, C>(
     db: &C,
@@ -85,6 +87,12 @@ where
         return Err(ServiceError::NotFound);
     }
     Ok(())
+}
+
+/// A cap group: its cap spans every allocation of its members. Claimed
+/// before any member's participant row.
+pub async fn claim_cap_group(db: &impl ConnectionTrait, id: i32) -> Result<(), ServiceError> {
+    claim::<CapGroups, _>(db, cap_group::Column::Id, cap_group::Column::Version, id).await
 }
 
 /// A participant: its cap spans its allocations.

@@ -13,7 +13,7 @@ use super::fields::Fields;
 use super::milestones::participant_by_ods;
 use super::{By, ServiceError, unique_as, unique_violation};
 use crate::domain::dates::ApproxDate;
-use crate::domain::funding::check_allocation;
+use crate::domain::funding::{check_allocation, check_group_allocation};
 use crate::domain::money::Pence;
 use crate::domain::names::NameKey;
 use crate::domain::ods::OdsCode;
@@ -315,86 +315,128 @@ pub async fn update(
     let mut f = Fields::default();
     let profile = parse_profile(&mut f, &form);
     let version = f.version(&form.version);
-    if let Some(p) = &profile
-        && (p.role.code() != current.role || p.sector.code() != current.sector)
-    {
-        // A new role or sector brings a new cap; the money already allocated must fit it.
-        let caps = crate::store::funding::cap_table(db).await?;
-        let allocated: Vec<Pence> = Allocations::find()
-            .filter(allocation::Column::ParticipantId.eq(current.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .filter_map(|a| Pence::new(a.central_pence).ok())
-            .collect();
-        if !allocated.is_empty()
-            && let Err(e) =
-                check_allocation(ods_code, p.role, p.sector, &caps, &allocated, Pence::ZERO)
-        {
-            f.error("role", format!("Cannot change role or sector: {e}"));
-        }
-    }
     let (Some(profile), Some(version)) = (profile, version) else {
         return Err(ServiceError::Invalid(f.errors));
     };
     f.finish()?;
     let (designated_on, designated_precision) = profile.designated.to_storage();
     let accredited = profile.accredited.map(|a| a.to_storage());
-    let txn = db.begin().await?;
-    let updated = update_versioned::<Participants, _>(
-        &txn,
-        Versioned {
-            id: participant::Column::Id,
-            version: participant::Column::Version,
-            updated_at: participant::Column::UpdatedAt,
-        },
-        current.id,
-        version,
-        vec![
-            (participant::Column::Role, Expr::value(profile.role.code())),
-            (
-                participant::Column::Sector,
-                Expr::value(profile.sector.code()),
-            ),
-            (participant::Column::Wave, Expr::value(profile.wave)),
-            (
-                participant::Column::DesignatedOn,
-                Expr::value(designated_on),
-            ),
-            (
-                participant::Column::DesignatedPrecision,
-                Expr::value(designated_precision),
-            ),
-            (
-                participant::Column::AccreditedOn,
-                Expr::value(accredited.map(|a| a.0)),
-            ),
-            (
-                participant::Column::AccreditedPrecision,
-                Expr::value(accredited.map(|a| a.1)),
-            ),
-            (
-                participant::Column::Status,
-                Expr::value(profile.status.code()),
-            ),
-        ],
-    )
-    .await?;
-    audit::record(
-        &txn,
-        AuditEntry::by(
-            by,
-            "participant.update",
-            "participant",
-            &current.id.to_string(),
+    let recapped = profile.role.code() != current.role || profile.sector.code() != current.sector;
+    // Named before `BEGIN`, so it can be claimed first (lock order: group,
+    // participant, allocation).
+    let group = if recapped {
+        crate::store::funding::group_of(db, current.id)
+            .await?
+            .map(|(id, _)| id)
+    } else {
+        None
+    };
+    let result = async {
+        let txn = db.begin().await?;
+        if let Some(group) = group {
+            super::concurrency::claim_cap_group(&txn, group).await?;
+        }
+        // The versioned update claims the participant: from here no
+        // allocation to it can be recorded until this commits or rolls back.
+        let updated = update_versioned::<Participants, _>(
+            &txn,
+            Versioned {
+                id: participant::Column::Id,
+                version: participant::Column::Version,
+                updated_at: participant::Column::UpdatedAt,
+            },
+            current.id,
+            version,
+            vec![
+                (participant::Column::Role, Expr::value(profile.role.code())),
+                (
+                    participant::Column::Sector,
+                    Expr::value(profile.sector.code()),
+                ),
+                (participant::Column::Wave, Expr::value(profile.wave.clone())),
+                (
+                    participant::Column::DesignatedOn,
+                    Expr::value(designated_on),
+                ),
+                (
+                    participant::Column::DesignatedPrecision,
+                    Expr::value(designated_precision),
+                ),
+                (
+                    participant::Column::AccreditedOn,
+                    Expr::value(accredited.map(|a| a.0)),
+                ),
+                (
+                    participant::Column::AccreditedPrecision,
+                    Expr::value(accredited.map(|a| a.1)),
+                ),
+                (
+                    participant::Column::Status,
+                    Expr::value(profile.status.code()),
+                ),
+            ],
         )
-        .organisation(org.id)
-        .before(snapshot(&current))
-        .after(snapshot(&updated)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(updated)
+        .await?;
+        if recapped {
+            // A new role or sector brings a new cap; the money already
+            // allocated (read under the claim) must fit it, and its group's
+            // shared cap still holds.
+            let caps = crate::store::funding::cap_table(&txn).await?;
+            let allocated: Vec<Pence> = Allocations::find()
+                .filter(allocation::Column::ParticipantId.eq(current.id))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .filter_map(|a| Pence::new(a.central_pence).ok())
+                .collect();
+            if !allocated.is_empty()
+                && let Err(e) = check_allocation(
+                    ods_code,
+                    profile.role,
+                    profile.sector,
+                    &caps,
+                    &allocated,
+                    Pence::ZERO,
+                )
+            {
+                return Err(ServiceError::invalid(
+                    "role",
+                    format!("Cannot change role or sector: {e}"),
+                ));
+            }
+            match crate::store::funding::group_of(&txn, current.id).await? {
+                Some((id, rule)) if Some(id) == group => {
+                    let members = crate::store::funding::group_allocations(&txn, id, None).await?;
+                    if let Err(e) = check_group_allocation(&rule, ods_code, &members, Pence::ZERO) {
+                        return Err(ServiceError::invalid(
+                            "role",
+                            format!("Cannot change role or sector: {e}"),
+                        ));
+                    }
+                }
+                None if group.is_none() => {}
+                // The membership moved since it was read: try again.
+                _ => return Err(ServiceError::Conflict),
+            }
+        }
+        audit::record(
+            &txn,
+            AuditEntry::by(
+                by,
+                "participant.update",
+                "participant",
+                &current.id.to_string(),
+            )
+            .organisation(org.id)
+            .before(snapshot(&current))
+            .after(snapshot(&updated)),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(updated)
+    }
+    .await;
+    result.map_err(super::concurrency::settle)
 }
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]

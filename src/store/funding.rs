@@ -1,11 +1,13 @@
 //! Funding caps and money totals.
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Statement};
 
 use super::decode;
-use crate::domain::funding::{CapTable, FundingCap};
+use crate::domain::funding::{CapGroup, CapTable, FundingCap};
 use crate::domain::money::Pence;
 use crate::domain::participant::{Role, Sector};
-use crate::entities::FundingCaps;
+use crate::entities::{
+    Allocations, CapGroupMembers, CapGroups, FundingCaps, allocation, cap_group_member,
+};
 
 pub async fn cap_table(db: &impl ConnectionTrait) -> Result<CapTable, DbErr> {
     let mut caps = Vec::new();
@@ -17,6 +19,54 @@ pub async fn cap_table(db: &impl ConnectionTrait) -> Result<CapTable, DbErr> {
         });
     }
     decode("cap table", CapTable::new(caps))
+}
+
+/// The cap group a participant belongs to, if any, with its row id (to claim).
+pub async fn group_of(
+    db: &impl ConnectionTrait,
+    participant_id: i32,
+) -> Result<Option<(i32, CapGroup)>, DbErr> {
+    let Some(member) = CapGroupMembers::find()
+        .filter(cap_group_member::Column::ParticipantId.eq(participant_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(group) = CapGroups::find_by_id(member.group_id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        group.id,
+        CapGroup {
+            name: group.name,
+            cap: decode("group cap", Pence::new(group.cap_pence))?,
+        },
+    )))
+}
+
+/// Central amounts of every allocation to a group's members, leaving one out
+/// (when changing it).
+pub async fn group_allocations(
+    db: &impl ConnectionTrait,
+    group_id: i32,
+    except: Option<i32>,
+) -> Result<Vec<Pence>, DbErr> {
+    let members: Vec<i32> = CapGroupMembers::find()
+        .filter(cap_group_member::Column::GroupId.eq(group_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.participant_id)
+        .collect();
+    Allocations::find()
+        .filter(allocation::Column::ParticipantId.is_in(members))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|a| Some(a.id) != except)
+        .map(|a| decode("allocation", Pence::new(a.central_pence)))
+        .collect()
 }
 
 use crate::domain::programme::MoneyTotals;

@@ -22,6 +22,12 @@ fn cap_notice(ctx: &MoneyContext) -> Markup {
             },
             None => div.inset #cap-notice { p { "No funding cap is defined for " (ctx.cap_label) ", so nothing can be allocated." } },
         }
+        @if let Some(g) = &ctx.group {
+            div.inset #group-cap-notice {
+                p { (ctx.ods) " shares a cap of " strong { (g.headroom.cap.to_string()) } " with the rest of " strong { (g.name) } ", as well as its own cap." }
+                p { "Already allocated across the group: " (g.headroom.allocated.to_string()) ". Group headroom: " strong #group-headroom { (g.headroom.remaining.to_string()) } "." }
+            }
+        }
     }
 }
 

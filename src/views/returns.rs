@@ -656,6 +656,17 @@ fn approval_changes(d: &ReturnData) -> Markup {
                             td {
                                 @if l.signed_off { "Signed off: stays as it is" }
                                 @else if forecast == l.live_forecast_on && reported == l.live_status { "No change" }
+                                @else if let Some(newer) = &l.newer {
+                                    span.kept-newer {
+                                        strong { "Stays at " (optional_date(l.live_forecast_on)) " " (l.live_status.label()) }
+                                        ": newer than this return ("
+                                        @match newer {
+                                            crate::domain::approval::Newer::LaterReturn { period, .. } => { "reported in the approved " (period) " return" }
+                                            crate::domain::approval::Newer::RecordedAfter { at } => { "recorded on " (optional_date(Some(at.date()))) ", after this return was submitted" }
+                                        }
+                                        "), so approving will not overwrite it"
+                                    }
+                                }
                                 @else { strong { "Changes" } }
                             }
                         }

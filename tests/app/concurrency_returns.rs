@@ -406,12 +406,13 @@ async fn approval_refuses_a_milestone_changed_since_the_page_was_opened() {
         "2028-01-31"
     );
     assert_eq!(audit_count(&app, "return.approve").await, 0);
-    // Opened again, the page shows what approving will overwrite, carries
-    // the versions as they are now, and approves.
+    // Opened again, the page shows the colleague's newer value and that
+    // approving will not overwrite it (it was recorded after the return
+    // was submitted), carries the versions as they are now, and approves.
     let again = office.get(&path).await;
     let changes = again.text_of("approval-changes");
     assert!(
-        changes.contains("31 January 2028") && changes.contains("Changes"),
+        changes.contains("31 January 2028") && changes.contains("will not overwrite"),
         "{changes}"
     );
     let page = fill(
@@ -432,8 +433,16 @@ async fn approval_refuses_a_milestone_changed_since_the_page_was_opened() {
             .forecast_on
             .unwrap()
             .to_string(),
-        "2027-06-30"
+        "2028-01-31"
     );
+    for m in &milestones[..milestones.len() - 1] {
+        assert_eq!(
+            live(&app, m.id).await.forecast_on.unwrap().to_string(),
+            "2027-06-30",
+            "{}",
+            m.reference
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

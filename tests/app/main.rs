@@ -4,11 +4,13 @@
 mod support;
 
 mod access;
+mod approval_order;
 mod briefing;
 mod cli;
 mod concurrency_funding;
 mod concurrency_returns;
 mod faults;
+mod group_caps;
 mod history;
 mod layering;
 mod office_ux;

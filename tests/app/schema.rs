@@ -14,6 +14,8 @@ async fn every_entity_reads_from_a_freshly_migrated_database() {
     assert_eq!(Pairings::find().all(db).await.unwrap().len(), 0);
     assert_eq!(Partnerships::find().all(db).await.unwrap().len(), 0);
     assert_eq!(FundingCaps::find().all(db).await.unwrap().len(), 0);
+    assert_eq!(CapGroups::find().all(db).await.unwrap().len(), 0);
+    assert_eq!(CapGroupMembers::find().all(db).await.unwrap().len(), 0);
     assert_eq!(Allocations::find().all(db).await.unwrap().len(), 0);
     assert_eq!(AllocationProfiles::find().all(db).await.unwrap().len(), 0);
     assert_eq!(Tranches::find().all(db).await.unwrap().len(), 0);

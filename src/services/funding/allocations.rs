@@ -21,9 +21,11 @@ pub struct NewAllocation {
     pub profile: ProfileInput,
 }
 
-/// Records an allocation within the participant's cap. The cap and the
-/// unique reference are checked after the participant is claimed, so of
-/// several allocations sent at once only those that fit are recorded.
+/// Records an allocation within the participant's cap and its group's shared
+/// cap. The caps and the unique reference are checked after the group (if
+/// any) and then the participant are claimed, so of several allocations sent
+/// at once, to one trust or to several in a group, only those that fit are
+/// recorded.
 pub async fn create_allocation(
     db: &DatabaseConnection,
     by: &By,
@@ -53,9 +55,10 @@ pub async fn create_allocation(
     let profile = parse_profile(&mut f, &form.profile);
     let duplicate =
         |reference: &str| format!("This participant already has an allocation {reference}");
+    let group = group_id_of(db, participant.id).await?;
     let result = async {
         let txn = db.begin().await?;
-        claim_participant(&txn, participant.id).await?;
+        claim_group_and_participant(&txn, group, participant.id).await?;
         let place = place(&txn, participant.id).await?;
         if let Some(central) = central {
             if central.is_zero() {
@@ -71,6 +74,8 @@ pub async fn create_allocation(
                     &existing,
                     central,
                 ) {
+                    f.error("central", capitalise(&e.to_string()));
+                } else if let Err(e) = check_group_cap(&txn, group, &place, None, central).await? {
                     f.error("central", capitalise(&e.to_string()));
                 }
             }

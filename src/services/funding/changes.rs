@@ -94,6 +94,17 @@ pub async fn request_allocation_change(
                 check_allocation(&place.ods, place.role, place.sector, &caps, &others, central)
             {
                 f.error("central", capitalise(&e.to_string()));
+            } else if let Some((group_id, group)) =
+                crate::store::funding::group_of(&txn, place.participant.id).await?
+            {
+                // Advisory here (nothing moves until approval, which checks
+                // again under the group's claim).
+                let members =
+                    crate::store::funding::group_allocations(&txn, group_id, Some(allocation_id))
+                        .await?;
+                if let Err(e) = check_group_allocation(&group, &place.ods, &members, central) {
+                    f.error("central", capitalise(&e.to_string()));
+                }
             }
             let committed: Pence = tranche_amounts(&txn, allocation_id).await?.into_iter().sum();
             if central < committed {
@@ -225,7 +236,8 @@ impl Kind for AllocationChangeKind {
         Ok(AllocationChangeRequests::find_by_id(id).one(db).await?)
     }
 
-    /// The participant (its cap spans its allocations), then the allocation
+    /// The participant's cap group (its cap spans its members' allocations),
+    /// the participant (its cap spans its allocations), then the allocation
     /// (its tranches must stay within it).
     async fn begin(
         db: &DatabaseConnection,
@@ -233,8 +245,9 @@ impl Kind for AllocationChangeKind {
     ) -> Result<DatabaseTransaction, ServiceError> {
         // An allocation never moves to another participant.
         let participant_id = load_allocation(db, r.allocation_id).await?.participant_id;
+        let group = group_id_of(db, participant_id).await?;
         let txn = db.begin().await?;
-        claim_participant(&txn, participant_id).await?;
+        claim_group_and_participant(&txn, group, participant_id).await?;
         claim_allocation(&txn, r.allocation_id).await?;
         Ok(txn)
     }
@@ -262,6 +275,12 @@ impl Kind for AllocationChangeKind {
             central,
         )
         .map_err(|e| ServiceError::invalid("decision", capitalise(&e.to_string())))?;
+        // The group `begin` claimed (memberships change only when seed data
+        // is loaded, so reading it again here finds the same group).
+        let claimed = group_id_of(txn, place.participant.id).await?;
+        check_group_cap(txn, claimed, &place, Some(current.id), central)
+            .await?
+            .map_err(|e| ServiceError::invalid("decision", capitalise(&e.to_string())))?;
         let committed: Pence = tranche_amounts(txn, current.id).await?.into_iter().sum();
         if central < committed {
             return Err(ServiceError::invalid(

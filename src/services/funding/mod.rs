@@ -1,11 +1,13 @@
-//! Money: allocations within the cap with a profile that adds up, changes to
-//! an allocation only through an approved request, tranches within the
-//! allocation, and releases only after their milestone is signed off.
+//! Money: allocations within the participant's cap and its group's shared
+//! cap, with a profile that adds up; changes to an allocation only through an
+//! approved request; tranches within the allocation; and releases only after
+//! their milestone is signed off.
 //!
 //! Every rule that spans rows is checked inside the transaction that writes,
 //! after its first statement has claimed the parent row (`concurrency::claim`):
-//! the participant for its cap, the allocation for its tranches and its one
-//! pending change. So the rules hold however many requests arrive at once,
+//! the participant's cap group (if any) for the group's shared cap, the
+//! participant for its own cap, the allocation for its tranches and its one
+//! pending change, always in that order. So the rules hold however many requests arrive at once,
 //! on SQLite and PostgreSQL alike, and a loser is told why (422) or to try
 //! again (409), never a 500.
 //!
@@ -24,7 +26,8 @@ use time::{Date, OffsetDateTime};
 
 use super::change_requests::{self, DecisionForm, Header, Kind, Outcome, one_pending};
 use super::concurrency::{
-    Versioned, claim_allocation, claim_participant, settle, settle_unique, update_versioned,
+    Versioned, claim_allocation, claim_cap_group, claim_participant, settle, settle_unique,
+    update_versioned,
 };
 use super::fields::Fields;
 use super::milestones::participant_by_ods;
@@ -32,7 +35,8 @@ use super::{By, ServiceError};
 use crate::domain::change::{RequestStatus, check_reason};
 use crate::domain::financial_year::FinancialYear;
 use crate::domain::funding::{
-    Headroom, RoleInSector, check_allocation, check_profile, check_tranches, headroom,
+    FundingError, Headroom, RoleInSector, check_allocation, check_group_allocation, check_profile,
+    check_tranches, group_headroom, headroom,
 };
 use crate::domain::milestone::MilestoneReference;
 use crate::domain::money::Pence;
@@ -178,7 +182,8 @@ fn capitalise(message: &str) -> String {
 }
 
 /// What a money form shows besides its fields: whose money, the cap that
-/// applies and the headroom left under it.
+/// applies and the headroom left under it, and the shared cap of the
+/// participant's group (if it is in one) with the headroom left under that.
 #[derive(Clone, Debug)]
 pub struct MoneyContext {
     pub ods: String,
@@ -186,6 +191,61 @@ pub struct MoneyContext {
     /// e.g. "an acute global digital exemplar"
     pub cap_label: String,
     pub headroom: Option<Headroom>,
+    pub group: Option<GroupCap>,
+}
+
+/// A cap shared by a group of participants, as a form shows it.
+#[derive(Clone, Debug)]
+pub struct GroupCap {
+    /// e.g. "Ambulance exemplars"
+    pub name: String,
+    pub headroom: Headroom,
+}
+
+/// The cap group a participant is in, read before `BEGIN` so that its row
+/// can be claimed first (lock order: group, participant, allocation).
+async fn group_id_of(
+    db: &impl ConnectionTrait,
+    participant_id: i32,
+) -> Result<Option<i32>, ServiceError> {
+    Ok(crate::store::funding::group_of(db, participant_id)
+        .await?
+        .map(|(id, _)| id))
+}
+
+/// Claims the participant's cap group (if any), then the participant: the
+/// first statements of a transaction that checks the caps.
+async fn claim_group_and_participant(
+    txn: &DatabaseTransaction,
+    group: Option<i32>,
+    participant_id: i32,
+) -> Result<(), ServiceError> {
+    if let Some(group) = group {
+        claim_cap_group(txn, group).await?;
+    }
+    claim_participant(txn, participant_id).await
+}
+
+/// The group-cap rule ([`check_group_allocation`]) for `central` more to
+/// this participant (leaving `except` out), checked after the claims. The
+/// group claimed must still be the participant's group, or the caller
+/// worked from a stale membership: a conflict.
+async fn check_group_cap(
+    txn: &DatabaseTransaction,
+    claimed: Option<i32>,
+    place: &Place,
+    except: Option<i32>,
+    central: Pence,
+) -> Result<Result<(), FundingError>, ServiceError> {
+    let group = crate::store::funding::group_of(txn, place.participant.id).await?;
+    if group.as_ref().map(|(id, _)| *id) != claimed {
+        return Err(ServiceError::Conflict);
+    }
+    let Some((id, group)) = group else {
+        return Ok(Ok(()));
+    };
+    let existing = crate::store::funding::group_allocations(txn, id, except).await?;
+    Ok(check_group_allocation(&group, &place.ods, &existing, central).map(|_| ()))
 }
 
 /// `except` leaves one allocation out of "already allocated" (when changing it).
@@ -196,11 +256,22 @@ async fn money_context(
 ) -> Result<MoneyContext, ServiceError> {
     let caps = crate::store::funding::cap_table(db).await?;
     let existing = other_allocations(db, place.participant.id, except).await?;
+    let group = match crate::store::funding::group_of(db, place.participant.id).await? {
+        Some((id, group)) => {
+            let members = crate::store::funding::group_allocations(db, id, except).await?;
+            Some(GroupCap {
+                headroom: group_headroom(&group, &members),
+                name: group.name,
+            })
+        }
+        None => None,
+    };
     Ok(MoneyContext {
         ods: place.ods.clone(),
         name: place.name.clone(),
         cap_label: RoleInSector(place.role, place.sector).to_string(),
         headroom: headroom(&caps, place.role, place.sector, &existing),
+        group,
     })
 }
 

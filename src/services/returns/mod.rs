@@ -157,6 +157,9 @@ pub struct UpdateLine {
     pub live_status: MilestoneStatus,
     /// Signed off: settled, so an approval leaves it as it is.
     pub signed_off: bool,
+    /// For a submitted return: something newer than this line is on record
+    /// for the milestone, so an approval leaves it as it is.
+    pub newer: Option<crate::domain::approval::Newer>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -94,6 +94,7 @@ pub(super) async fn build(
             live_forecast_on: m.forecast_on,
             live_status: decode("status", MilestoneStatus::from_code(&m.status))?,
             signed_off: m.signed_off_on.is_some(),
+            newer: None,
         })
     };
     let mut lines = Vec::new();
@@ -107,12 +108,23 @@ pub(super) async fn build(
                 .collect();
             let frozen = r.status == ReturnStatus::Approved.code()
                 || r.status == ReturnStatus::Submitted.code();
+            // What an approval would leave alone because something newer is on record.
+            let plan = if r.status == ReturnStatus::Submitted.code() {
+                super::review::approval_plan(db, r, period.ends_on).await?
+            } else {
+                HashMap::new()
+            };
+            let newer = |id: i32| match plan.get(&id) {
+                Some(crate::domain::approval::Approval::Keep(n)) => Some(n.clone()),
+                _ => None,
+            };
             for m in &milestones {
                 match updates.get(&m.id) {
                     Some(u) => lines.push(UpdateLine {
                         forecast_on: u.forecast_on,
                         status: Some(decode("status", MilestoneStatus::from_code(&u.status))?),
                         comment: u.comment.clone(),
+                        newer: newer(m.id),
                         ..line(m)?
                     }),
                     // A frozen return shows only what it held; a draft offers every open milestone.

@@ -13,20 +13,31 @@
 //! would change; only a form that says it was confirmed (`confirm=yes`,
 //! posted from that page with the same versions) approves, checking it all
 //! again in the transaction.
+//!
+//! Approval never moves facts backwards: a line is applied only where
+//! nothing newer is on record for its milestone
+//! ([`crate::domain::approval::approval_of_line`]); the review and
+//! confirmation pages show the newer value and say it will not be overwritten.
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 use serde_json::json;
 use time::OffsetDateTime;
 
 use super::draft::{posted_version, return_columns};
 use super::read::{build, locate};
 use super::{PeriodRef, ReturnData, field, store};
+use crate::domain::approval::{Approval, MilestoneRecord, approval_of_line};
 use crate::domain::milestone::MilestoneStatus;
 use crate::domain::rating::{Rating, RatingScale};
 use crate::domain::reporting::{ReturnStatus, check_reviewable};
-use crate::entities::{Milestones, Returns, milestone};
+use crate::entities::{
+    AuditEvents, Milestones, ReportingPeriods, ReturnMilestoneUpdates, Returns, audit_event,
+    milestone, progress_return, reporting_period, return_milestone_update,
+};
 use crate::services::FieldError;
 use crate::services::concurrency::{Versioned, update_versioned};
 use crate::services::fields::Fields;
@@ -185,6 +196,11 @@ pub async fn preview_approval(
         if seen != Some(line.milestone_version) {
             return Err(ServiceError::Conflict);
         }
+        // Something newer is on record: approving leaves it as it is.
+        if line.newer.is_some() {
+            unchanged.push(line.reference.clone());
+            continue;
+        }
         let to_forecast = line.forecast_on.or(line.live_forecast_on);
         if to_forecast == line.live_forecast_on && reported == line.live_status {
             unchanged.push(line.reference.clone());
@@ -208,6 +224,104 @@ pub async fn preview_approval(
         changes,
         unchanged,
     })
+}
+
+/// What approving `record` (a return for the period ending
+/// `period_ends_on`) would do to each milestone it reports on, by milestone
+/// id, from what else is on record: the participant's other approved returns
+/// and their periods' ends, the office's progress updates in the audit
+/// trail, and each milestone's creation. Read through `db` (the pool for
+/// the review page, the claiming transaction for the approval itself).
+pub(super) async fn approval_plan(
+    db: &impl ConnectionTrait,
+    record: &progress_return::Model,
+    period_ends_on: time::Date,
+) -> Result<HashMap<i32, Approval>, ServiceError> {
+    let lines = store::updates_of(db, record.id).await?;
+    if lines.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<i32> = lines.iter().map(|u| u.milestone_id).collect();
+    let milestones = Milestones::find()
+        .filter(milestone::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    // The participant's other approved returns, with their periods.
+    let approved = Returns::find()
+        .filter(progress_return::Column::ParticipantId.eq(record.participant_id))
+        .filter(progress_return::Column::Status.eq(ReturnStatus::Approved.code()))
+        .filter(progress_return::Column::Id.ne(record.id))
+        .all(db)
+        .await?;
+    let periods: HashMap<i32, reporting_period::Model> = ReportingPeriods::find()
+        .filter(
+            reporting_period::Column::Id
+                .is_in(approved.iter().map(|r| r.period_id).collect::<Vec<_>>()),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let period_of: HashMap<i32, &reporting_period::Model> = approved
+        .iter()
+        .filter_map(|r| periods.get(&r.period_id).map(|p| (r.id, p)))
+        .collect();
+    let mut latest: HashMap<i32, (String, time::Date)> = HashMap::new();
+    for u in ReturnMilestoneUpdates::find()
+        .filter(
+            return_milestone_update::Column::ReturnId
+                .is_in(period_of.keys().copied().collect::<Vec<_>>()),
+        )
+        .filter(return_milestone_update::Column::MilestoneId.is_in(ids.clone()))
+        .all(db)
+        .await?
+    {
+        let Some(p) = period_of.get(&u.return_id) else {
+            continue;
+        };
+        let entry = latest
+            .entry(u.milestone_id)
+            .or_insert_with(|| (p.label.clone(), p.ends_on));
+        if p.ends_on > entry.1 {
+            *entry = (p.label.clone(), p.ends_on);
+        }
+    }
+    // The office's direct progress updates, from the audit trail.
+    let mut direct: HashMap<i32, time::OffsetDateTime> =
+        milestones.iter().map(|m| (m.id, m.created_at)).collect();
+    for e in AuditEvents::find()
+        .filter(audit_event::Column::EntityType.eq("milestone"))
+        .filter(audit_event::Column::Action.eq("milestone.progress"))
+        .filter(
+            audit_event::Column::EntityId
+                .is_in(ids.iter().map(|id| id.to_string()).collect::<Vec<_>>()),
+        )
+        .all(db)
+        .await?
+    {
+        let Ok(id) = e.entity_id.parse::<i32>() else {
+            continue;
+        };
+        let entry = direct.entry(id).or_insert(e.occurred_at);
+        if e.occurred_at > *entry {
+            *entry = e.occurred_at;
+        }
+    }
+    Ok(milestones
+        .iter()
+        .map(|m| {
+            let on_record = MilestoneRecord {
+                signed_off: m.signed_off_on.is_some(),
+                latest_approved_period: latest.get(&m.id).cloned(),
+                last_recorded_directly: direct.get(&m.id).copied(),
+            };
+            (
+                m.id,
+                approval_of_line(period_ends_on, record.submitted_at, &on_record),
+            )
+        })
+        .collect())
 }
 
 /// The office approves (applying the reported forecasts and statuses to the
@@ -305,14 +419,38 @@ async fn decide(
     )
     .await?;
     let mut applied = Vec::new();
+    let mut kept = Vec::new();
     if approve {
+        // Read after the claim, so what is newer is judged as at this commit.
+        let plan = approval_plan(&txn, &record, period.ends_on).await?;
         for u in store::updates_of(&txn, record.id).await? {
             let Some(m) = Milestones::find_by_id(u.milestone_id).one(&txn).await? else {
                 continue;
             };
-            // A signed-off milestone is settled; the return cannot reopen it.
-            if m.signed_off_on.is_some() {
-                continue;
+            match plan.get(&m.id) {
+                Some(Approval::Apply) => {}
+                // A signed-off milestone is settled; the return cannot reopen it.
+                Some(Approval::SignedOff) | None => continue,
+                // Something newer is on record: left as it is, provided the
+                // page showed it as it is (else the reviewer saw something
+                // else happen: a conflict, as for an applied line).
+                Some(Approval::Keep(_)) => {
+                    let seen = form
+                        .milestone_versions
+                        .get(&m.id)
+                        .and_then(|v| v.trim().parse::<i32>().ok());
+                    if seen != Some(m.version) {
+                        return Err(ServiceError::Conflict);
+                    }
+                    kept.push(json!({
+                        "reference": m.reference,
+                        "forecast_on": m.forecast_on.map(|d| d.to_string()),
+                        "status": m.status,
+                        "reported_forecast_on": u.forecast_on.map(|d| d.to_string()),
+                        "reported_status": u.status,
+                    }));
+                    continue;
+                }
             }
             // The version the office saw; without it the approval cannot
             // know the milestone is as shown, so it changes nothing.
@@ -355,7 +493,7 @@ async fn decide(
     let mut entry = AuditEntry::by(by, if approve { "return.approve" } else { "return.return" }, "return", &record.id.to_string())
         .organisation(trust.organisation_id)
         .before(json!({ "status": status.code(), "office_rating": record.office_rating }))
-        .after(json!({ "period": period.label, "status": new_status.code(), "office_rating": office_rating.map(|r| r.code()), "milestones_updated": applied }));
+        .after(json!({ "period": period.label, "status": new_status.code(), "office_rating": office_rating.map(|r| r.code()), "milestones_updated": applied, "milestones_kept_newer": kept }));
     if let Some(c) = &comment {
         entry = entry.reason(c);
     }
