@@ -107,6 +107,14 @@ pub enum FundingError {
         "financial year {year} appears more than once in the profile; give one amount per year"
     )]
     DuplicateProfileYear { year: FinancialYear },
+    #[error(
+        "financial year {year} is outside the years this allocation can be profiled in ({first} to {last})"
+    )]
+    ProfileYearOutOfRange {
+        year: FinancialYear,
+        first: FinancialYear,
+        last: FinancialYear,
+    },
     #[error("the amounts add up to more than can be recorded; check for a mistyped figure")]
     Overflow,
 }
@@ -284,6 +292,63 @@ pub fn check_tranches(
             total,
             excess: total.saturating_sub(allocation),
         })
+}
+
+/// The programme's first financial year (2016/17): profiles may always start here.
+pub const PROGRAMME_FIRST_YEAR: i32 = 2016;
+/// The programme's last planned financial year (2022/23).
+pub const PROGRAMME_LAST_YEAR: i32 = 2022;
+/// How many financial years after its award's year an allocation may be profiled into.
+pub const PROFILE_YEARS_AFTER_AWARD: i32 = 4;
+
+/// The financial years an allocation may be profiled in: from the earlier of
+/// the programme's first year and the award's year, to the latest of the
+/// programme's last year, the award's year + [`PROFILE_YEARS_AFTER_AWARD`]
+/// and any year already profiled in this allocation. So an award made today
+/// can be profiled in its own year, and an old profile stays editable.
+pub fn profile_year_range(
+    awarded_on: time::Date,
+    already_profiled: &[FinancialYear],
+) -> (FinancialYear, FinancialYear) {
+    let award = FinancialYear::containing(awarded_on).start_year();
+    let clamp = |y: i32| {
+        FinancialYear::new(y.clamp(FinancialYear::MIN_START, FinancialYear::MAX_START))
+            .expect("clamped into range")
+    };
+    let first = already_profiled
+        .iter()
+        .map(|y| y.start_year())
+        .fold(PROGRAMME_FIRST_YEAR.min(award), i32::min);
+    let last = already_profiled
+        .iter()
+        .map(|y| y.start_year())
+        .fold(PROGRAMME_LAST_YEAR.max(award + PROFILE_YEARS_AFTER_AWARD), i32::max);
+    (clamp(first), clamp(last))
+}
+
+/// Every year of [`profile_year_range`], earliest first.
+pub fn profile_years(awarded_on: time::Date, already_profiled: &[FinancialYear]) -> Vec<FinancialYear> {
+    let (first, last) = profile_year_range(awarded_on, already_profiled);
+    (first.start_year()..=last.start_year())
+        .filter_map(|y| FinancialYear::new(y).ok())
+        .collect()
+}
+
+/// Each year of `profile` lies within [`profile_year_range`].
+pub fn check_profile_years(
+    awarded_on: time::Date,
+    already_profiled: &[FinancialYear],
+    profile: &[(FinancialYear, Pence)],
+) -> Result<(), FundingError> {
+    let (first, last) = profile_year_range(awarded_on, already_profiled);
+    match profile.iter().find(|(y, _)| *y < first || *y > last) {
+        Some((year, _)) => Err(FundingError::ProfileYearOutOfRange {
+            year: *year,
+            first,
+            last,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The profile rule: an allocation's spread across financial years adds up
@@ -656,6 +721,49 @@ mod tests {
         assert_eq!(
             check_profile(Pence::MAX, &[(fy(2017), Pence::MAX), (fy(2018), pounds(1))]),
             Err(FundingError::Overflow)
+        );
+    }
+
+    #[test]
+    fn profile_years_run_from_the_programme_or_award_to_four_years_after_the_award() {
+        use time::macros::date;
+        // An award in the programme's span: the programme's years.
+        assert_eq!(
+            profile_year_range(date!(2017 - 06 - 01), &[]),
+            (fy(2016), fy(2022))
+        );
+        // Awarded today (2026/27): profiled in its own year, through 2030/31.
+        assert_eq!(
+            profile_year_range(date!(2026 - 12 - 01), &[]),
+            (fy(2016), fy(2030))
+        );
+        // Before 1 April the award falls in the previous financial year.
+        assert_eq!(
+            profile_year_range(date!(2027 - 03 - 31), &[]).1,
+            fy(2030)
+        );
+        // An award before the programme starts its own year.
+        assert_eq!(
+            profile_year_range(date!(2015 - 05 - 01), &[]),
+            (fy(2015), fy(2022))
+        );
+        // Years already profiled stay offered.
+        assert_eq!(
+            profile_year_range(date!(2017 - 06 - 01), &[fy(2024)]),
+            (fy(2016), fy(2024))
+        );
+        let years = profile_years(date!(2026 - 12 - 01), &[]);
+        assert_eq!(years.len(), 15);
+        assert!(years.contains(&fy(2026)));
+        assert_eq!(
+            check_profile_years(date!(2026 - 12 - 01), &[], &[(fy(2026), pounds(1))]),
+            Ok(())
+        );
+        let err = check_profile_years(date!(2017 - 06 - 01), &[], &[(fy(2023), pounds(1))])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "financial year 2023/24 is outside the years this allocation can be profiled in (2016/17 to 2022/23)"
         );
     }
 

@@ -46,7 +46,7 @@ pub async fn new_allocation(
     Ok(view::new_allocation(
         &ctx.chrome,
         &money,
-        &profile_years(),
+        &profile_years("", &Default::default()),
         &AllocationValues::default(),
         &[],
     ))
@@ -83,7 +83,7 @@ pub async fn create_allocation(
             Some(view::new_allocation(
                 &ctx.chrome,
                 &money,
-                &profile_years(),
+                &profile_years(&values.awarded_on, &Default::default()),
                 &values,
                 errors,
             ))
@@ -115,7 +115,7 @@ pub async fn change_form(
     Ok(view::change_allocation(
         &ctx.chrome,
         &form,
-        &profile_years(),
+        &profile_years(&form.values.awarded_on, &form.values.profile),
         &form.values,
         &[],
     ))
@@ -154,7 +154,7 @@ pub async fn request_change(
             Some(view::change_allocation(
                 &ctx.chrome,
                 &stored,
-                &profile_years(),
+                &profile_years(&stored.values.awarded_on, &stored.values.profile),
                 &values,
                 errors,
             ))

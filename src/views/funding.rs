@@ -36,7 +36,11 @@ fn profile_fields(years: &[FinancialYear], values: &ProfileInput, errors: &[Fiel
     html! {
         fieldset #profile class={ "fieldset" @if error.is_some() { " form-group--error" } } {
             legend { "Financial-year profile" }
-            div.hint { "How the central funding is spread across UK financial years (April to March). The years must add up to the central amount exactly; leave a year empty if nothing falls in it." }
+            div.hint { "How the central funding is spread across UK financial years (April to March). The years must add up to the central amount exactly; leave a year empty if nothing falls in it."
+                @if let (Some(first), Some(last)) = (years.first(), years.last()) {
+                    " The years run from " (first) " to " (last) ": from the programme's first year (or the award's year, if earlier) to four years after the award, or the latest year already profiled."
+                }
+            }
             @for e in errors.iter().filter(|e| e.field == "profile") {
                 p.error-message id="profile-error" { span.visually-hidden { "Error: " } (e.message) }
             }

@@ -53,6 +53,11 @@ pub async fn create_allocation(
         "Enter the date the funding was awarded",
     );
     let profile = parse_profile(&mut f, &form.profile);
+    if let (Some(awarded), Some(profile)) = (awarded, &profile)
+        && let Err(e) = check_profile_years(awarded, &[], profile)
+    {
+        f.error("profile", capitalise(&e.to_string()));
+    }
     let duplicate =
         |reference: &str| format!("This participant already has an allocation {reference}");
     let group = group_id_of(db, participant.id).await?;

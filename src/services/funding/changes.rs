@@ -85,6 +85,12 @@ pub async fn request_allocation_change(
         let current = load_allocation(&txn, allocation_id).await?;
         let place = place(&txn, current.participant_id).await?;
         let current_profile = profile_of(&txn, allocation_id).await?;
+        if let Some(profile) = &profile {
+            let profiled: Vec<FinancialYear> = current_profile.iter().map(|(y, _)| *y).collect();
+            if let Err(e) = check_profile_years(current.awarded_on, &profiled, profile) {
+                f.error("profile", capitalise(&e.to_string()));
+            }
+        }
         if let Some(central) = central {
             let caps = crate::store::funding::cap_table(&txn).await?;
             let others = other_allocations(&txn, place.participant.id, Some(allocation_id)).await?;

@@ -36,6 +36,7 @@ use crate::domain::change::{RequestStatus, check_reason};
 use crate::domain::financial_year::FinancialYear;
 use crate::domain::funding::{
     FundingError, Headroom, RoleInSector, check_allocation, check_group_allocation, check_profile,
+    check_profile_years,
     check_tranches, group_headroom, headroom,
 };
 use crate::domain::milestone::MilestoneReference;
@@ -58,11 +59,19 @@ pub use allocations::*;
 pub use changes::*;
 pub use tranches::*;
 
-/// The financial years a profile form offers: the programme's span.
-pub fn profile_years() -> Vec<FinancialYear> {
-    (2016..=2022)
-        .filter_map(|y| FinancialYear::new(y).ok())
-        .collect()
+/// The financial years a profile form offers, by the domain's rule
+/// ([`crate::domain::funding::profile_years`]): from the award date as typed
+/// or stored (today when it is empty or not yet a date) and the years the
+/// allocation already profiles.
+pub fn profile_years(awarded_on: &str, already: &ProfileInput) -> Vec<FinancialYear> {
+    let awarded = crate::domain::dates::parse_form_date(awarded_on)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc().date());
+    let already: Vec<FinancialYear> = already
+        .iter()
+        .filter(|(_, amount)| !amount.trim().is_empty())
+        .filter_map(|(y, _)| FinancialYear::new(*y).ok())
+        .collect();
+    crate::domain::funding::profile_years(awarded, &already)
 }
 
 fn pence(value: i64) -> Result<Pence, ServiceError> {
@@ -91,9 +100,13 @@ fn parse_profile(f: &mut Fields, input: &ProfileInput) -> Option<Vec<(FinancialY
         if text.trim().is_empty() {
             continue;
         }
-        let Ok(fy) = FinancialYear::new(*year) else {
-            ok = false;
-            continue;
+        let fy = match FinancialYear::new(*year) {
+            Ok(fy) => fy,
+            Err(e) => {
+                ok = false;
+                f.error("profile", capitalise(&e.to_string()));
+                continue;
+            }
         };
         match Pence::parse(text) {
             Ok(amount) if !amount.is_zero() => out.push((fy, amount)),
