@@ -319,15 +319,18 @@ pub fn profile_year_range(
         .iter()
         .map(|y| y.start_year())
         .fold(PROGRAMME_FIRST_YEAR.min(award), i32::min);
-    let last = already_profiled
-        .iter()
-        .map(|y| y.start_year())
-        .fold(PROGRAMME_LAST_YEAR.max(award + PROFILE_YEARS_AFTER_AWARD), i32::max);
+    let last = already_profiled.iter().map(|y| y.start_year()).fold(
+        PROGRAMME_LAST_YEAR.max(award + PROFILE_YEARS_AFTER_AWARD),
+        i32::max,
+    );
     (clamp(first), clamp(last))
 }
 
 /// Every year of [`profile_year_range`], earliest first.
-pub fn profile_years(awarded_on: time::Date, already_profiled: &[FinancialYear]) -> Vec<FinancialYear> {
+pub fn profile_years(
+    awarded_on: time::Date,
+    already_profiled: &[FinancialYear],
+) -> Vec<FinancialYear> {
     let (first, last) = profile_year_range(awarded_on, already_profiled);
     (first.start_year()..=last.start_year())
         .filter_map(|y| FinancialYear::new(y).ok())
@@ -738,10 +741,7 @@ mod tests {
             (fy(2016), fy(2030))
         );
         // Before 1 April the award falls in the previous financial year.
-        assert_eq!(
-            profile_year_range(date!(2027 - 03 - 31), &[]).1,
-            fy(2030)
-        );
+        assert_eq!(profile_year_range(date!(2027 - 03 - 31), &[]).1, fy(2030));
         // An award before the programme starts its own year.
         assert_eq!(
             profile_year_range(date!(2015 - 05 - 01), &[]),
@@ -759,8 +759,8 @@ mod tests {
             check_profile_years(date!(2026 - 12 - 01), &[], &[(fy(2026), pounds(1))]),
             Ok(())
         );
-        let err = check_profile_years(date!(2017 - 06 - 01), &[], &[(fy(2023), pounds(1))])
-            .unwrap_err();
+        let err =
+            check_profile_years(date!(2017 - 06 - 01), &[], &[(fy(2023), pounds(1))]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "financial year 2023/24 is outside the years this allocation can be profiled in (2016/17 to 2022/23)"

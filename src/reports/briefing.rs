@@ -53,16 +53,70 @@ pub fn assemble(s: &Snapshot) -> Result<Pack, crate::charts::ChartError> {
     })
 }
 
+/// How many items of an exception list are shown before the rest is folded away.
+pub const SHOWN: usize = 10;
+
+fn split<T>(items: &[T]) -> (&[T], &[T]) {
+    items.split_at(items.len().min(SHOWN))
+}
+
+/// An ODS code, linked to its participant's page in the app.
+fn ods(code: &str, link: bool) -> Markup {
+    html! { @if link { a href={ "/participants/" (code) } { (code) } } @else { (code) } }
+}
+
+/// An exception list: the first [`SHOWN`] items, the rest in a `<details>`.
+fn list<T>(id: &str, what: &str, items: &[T], item: impl Fn(&T) -> Markup) -> Markup {
+    let (first, rest) = split(items);
+    html! {
+        @if items.is_empty() { p { "None." } } @else {
+            ul id=(id) { @for i in first { li { (item(i)) } } }
+            @if !rest.is_empty() {
+                details.details id={ (id) "-more" } {
+                    summary { "The other " (rest.len()) " " (what) }
+                    ul id={ (id) "-rest" } { @for i in rest { li { (item(i)) } } }
+                }
+            }
+        }
+    }
+}
+
+fn slipped_table(
+    id: &str,
+    caption: &str,
+    rows: &[(String, String, i64, i32)],
+    link: bool,
+) -> Markup {
+    html! {
+        table.table id=(id) {
+            caption { (caption) }
+            thead { tr { th scope="col" { "ODS code" } th scope="col" { "Milestone" } th scope="col" .num { "Days late" } } }
+            tbody {
+                @for (code, reference, days, milestone) in rows {
+                    tr {
+                        td { (ods(code, link)) }
+                        td { @if link { a href={ "/milestones/" (milestone) } { (reference) } } @else { (reference) } }
+                        td.num { (days) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The briefing's content (no page frame), shared by the app and the pack.
+/// Headline figures first, then the charts, then the exception lists (long
+/// lists show their first [`SHOWN`] items and the rest in a `<details>`).
+/// `link_records` links ODS codes and milestone references to their pages in
+/// the app (the standalone pack, opened from disk, shows them as text).
 /// `links` gives each chart's download links (PNG, SVG, CSV).
 pub fn body(
     pack: &Pack,
-    heading_level_2: bool,
+    link_records: bool,
     links: &dyn Fn(ChartKind) -> Vec<(String, String)>,
 ) -> Markup {
     let b = &pack.briefing;
     let p = pack.provenance;
-    let _ = heading_level_2;
     html! {
         @if p.any() {
             p.illustrative-note #illustrative-note {
@@ -83,29 +137,6 @@ pub fn body(
                         tr id={ "figure-" (f.key) } { th scope="row" { (f.label) @if f.illustrative { (tag()) } } td.num { (f.value.to_string()) } }
                     }
                 }
-            }
-        }
-        section aria-labelledby="exceptions" {
-            h2 #exceptions { "Exceptions" }
-            h3 { "Participants rated Red" @if p.returns { (tag()) } }
-            @if b.exceptions.rated_red.is_empty() { p { "None." } } @else {
-                ul #rated-red { @for (code, name, role) in &b.exceptions.rated_red { li { (name) " (" (code) "), " (role.to_lowercase()) } } }
-            }
-            h3 { "Milestones slipped more than 90 days" @if p.milestones { (tag()) } }
-            @if b.exceptions.slipped_over_90.is_empty() { p { "None." } } @else {
-                table.table #slipped {
-                    caption { (b.exceptions.slipped_over_90.len()) " milestones, worst first" }
-                    thead { tr { th scope="col" { "ODS code" } th scope="col" { "Milestone" } th scope="col" .num { "Days late" } } }
-                    tbody { @for (code, reference, days) in &b.exceptions.slipped_over_90 { tr { td { (code) } td { (reference) } td.num { (days) } } } }
-                }
-            }
-            h3 { "Local match below central funding" @if p.money { (tag()) } }
-            @if b.exceptions.match_shortfall.is_empty() { p { "None." } } @else {
-                ul #match-shortfall { @for (code, name, gap) in &b.exceptions.match_shortfall { li { (name) " (" (code) "): " (gap) " short" } } }
-            }
-            h3 { "Returns not submitted" @if let Some(period) = &b.exceptions.latest_period { " for " (period) } @if p.returns { (tag()) } }
-            @if b.exceptions.not_submitted.is_empty() { p { "None." } } @else {
-                ul #not-submitted { @for (code, name) in &b.exceptions.not_submitted { li { (name) " (" (code) ")" } } }
             }
         }
         @for (data, svg) in &pack.charts {
@@ -137,6 +168,35 @@ pub fn body(
                     }
                 }
             }
+        }
+        section aria-labelledby="exceptions" {
+            h2 #exceptions { "Exceptions" }
+            p { "Lists longer than " (SHOWN) " show the first " (SHOWN) "; open the rest below each list." }
+            @let e = &b.exceptions;
+            h3 #rated-red-heading { "Participants rated Red (" (e.rated_red.len()) ")" @if p.returns { (tag()) } }
+            p.hint { "Participants of every role (exemplars, fast followers and others) whose latest approved return is rated Red, by the programme office's rating, else the trust's own. The summary sentence above counts exemplars only, so its number can be smaller." }
+            (list("rated-red", "participants rated Red", &e.rated_red, |(code, name, role)| html! {
+                (name) " (" (ods(code, link_records)) "), " (role.to_lowercase())
+            }))
+            h3 #slipped-heading { "Milestones slipped more than 90 days (" (e.slipped_over_90.len()) ")" @if p.milestones { (tag()) } }
+            @if e.slipped_over_90.is_empty() { p { "None." } } @else {
+                @let (first, rest) = split(&e.slipped_over_90);
+                (slipped_table("slipped", &format!("{} milestones slipped more than 90 days, worst first{}", e.slipped_over_90.len(), if rest.is_empty() { String::new() } else { format!(": the first {}", first.len()) }), first, link_records))
+                @if !rest.is_empty() {
+                    details.details #slipped-more {
+                        summary { "The other " (rest.len()) " milestones slipped more than 90 days" }
+                        (slipped_table("slipped-rest", &format!("Milestones slipped more than 90 days: {} to {} of {}", first.len() + 1, e.slipped_over_90.len(), e.slipped_over_90.len()), rest, link_records))
+                    }
+                }
+            }
+            h3 #match-shortfall-heading { "Local match below central funding (" (e.match_shortfall.len()) ")" @if p.money { (tag()) } }
+            (list("match-shortfall", "participants with local match below central funding", &e.match_shortfall, |(code, name, gap)| html! {
+                (name) " (" (ods(code, link_records)) "): " (gap) " short"
+            }))
+            h3 #not-submitted-heading { "Returns not submitted" @if let Some(period) = &e.latest_period { " for " (period) } " (" (e.not_submitted.len()) ")" @if p.returns { (tag()) } }
+            (list("not-submitted", "participants whose return is not submitted", &e.not_submitted, |(code, name)| html! {
+                (name) " (" (ods(code, link_records)) ")"
+            }))
         }
     }
 }
@@ -189,7 +249,7 @@ pub fn index_html(pack: &Pack) -> String {
                 main #main-content .container {
                     h1 { "GDE programme briefing as at " (display_date(pack.as_at)) }
                     p.lead { "Computed from the GDE Tracker record: approved returns and changes recorded by the end of " (display_date(pack.as_at)) ". Regenerating for the same date gives the same figures." }
-                    (body(pack, true, &links))
+                    (body(pack, false, &links))
                 }
             }
         }

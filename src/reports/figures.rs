@@ -43,8 +43,8 @@ pub const ILLUSTRATIVE_SENTENCE: &str = "Illustrative figures: ";
 pub struct Exceptions {
     /// Participants whose latest approved return is rated Red (office rating, else the trust's).
     pub rated_red: Vec<(String, String, String)>,
-    /// Milestones slipped more than 90 days: (ODS, reference, days).
-    pub slipped_over_90: Vec<(String, String, i64)>,
+    /// Milestones slipped more than 90 days: (ODS, reference, days, milestone id).
+    pub slipped_over_90: Vec<(String, String, i64, i32)>,
     /// Returns owed for the latest period due by the date and not submitted.
     pub not_submitted: Vec<(String, String)>,
     pub latest_period: Option<String>,
@@ -124,7 +124,7 @@ pub fn briefing(s: &Snapshot) -> Briefing {
                 .get(&m.participant_id)
                 .map(|p| p.ods_code.clone())
                 .unwrap_or_default();
-            slipped.push((ods, m.reference.clone(), days));
+            slipped.push((ods, m.reference.clone(), days, m.id));
         }
     }
     slipped.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));

@@ -9,6 +9,7 @@ mod briefing;
 mod cli;
 mod concurrency_funding;
 mod concurrency_returns;
+mod dashboard_layout;
 mod faults;
 mod group_caps;
 mod history;

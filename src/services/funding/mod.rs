@@ -36,8 +36,7 @@ use crate::domain::change::{RequestStatus, check_reason};
 use crate::domain::financial_year::FinancialYear;
 use crate::domain::funding::{
     FundingError, Headroom, RoleInSector, check_allocation, check_group_allocation, check_profile,
-    check_profile_years,
-    check_tranches, group_headroom, headroom,
+    check_profile_years, check_tranches, group_headroom, headroom,
 };
 use crate::domain::milestone::MilestoneReference;
 use crate::domain::money::Pence;
