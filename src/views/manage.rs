@@ -37,7 +37,7 @@ pub fn text<'a>(
     }
 }
 
-pub const DATE_HINT: &str = "As YYYY-MM-DD, for example 2019-03-31";
+pub const DATE_HINT: &str = "For example, 31/03/2019 (or 2019-03-31)";
 pub const APPROX_DATE_HINT: &str = "As YYYY-MM-DD, or YYYY-MM when only the month is known";
 
 fn form_page(

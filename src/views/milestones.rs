@@ -117,8 +117,8 @@ pub fn new_form(
                     (input(text("reference", "Reference", &v.reference, Some("Unique for this participant, for example M07")), errors))
                     (input(text("title", "What will be delivered", &v.title, None), errors))
                     (select("category", "Category", &options(MilestoneCategory::ALL, MilestoneCategory::code, MilestoneCategory::label), &v.category, "Select a category", errors))
-                    (input(text("baseline_on", "Baseline date", &v.baseline_on, Some("The committed date. Afterwards it changes only through an approved change request. As YYYY-MM-DD")), errors))
-                    (input(text("forecast_on", "Forecast date (optional)", &v.forecast_on, Some("Defaults to the baseline date. As YYYY-MM-DD")), errors))
+                    (input(text("baseline_on", "Baseline date", &v.baseline_on, Some("The committed date. Afterwards it changes only through an approved change request. For example, 31/03/2019")), errors))
+                    (input(text("forecast_on", "Forecast date (optional)", &v.forecast_on, Some("Defaults to the baseline date. For example, 31/03/2019")), errors))
                     button.button type="submit" { "Add milestone" }
                 }
             }
@@ -169,7 +169,7 @@ pub fn detail(chrome: &Chrome, p: &MilestonePage<'_>, errors: &[FieldError]) -> 
                 form.narrow method="post" action={ "/milestones/" (r.id) "/sign-off" } novalidate {
                     (csrf_field(chrome))
                     input type="hidden" name="version" value=(d.version);
-                    (input(text("signed_off_on", "Sign-off date (defaults to today)", "", Some("A milestone can be signed off once it is complete with an actual date. As YYYY-MM-DD")), errors))
+                    (input(text("signed_off_on", "Sign-off date (defaults to today)", "", Some("A milestone can be signed off once it is complete with an actual date. For example, 31/03/2019")), errors))
                     button.button type="submit" { "Sign off as complete" }
                 }
             }
