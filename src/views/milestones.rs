@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 use time::Date;
 
-use super::components::{date, optional_date, slippage, timeliness_tag};
+use super::components::{date, illustrative_tag, optional_date, slippage, timeliness_tag};
 use super::forms::{error_summary, input, select};
 use super::layout::{Chrome, Nav, csrf_field, page};
 use super::manage::{DATE_HINT, options, text};
@@ -27,6 +27,12 @@ pub fn list(
         chrome,
         html! {
             h1 { "Milestones" }
+            @if rows.iter().any(|r| r.illustrative) {
+                p.illustrative-note {
+                    strong { "Illustrative. " }
+                    "Milestones tagged Illustrative are invented for demonstration (the seed's illustrative set); they are not programme facts."
+                }
+            }
             form.filters method="get" action="/milestones" {
                 (select("participant", "Participant", participants, &filter.participant, "All participants", &[]))
                 (select("status", "Status", &options(MilestoneStatus::ALL, MilestoneStatus::code, MilestoneStatus::label), &filter.status, "Any status", &[]))
@@ -62,7 +68,7 @@ pub fn list(
                         tr {
                             td { a href={ "/participants/" (r.ods_code) } { (r.ods_code) } }
                             td { a href={ "/milestones/" (r.id) } { (r.reference) } }
-                            td { (r.title) }
+                            td { (r.title) @if r.illustrative { " " (illustrative_tag()) } }
                             td { (r.category.label()) }
                             td { (date(r.baseline_on)) }
                             td { (optional_date(r.forecast_on)) }

@@ -2,7 +2,7 @@
 //! review), a participant's history and the comparison of two periods.
 use maud::{Markup, html};
 
-use super::components::{date, optional_date, slippage};
+use super::components::{date, illustrative_tag, optional_date, slippage};
 use super::forms::{error_summary, input, select};
 use super::layout::{Chrome, Nav, csrf_field, page};
 use super::manage::{options, text};
@@ -283,6 +283,7 @@ pub fn return_page(
             (orphan_errors(&orphans))
             dl.summary-list #return-summary {
                 div { dt { "Status" } dd { (state_tag(state)) } }
+                @if d.illustrative { div { dt { "Provenance" } dd #provenance { (illustrative_tag()) " invented for demonstration, not a real trust's report" } } }
                 div { dt { "Period" } dd { (date(d.period.starts_on)) " to " (date(d.period.ends_on)) "; due " (date(d.period.due_on)) } }
                 @if let Some(c) = &d.office_comment { div { dt { "Programme office comment" } dd #office-comment { (c) } } }
                 div { dt { "Suggested rating" } dd #suggested {
@@ -734,6 +735,7 @@ pub fn confirm_approval(chrome: &Chrome, p: &ApprovalPreview) -> Markup {
         html! {
             p.breadcrumb { a href=(back) { (d.trust.name) ": return for " (d.period.label) } }
             h1 { "Approve " (d.trust.name) "'s return for " (d.period.label) "?" }
+            @if d.illustrative { p #provenance { (illustrative_tag()) " This return is illustrative: invented for demonstration, not a real trust's report." } }
             p { "Approving will:" }
             ul #approval-effects {
                 li { "record the programme office rating as " (rating_tag(Some(p.office_rating))) " (the trust said " (rating_tag(d.self_rating)) ")" }

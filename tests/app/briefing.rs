@@ -542,3 +542,20 @@ async fn the_illustrative_label_travels_with_the_figures_and_only_with_them() {
     );
     assert!(!briefing::index_html(&pack).contains("Illustrative"));
 }
+
+#[tokio::test]
+async fn invented_milestones_and_returns_are_tagged_on_their_pages() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let list = office.get("/milestones").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("class=\"illustrative-note\""));
+    let tagged = list
+        .body
+        .matches("tag--grey\">Illustrative</strong>")
+        .count();
+    assert_eq!(tagged, seed_rows("illustrative/milestones.csv").len());
+    let page = office.get("/returns/2020-21-q3/RAL").await;
+    assert_eq!(page.status, 200);
+    assert!(page.element("provenance").contains("Illustrative"));
+}

@@ -186,6 +186,8 @@ pub struct ReturnData {
     pub narrative: Option<String>,
     pub office_rating: Option<Rating>,
     pub office_comment: Option<String>,
+    /// Invented for demonstration (the seed's illustrative returns).
+    pub illustrative: bool,
     pub lines: Vec<UpdateLine>,
     pub risks: Vec<RiskLine>,
     pub suggestion: Suggestion,

@@ -153,6 +153,7 @@ pub(super) async fn build(
                 narrative: r.narrative.clone(),
                 office_rating: rating(r.office_rating.as_deref())?,
                 office_comment: r.office_comment.clone(),
+                illustrative: r.illustrative,
             }
         }
         None => {
@@ -188,6 +189,7 @@ pub(super) async fn build(
         narrative: data.narrative,
         office_rating: data.office_rating,
         office_comment: data.office_comment,
+        illustrative: data.illustrative,
         lines,
         risks,
         suggestion,
@@ -208,6 +210,7 @@ struct Stored {
     narrative: Option<String>,
     office_rating: Option<Rating>,
     office_comment: Option<String>,
+    illustrative: bool,
 }
 
 /// The evidence as at the period's end, from the lines reported (or the live record).
