@@ -245,6 +245,7 @@ pub fn confidence(participants: u32, periods: usize) -> Vec<ConfidencePeriod> {
                 amber,
                 green: left - red - amber,
                 not_reported: nr,
+                ..Default::default()
             }
         })
         .collect()

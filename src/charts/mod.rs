@@ -184,6 +184,7 @@ mod tests {
                 amber: 0,
                 green: 0,
                 not_reported: 0,
+                ..Default::default()
             },
             ConfidencePeriod {
                 label: "only not reported".into(),
@@ -191,6 +192,7 @@ mod tests {
                 amber: 0,
                 green: 0,
                 not_reported: u32::MAX,
+                ..Default::default()
             },
         ];
         let burn = vec![

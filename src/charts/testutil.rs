@@ -356,6 +356,7 @@ pub(crate) fn periods(n: usize, participants: u32) -> Vec<ConfidencePeriod> {
                 amber,
                 green: participants - nr - red - amber,
                 not_reported: nr,
+                ..Default::default()
             }
         })
         .collect()

@@ -231,22 +231,22 @@ impl ChartData {
                     })
                     .collect(),
             },
-            Rows::Confidence(r) => Table {
-                headings: vec!["Period", "Red", "Amber", "Green", "Not reported"],
-                numeric: vec![false, true, true, true, true],
-                rows: r
-                    .iter()
-                    .map(|p| {
-                        vec![
-                            Cell::text(p.label.clone()),
-                            Cell::count(p.red),
-                            Cell::count(p.amber),
-                            Cell::count(p.green),
-                            Cell::count(p.not_reported),
-                        ]
-                    })
-                    .collect(),
-            },
+            Rows::Confidence(r) => {
+                let mut headings = vec!["Period"];
+                headings.extend(charts::CONFIDENCE_SERIES);
+                Table {
+                    numeric: headings.iter().map(|h| *h != "Period").collect(),
+                    headings,
+                    rows: r
+                        .iter()
+                        .map(|p| {
+                            let mut row = vec![Cell::text(p.label.clone())];
+                            row.extend(p.counts().into_iter().map(Cell::count));
+                            row
+                        })
+                        .collect(),
+                }
+            }
             Rows::Slippage(r) => Table {
                 headings: vec![
                     "ODS code",

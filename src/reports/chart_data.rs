@@ -11,6 +11,7 @@ use crate::charts::{
 use crate::domain::financial_year::FinancialYear;
 use crate::domain::milestone::{MilestoneStatus, slippage_days};
 use crate::domain::participant::Role;
+use crate::domain::period_states::{self, PeriodCounts};
 
 use super::figures::latest_approved;
 use crate::domain::snapshot::Snapshot;
@@ -151,34 +152,29 @@ pub fn funding_by_year(s: &Snapshot) -> Vec<FinancialYearBar> {
         .collect()
 }
 
+/// One row per period: its counts of each return state as at the date
+/// (`domain::period_states`, the headline's definition too).
 pub fn confidence(s: &Snapshot) -> Vec<ConfidencePeriod> {
     s.periods
         .iter()
-        .map(|period| {
-            let mut row = ConfidencePeriod {
-                label: period.label.clone(),
-                red: 0,
-                amber: 0,
-                green: 0,
-                not_reported: 0,
-            };
-            for p in &s.participants {
-                let r = s.returns.iter().find(|r| {
-                    r.period_id == period.id
-                        && r.participant_id == p.id
-                        && r.status == crate::domain::reporting::ReturnStatus::Approved
-                });
-                // Five-point ratings fold to their nearest RAG band for the chart.
-                match r.and_then(|r| r.office_rating.as_deref().or(r.self_rating.as_deref())) {
-                    Some("red" | "amber_red") => row.red += 1,
-                    Some("amber") => row.amber += 1,
-                    Some("green" | "amber_green") => row.green += 1,
-                    _ => row.not_reported += 1,
-                }
-            }
-            row
-        })
+        .map(|period| confidence_row(&period.label, &period_states::counts(s, period)))
         .collect()
+}
+
+pub fn confidence_row(label: &str, c: &PeriodCounts) -> ConfidencePeriod {
+    ConfidencePeriod {
+        label: label.to_owned(),
+        red: c.red,
+        amber_red: c.amber_red,
+        amber: c.amber,
+        amber_green: c.amber_green,
+        green: c.green,
+        approved_unrated: c.approved_unrated,
+        awaiting_review: c.awaiting_review,
+        returned: c.returned,
+        draft: c.draft,
+        not_reported: c.not_reported,
+    }
 }
 
 pub fn slippage(s: &Snapshot) -> Vec<SlippageBar> {
