@@ -43,6 +43,10 @@ pub struct BurnUpPoint {
     pub planned_forecast: u32,
     /// Milestones actually completed by this month.
     pub completed: u32,
+    /// Set on the as-at month only: the as-at day of that month. Completions
+    /// are known only up to it, so "Completed" stops there and a line marks
+    /// it; later months carry only the plans.
+    pub as_at_day: Option<u8>,
 }
 
 /// Central funding for one participant, in pence.
@@ -60,6 +64,15 @@ pub struct FundingBar {
     pub released: i64,
     /// Spend reported by the trust, if it has reported any.
     pub spent: Option<i64>,
+}
+
+impl FundingBar {
+    /// How far the spend reported exceeds the money released, if it does.
+    pub fn spend_above_released(&self) -> Option<i64> {
+        self.spent
+            .filter(|s| *s > self.released)
+            .map(|s| s - self.released)
+    }
 }
 
 /// Funding profiled for, and released in, one UK financial year (pence).
@@ -156,4 +169,7 @@ pub struct MaturityBar {
     pub stage: Option<u8>,
     /// Stage the participant aims for: 7 for exemplars, 5 for fast followers.
     pub target: u8,
+    /// An acute trust. HIMSS EMRAM is a scale for acute hospitals; the stage
+    /// of a mental-health, community or ambulance trust is not comparable.
+    pub acute: bool,
 }

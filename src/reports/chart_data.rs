@@ -76,13 +76,15 @@ pub fn burn_up(s: &Snapshot) -> Vec<BurnUpPoint> {
         b += baseline.get(&at).copied().unwrap_or(0);
         f += forecast.get(&at).copied().unwrap_or(0);
         c += completed.get(&at).copied().unwrap_or(0);
+        let as_at_month = month_key(s.as_at);
         points.push(BurnUpPoint {
             year: at.0,
             month: at.1,
             planned_baseline: b,
             planned_forecast: f,
-            // Completions are known only up to the as-at month.
-            completed: c,
+            // Completions are known only up to the as-at date: none later.
+            completed: if at <= as_at_month { c } else { 0 },
+            as_at_day: (at == as_at_month).then(|| s.as_at.day()),
         });
         at = if at.1 == 12 {
             (at.0 + 1, 1)
@@ -128,16 +130,19 @@ pub fn funding_by_year(s: &Snapshot) -> Vec<FinancialYearBar> {
             years.entry(*fy).or_default().0 += amount;
         }
     }
-    let mut participant_of: HashMap<i32, ()> = HashMap::new();
-    for a in &s.allocations {
-        participant_of.insert(a.id, ());
-    }
     for t in &s.tranches {
         if let Some(d) = t.released_on {
             years
                 .entry(FinancialYear::containing(d).start_year())
                 .or_default()
                 .1 += t.amount;
+        }
+    }
+    // A continuous axis: every financial year from the first to the last,
+    // with nothing profiled or released shown as zero, not left out.
+    if let (Some(&first), Some(&last)) = (years.keys().next(), years.keys().last()) {
+        for y in first..=last {
+            years.entry(y).or_default();
         }
     }
     years
@@ -209,6 +214,7 @@ pub fn maturity(s: &Snapshot) -> Vec<MaturityBar> {
             group: group(p.role),
             stage: s.emram.get(&p.id).copied(),
             target: p.role.maturity_target(),
+            acute: p.sector == crate::domain::participant::Sector::Acute,
         })
         .collect()
 }

@@ -58,6 +58,9 @@ pub struct Exceptions {
     /// (`PeriodState::is_outstanding`).
     pub not_submitted: Vec<(String, String)>,
     pub latest_period: Option<String>,
+    /// Participants whose spend in their latest approved return is above the
+    /// central funding released to them: (ODS, name, excess).
+    pub spend_above_released: Vec<(String, String, String)>,
     /// Participants whose local match is below their central funding: (ODS, name, shortfall).
     pub match_shortfall: Vec<(String, String, String)>,
 }
@@ -420,6 +423,13 @@ pub fn briefing(s: &Snapshot) -> Briefing {
             not_submitted,
             latest_period: latest_period.map(|p| p.label.clone()),
             match_shortfall,
+            spend_above_released: super::chart_data::funding(s)
+                .iter()
+                .filter_map(|b| {
+                    b.spend_above_released()
+                        .map(|x| (b.code.clone(), b.name.clone(), money(x)))
+                })
+                .collect(),
         },
     }
 }
