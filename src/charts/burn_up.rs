@@ -329,14 +329,7 @@ pub fn burn_up_description(points: &[BurnUpPoint]) -> String {
         count(fore),
         count(done)
     ));
-    if let Some(p) = as_at
-        && let Some(day) = p.as_at_day
-    {
-        out.push_str(&format!(
-            " by the as-at date, {day} {}, where the completed line stops (a dotted line marks it)",
-            month_long(p.year, p.month)
-        ));
-    }
+
     if let Some(p) = percent(f64::from(done), f64::from(base)) {
         out.push_str(&format!(" ({p}% of the baseline plan)"));
     }
@@ -351,6 +344,14 @@ pub fn burn_up_description(points: &[BurnUpPoint]) -> String {
             " The forecast was furthest behind the baseline in {}, by {} milestones.",
             month_long(p.year, p.month),
             count(p.planned_baseline - p.planned_forecast)
+        ));
+    }
+    if let Some(p) = as_at
+        && let Some(day) = p.as_at_day
+    {
+        out.push_str(&format!(
+            " Completions are known up to the as-at date, {day} {}, where the completed line stops (a dotted line marks it).",
+            month_long(p.year, p.month)
         ));
     }
     out.push_str(

@@ -225,3 +225,81 @@ pub fn month_label(year: i32, month: u8) -> String {
         .map(|m| format!("{m} {year}"))
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::snapshot::{AllocationAt, TrancheAt};
+    use time::macros::date;
+
+    fn empty(as_at: Date) -> Snapshot {
+        Snapshot {
+            as_at,
+            participants: Vec::new(),
+            milestones: Vec::new(),
+            allocations: Vec::new(),
+            tranches: Vec::new(),
+            periods: Vec::new(),
+            returns: Vec::new(),
+            emram: HashMap::new(),
+            emram_illustrative: Default::default(),
+            caps: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_financial_year_axis_has_no_gaps() {
+        let mut s = empty(date!(2021 - 03 - 31));
+        s.allocations.push(AllocationAt {
+            id: 1,
+            participant_id: 1,
+            central: 300,
+            local_match: 0,
+            profile: vec![(2016, 100), (2019, 200)],
+            illustrative: false,
+        });
+        s.tranches.push(TrancheAt {
+            allocation_id: 1,
+            amount: 50,
+            released_on: Some(date!(2021 - 01 - 15)),
+            illustrative: false,
+        });
+        let labels: Vec<(String, i64, i64)> = funding_by_year(&s)
+            .into_iter()
+            .map(|y| (y.label, y.profiled, y.released))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![
+                ("2016/17".into(), 100, 0),
+                ("2017/18".into(), 0, 0),
+                ("2018/19".into(), 0, 0),
+                ("2019/20".into(), 200, 0),
+                ("2020/21".into(), 0, 50),
+            ]
+        );
+    }
+
+    #[test]
+    fn completed_stops_at_the_as_at_month() {
+        let mut s = empty(date!(2021 - 03 - 31));
+        s.milestones.push(crate::domain::snapshot::MilestoneAt {
+            id: 1,
+            participant_id: 1,
+            reference: "M01".into(),
+            baseline_on: date!(2021 - 01 - 31),
+            forecast_on: Some(date!(2021 - 06 - 30)),
+            actual_on: None,
+            status: "in_progress".into(),
+            illustrative: false,
+        });
+        let points = burn_up(&s);
+        let marked: Vec<_> = points.iter().filter(|p| p.as_at_day.is_some()).collect();
+        assert_eq!(marked.len(), 1);
+        assert_eq!(
+            (marked[0].year, marked[0].month, marked[0].as_at_day),
+            (2021, 3, Some(31))
+        );
+        assert_eq!(points.last().map(|p| (p.year, p.month)), Some((2021, 6)));
+    }
+}

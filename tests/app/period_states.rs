@@ -168,3 +168,31 @@ async fn each_return_state_of_the_latest_period_agrees_everywhere() {
     assert_eq!(due["Returned for changes"], 0);
     assert_eq!(due["Draft"], 0);
 }
+
+#[tokio::test]
+async fn the_red_headline_says_which_participants_it_counts() {
+    let app = TestApp::seeded().await;
+    let s = snapshot::as_at(&app.db, &By::Cli, date!(2021 - 03 - 31))
+        .await
+        .unwrap();
+    let b = figures::briefing(&s);
+    let red = figure(&b, "rated_red");
+    let exemplars = b
+        .exceptions
+        .rated_red
+        .iter()
+        .filter(|(_, _, role)| role == "Global digital exemplar")
+        .count() as i64;
+    assert!(red > exemplars && exemplars > 0, "{red} {exemplars}");
+    let sentence = b
+        .sentences
+        .iter()
+        .find(|t| t.contains("rated Red"))
+        .unwrap();
+    assert!(
+        sentence.contains(&format!(
+            "{red} participants are rated Red in their latest approved returns: {exemplars} exemplars ("
+        )) && sentence.ends_with(&format!("and {} fast followers.", red - exemplars)),
+        "{sentence}"
+    );
+}
