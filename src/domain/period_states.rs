@@ -34,7 +34,7 @@ use time::OffsetDateTime;
 
 use super::rating::Rating;
 use super::reporting::ReturnStatus;
-use super::snapshot::{ParticipantAt, PeriodAt, Snapshot, end_of};
+use super::snapshot::{ParticipantAt, PeriodAt, Snapshot};
 
 /// The instants a return row records about itself.
 #[derive(Clone, Copy, Debug)]
@@ -48,7 +48,8 @@ pub struct ReturnInstants {
     pub approved_at: Option<OffsetDateTime>,
 }
 
-/// The return's status at the instant `cutoff`; `None` if it did not exist.
+/// The return's status at the instant `cutoff` (the end of the as-at day,
+/// `snapshot::end_of`); `None` if it did not exist then.
 pub fn status_at(r: &ReturnInstants, cutoff: OffsetDateTime) -> Option<ReturnStatus> {
     let by = |t: Option<OffsetDateTime>| t.is_some_and(|t| t <= cutoff);
     if by(r.approved_at) {
@@ -212,11 +213,6 @@ pub fn latest_due(s: &Snapshot) -> Option<&PeriodAt> {
         .iter()
         .filter(|p| p.due_on <= s.as_at)
         .max_by_key(|p| p.ends_on)
-}
-
-/// The end of the as-at date, as [`status_at`] takes it.
-pub fn cutoff(s: &Snapshot) -> OffsetDateTime {
-    end_of(s.as_at)
 }
 
 #[cfg(test)]
