@@ -130,6 +130,7 @@ pub fn maturity(n: usize) -> Vec<MaturityBar> {
                 Some((rng.below(4) as u8 + target - 3).min(7))
             };
             MaturityBar {
+                acute: true,
                 name: format!("Trust {code}"),
                 code,
                 group,
@@ -179,6 +180,7 @@ pub fn burn_up(participants: usize, start: (i32, u8), months: usize) -> Vec<Burn
             planned_baseline: cb,
             planned_forecast: cf,
             completed: cc,
+            as_at_day: None,
         });
     }
     out
@@ -245,6 +247,7 @@ pub fn confidence(participants: u32, periods: usize) -> Vec<ConfidencePeriod> {
                 amber,
                 green: left - red - amber,
                 not_reported: nr,
+                ..Default::default()
             }
         })
         .collect()

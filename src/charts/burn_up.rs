@@ -155,9 +155,18 @@ impl Chart for BurnUpChart {
         let fmt = |v: f64| count(v.max(0.0) as u64);
         let tick_w = frame::max_label_width(&theme.tick(), ticks.values.iter().map(|&v| fmt(v)));
         let end_style = theme.value();
+        let as_at_point = self
+            .points
+            .iter()
+            .find(|p| p.as_at_day.is_some())
+            .unwrap_or(last);
         let end_labels: Vec<String> = SERIES
             .iter()
-            .zip(values(last))
+            .zip([
+                last.planned_baseline,
+                last.planned_forecast,
+                as_at_point.completed,
+            ])
             .map(|(line, v)| format!("{}: {}", line.name, count(v)))
             .collect();
         let end_w = frame::max_label_width(&end_style, end_labels.iter().cloned());
@@ -195,10 +204,51 @@ impl Chart for BurnUpChart {
         frame::draw_y_desc(area, theme, &plot, Y_DESC)?;
         frame::draw_x_desc(area, theme, &plot, X_DESC)?;
 
+        // Completions are known only up to the as-at month.
+        let known = self
+            .points
+            .iter()
+            .position(|p| p.as_at_day.is_some())
+            .map_or(self.points.len(), |i| i + 1);
+        if let Some(p) = self.points.get(known.wrapping_sub(1))
+            && let Some(day) = p.as_at_day
+        {
+            // The as-at day within its month.
+            let at = month_index(p) as f64 + (f64::from(day) - 1.0) / 30.0;
+            let x = xs.map(at.min(d1 as f64));
+            frame::draw_line(
+                area,
+                theme,
+                &[(x, y0), (x, y1)],
+                style::TEXT,
+                1.5,
+                Some((2.0, 3.0)),
+            )?;
+            let text = format!("As at {} {}", day, month_long(p.year, p.month));
+            let label_style = theme.value();
+            let (tw, _) = frame::measure(&label_style, &text);
+            let (lx, pos) = if x + theme.px(6.0) + tw <= x1 {
+                (x + theme.px(6.0), HPos::Left)
+            } else {
+                (x - theme.px(6.0), HPos::Right)
+            };
+            frame::draw_text(
+                area,
+                &text,
+                &label_style,
+                (lx, y0 + theme.px(4.0)),
+                pos,
+                VPos::Top,
+            )?;
+        }
         let mut ends = Vec::with_capacity(3);
         for (k, line) in SERIES.iter().enumerate() {
-            let pts: Vec<(i32, i32)> = self
-                .points
+            let shown = if k == 2 {
+                &self.points[..known]
+            } else {
+                &self.points[..]
+            };
+            let pts: Vec<(i32, i32)> = shown
                 .iter()
                 .map(|p| {
                     (
@@ -215,7 +265,8 @@ impl Chart for BurnUpChart {
             }
             ends.push(pts[pts.len() - 1].1);
         }
-        // Name each line at its end, nudged apart when they meet.
+        // Name each line at its end, nudged apart when they meet ("Completed"
+        // is named at the right edge too, level with where it stopped).
         let mut order: Vec<usize> = (0..3).collect();
         order.sort_by_key(|&k| (ends[k], k));
         let lh = frame::line_height(&end_style);
@@ -260,7 +311,9 @@ pub fn burn_up_description(points: &[BurnUpPoint]) -> String {
         .iter()
         .max_by_key(|p| month_index(p))
         .unwrap_or(first);
-    let [base, fore, done] = values(last);
+    let [base, fore, _] = values(last);
+    let as_at = points.iter().find(|p| p.as_at_day.is_some());
+    let done = as_at.unwrap_or(last).completed;
     let when = month_long(last.year, last.month);
     let mut out = if month_index(first) == month_index(last) {
         format!("Cumulative milestones for {when}: ")
@@ -276,6 +329,7 @@ pub fn burn_up_description(points: &[BurnUpPoint]) -> String {
         count(fore),
         count(done)
     ));
+
     if let Some(p) = percent(f64::from(done), f64::from(base)) {
         out.push_str(&format!(" ({p}% of the baseline plan)"));
     }
@@ -292,6 +346,17 @@ pub fn burn_up_description(points: &[BurnUpPoint]) -> String {
             count(p.planned_baseline - p.planned_forecast)
         ));
     }
+    if let Some(p) = as_at
+        && let Some(day) = p.as_at_day
+    {
+        out.push_str(&format!(
+            " Completions are known up to the as-at date, {day} {}, where the completed line stops (a dotted line marks it).",
+            month_long(p.year, p.month)
+        ));
+    }
+    out.push_str(
+        " Cancelled milestones are left out: they will never be due or completed, so counting them would overstate both plans.",
+    );
     out
 }
 
@@ -335,7 +400,7 @@ mod tests {
         let d = burn_up_description(&months((2016, 4), 60, 1));
         assert_eq!(
             d,
-            "Cumulative milestones by month from April 2016 to March 2021. By March 2021: 236 due on the baseline plan, 177 on the current forecast, and 118 completed (50% of the baseline plan). The forecast was furthest behind the baseline in March 2021, by 59 milestones."
+            "Cumulative milestones by month from April 2016 to March 2021. By March 2021: 236 due on the baseline plan, 177 on the current forecast, and 118 completed (50% of the baseline plan). The forecast was furthest behind the baseline in March 2021, by 59 milestones. Cancelled milestones are left out: they will never be due or completed, so counting them would overstate both plans."
         );
     }
 

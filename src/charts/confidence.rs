@@ -1,8 +1,10 @@
-//! Chart 4: self-assessed delivery confidence per reporting period as
-//! stacked bars of participant counts: Red, Amber, Green and Not reported
-//! (its own category, never folded into green). Each rating has its own
-//! pattern as well as colour, counts are written in the segments where they
-//! fit, and the rating names are written beside the last bar and in the
+//! Chart 4: delivery confidence per reporting period as stacked bars of
+//! participant counts, one segment per return state as at the date
+//! (`domain::period_states`): approved Red, Amber, Green (and the legacy
+//! five-point ratings when present), awaiting review, returned for changes,
+//! draft, and not reported. No state is folded into another. Each has its
+//! own pattern as well as colour, counts are written in the segments where
+//! they fit, and the state names are written beside the last bar and in the
 //! legend.
 
 use plotters::prelude::*;
@@ -11,15 +13,18 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::format::{clean, count, percent};
 use super::frame::{self, Area, Drawn, Fill, Header, LegendItem, Pattern, Plot, Scale, Swatch};
 use super::render::{self, Chart};
-use super::rows::ConfidencePeriod;
+use super::rows::{CONFIDENCE_SERIES, ConfidencePeriod};
 use super::style::{self, Theme};
 use super::{ChartError, ChartOptions};
 
 const Y_DESC: &str = "Participants (count)";
 const X_DESC: &str = "Reporting period";
 
-/// Ratings bottom to top of each stack.
-const RATINGS: [&str; 4] = ["Red", "Amber", "Green", "Not reported"];
+/// Series always shown (in the legend even when zero); the legacy
+/// five-point ratings and "Approved, no rating" appear only when present.
+const ALWAYS: [bool; 10] = [
+    true, false, true, false, true, false, true, true, true, true,
+];
 
 fn rating_fill(i: usize) -> Fill {
     match i {
@@ -28,19 +33,46 @@ fn rating_fill(i: usize) -> Fill {
             Pattern::Cross,
             style::shade(style::VERMILLION, 0.45),
         ),
-        1 => Fill::patterned(
+        1 => Fill::patterned(style::ORANGE, Pattern::Cross, style::VERMILLION),
+        2 => Fill::patterned(
             style::ORANGE,
             Pattern::Horizontal,
             style::shade(style::ORANGE, 0.25),
         ),
-        2 => Fill::solid(style::BLUISH_GREEN),
+        3 => Fill::patterned(
+            style::tint(style::BLUISH_GREEN, 0.45),
+            Pattern::BackDiagonal,
+            style::BLUISH_GREEN,
+        ),
+        4 => Fill::solid(style::BLUISH_GREEN),
+        5 => Fill::solid(style::tint(style::BLUISH_GREEN, 0.7)).outlined(style::BLUISH_GREEN),
+        6 => Fill::patterned(
+            style::tint(style::BLUE, 0.55),
+            Pattern::Diagonal,
+            style::BLUE,
+        ),
+        7 => Fill::patterned(
+            style::tint(style::VERMILLION, 0.75),
+            Pattern::BackDiagonal,
+            style::VERMILLION,
+        )
+        .outlined(style::VERMILLION),
+        8 => Fill::patterned(style::WHITE, Pattern::Horizontal, style::GREY_FILL)
+            .outlined(style::AXIS),
         _ => Fill::patterned(style::PALE_GREY, Pattern::Diagonal, style::GREY_FILL)
             .outlined(style::GREY_FILL),
     }
 }
 
-fn counts(p: &ConfidencePeriod) -> [u32; 4] {
-    [p.red, p.amber, p.green, p.not_reported]
+fn counts(p: &ConfidencePeriod) -> [u32; 10] {
+    p.counts()
+}
+
+/// Indexes of the series the chart shows.
+fn shown(rows: &[ConfidencePeriod]) -> Vec<usize> {
+    (0..CONFIDENCE_SERIES.len())
+        .filter(|&i| ALWAYS[i] || rows.iter().any(|r| counts(r)[i] > 0))
+        .collect()
 }
 
 struct ConfidenceChart {
@@ -62,10 +94,10 @@ impl Chart for ConfidenceChart {
                 "There are no reporting periods to show.",
             );
         }
-        let legend = RATINGS
+        let series = shown(&self.rows);
+        let legend = series
             .iter()
-            .enumerate()
-            .map(|(i, name)| LegendItem::new(*name, Swatch::Fill(rating_fill(i))))
+            .map(|&i| LegendItem::new(CONFIDENCE_SERIES[i], Swatch::Fill(rating_fill(i))))
             .collect();
         let top = frame::draw_header(
             area,
@@ -81,7 +113,10 @@ impl Chart for ConfidenceChart {
         let fmt = |v: f64| count(v.max(0.0) as u64);
         let tick_w = frame::max_label_width(&theme.tick(), ticks.values.iter().map(|&v| fmt(v)));
         let side = theme.value();
-        let side_w = frame::max_label_width(&side, RATINGS.iter().map(|s| s.to_string()));
+        let side_w = frame::max_label_width(
+            &side,
+            series.iter().map(|&i| CONFIDENCE_SERIES[i].to_string()),
+        );
         let x0 = frame::left_desc_space(theme) + tick_w + theme.px(12.0);
         let x1 = theme.width - theme.margin() - side_w - theme.px(14.0);
         let n = self.rows.len();
@@ -132,14 +167,29 @@ impl Chart for ConfidenceChart {
                 }
             }
         }
-        // Name each rating beside the last bar, nudged apart where segments
-        // are thin.
+        // Name each state present in the last bar beside it, nudged apart
+        // where segments are thin.
         let xb = centers[n - 1] + bar_w / 2 + theme.px(8.0);
-        // Stacks grow upwards, so the top rating has the smallest y.
-        let ys: Vec<i32> = last_mids.iter().rev().copied().collect();
+        let last = counts(&self.rows[n - 1]);
+        // Stacks grow upwards, so the top state has the smallest y.
+        let named: Vec<(usize, i32)> = last_mids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| last[*i] > 0)
+            .map(|(i, y)| (i, *y))
+            .rev()
+            .collect();
+        let ys: Vec<i32> = named.iter().map(|(_, y)| *y).collect();
         let placed = frame::spread(&ys, lh + theme.px(2.0), y0, y1 - lh / 2);
-        for (name, y) in RATINGS.iter().rev().zip(placed) {
-            frame::draw_text(area, name, &side, (xb, y), HPos::Left, VPos::Center)?;
+        for ((i, _), y) in named.iter().zip(placed) {
+            frame::draw_text(
+                area,
+                CONFIDENCE_SERIES[*i],
+                &side,
+                (xb, y),
+                HPos::Left,
+                VPos::Center,
+            )?;
         }
         Ok(())
     }
@@ -157,7 +207,9 @@ fn breakdown(p: &ConfidencePeriod) -> String {
     let total = p.total() as f64;
     let parts: Vec<String> = counts(p)
         .iter()
-        .zip(["red", "amber", "green", "not reported"])
+        .zip(CONFIDENCE_SERIES)
+        .filter(|(v, _)| **v > 0)
+        .map(|(v, name)| (v, name.to_lowercase()))
         .map(|(&v, name)| match percent(f64::from(v), total) {
             Some(pc) => format!("{} {name} ({pc}%)", count(v)),
             None => format!("{} {name}", count(v)),
@@ -263,11 +315,47 @@ mod tests {
             amber: 2,
             green: 3,
             not_reported: 4,
+            ..Default::default()
         }];
         assert_eq!(
             delivery_confidence_description(&rows),
             "Delivery confidence for 2019/20 Q1: 1 red (10%), 2 amber (20%), 3 green (30%), 4 not reported (40%) of 10."
         );
+    }
+
+    #[test]
+    fn each_return_state_is_its_own_segment_and_legend_entry() {
+        let rows = vec![ConfidencePeriod {
+            label: "2020/21 Q4".into(),
+            red: 5,
+            amber: 10,
+            green: 8,
+            awaiting_review: 6,
+            returned: 2,
+            draft: 3,
+            not_reported: 4,
+            ..Default::default()
+        }];
+        assert_eq!(
+            delivery_confidence_description(&rows),
+            "Delivery confidence for 2020/21 Q4: 5 red (13%), 10 amber (26%), 8 green (21%), 6 awaiting review (16%), 2 returned for changes (5%), 3 draft (8%), 4 not reported (11%) of 38."
+        );
+        let svg = delivery_confidence_svg(&rows, &opts("Delivery confidence")).unwrap();
+        for state in [
+            "Awaiting review",
+            "Returned for changes",
+            "Draft",
+            "Not reported",
+        ] {
+            // In the legend and beside the bar.
+            assert_eq!(
+                texts(&svg).iter().filter(|t| *t == state).count(),
+                2,
+                "{state}"
+            );
+        }
+        // The five-point ratings are shown only when a period uses them.
+        assert!(!has_text(&svg, "Amber/Red"));
     }
 
     #[test]

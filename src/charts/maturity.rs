@@ -166,6 +166,8 @@ fn prepare(rows: &[MaturityBar], opts: &ChartOptions) -> (MaturityChart, String)
     if !rows.is_empty() {
         paragraphs.push(note.clone());
     }
+    // In the image; the description carries it too.
+    paragraphs.extend(scale_caveat(rows));
     let chart = MaturityChart {
         title: clean(&opts.title),
         paragraphs,
@@ -360,7 +362,23 @@ pub fn maturity_description(rows: &[MaturityBar]) -> String {
             None => out.push('.'),
         }
     }
+    if let Some(caveat) = scale_caveat(rows) {
+        out.push(' ');
+        out.push_str(&caveat);
+    }
     out
+}
+
+/// HIMSS EMRAM fits acute trusts only: said plainly when others are shown.
+fn scale_caveat(rows: &[MaturityBar]) -> Option<String> {
+    let others = rows.iter().filter(|r| !r.acute).count();
+    (others > 0).then(|| {
+        format!(
+            "HIMSS EMRAM measures acute hospitals: the stages of the {} mental-health, community and ambulance {} are not comparable with acute trusts'.",
+            count(others as u64),
+            if others == 1 { "participant" } else { "participants" },
+        )
+    })
 }
 
 /// Digital maturity as an accessible SVG document.
@@ -388,6 +406,7 @@ mod tests {
 
     fn row(code: &str, group: ParticipantGroup, stage: Option<u8>) -> MaturityBar {
         MaturityBar {
+            acute: true,
             code: code.into(),
             name: format!("Trust {code}"),
             group,

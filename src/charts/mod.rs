@@ -184,6 +184,7 @@ mod tests {
                 amber: 0,
                 green: 0,
                 not_reported: 0,
+                ..Default::default()
             },
             ConfidencePeriod {
                 label: "only not reported".into(),
@@ -191,6 +192,7 @@ mod tests {
                 amber: 0,
                 green: 0,
                 not_reported: u32::MAX,
+                ..Default::default()
             },
         ];
         let burn = vec![
@@ -200,6 +202,7 @@ mod tests {
                 planned_baseline: 0,
                 planned_forecast: 0,
                 completed: 0,
+                as_at_day: None,
             },
             BurnUpPoint {
                 year: -5,
@@ -207,6 +210,7 @@ mod tests {
                 planned_baseline: u32::MAX,
                 planned_forecast: 0,
                 completed: 0,
+                as_at_day: None,
             },
         ];
         let slips = vec![
@@ -232,6 +236,7 @@ mod tests {
             group: ParticipantGroup::FastFollower,
             stage: Some(0),
             target: 0,
+            acute: true,
         }];
         let mut out = Vec::new();
         let mut push = |svg: Result<String, ChartError>, png: Result<Vec<u8>, ChartError>| {

@@ -43,6 +43,10 @@ pub struct BurnUpPoint {
     pub planned_forecast: u32,
     /// Milestones actually completed by this month.
     pub completed: u32,
+    /// Set on the as-at month only: the as-at day of that month. Completions
+    /// are known only up to it, so "Completed" stops there and a line marks
+    /// it; later months carry only the plans.
+    pub as_at_day: Option<u8>,
 }
 
 /// Central funding for one participant, in pence.
@@ -62,6 +66,15 @@ pub struct FundingBar {
     pub spent: Option<i64>,
 }
 
+impl FundingBar {
+    /// How far the spend reported exceeds the money released, if it does.
+    pub fn spend_above_released(&self) -> Option<i64> {
+        self.spent
+            .filter(|s| *s > self.released)
+            .map(|s| s - self.released)
+    }
+}
+
 /// Funding profiled for, and released in, one UK financial year (pence).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FinancialYearBar {
@@ -71,26 +84,68 @@ pub struct FinancialYearBar {
     pub released: i64,
 }
 
-/// Self-assessed delivery confidence of all participants for one period.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where every participant's return for one period stood at the date:
+/// approved with its rating, awaiting review, returned for changes, draft,
+/// or not reported (no return). Each state is its own category; none is
+/// folded into another.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfidencePeriod {
     /// The reporting period, e.g. "2019/20 Q1".
     pub label: String,
     pub red: u32,
+    /// Legacy five-point scale.
+    pub amber_red: u32,
     pub amber: u32,
+    /// Legacy five-point scale.
+    pub amber_green: u32,
     pub green: u32,
-    /// Participants with no approved return for the period: shown as its own
-    /// category, never folded into green.
+    /// Approved with no rating recorded.
+    pub approved_unrated: u32,
+    /// Submitted, not yet approved or returned.
+    pub awaiting_review: u32,
+    /// Returned to the trust for changes, not yet resubmitted.
+    pub returned: u32,
+    /// Begun, not submitted.
+    pub draft: u32,
+    /// No return at all.
     pub not_reported: u32,
 }
 
+/// The series of the delivery-confidence chart, bottom to top of each
+/// stack, with their names.
+pub const CONFIDENCE_SERIES: [&str; 10] = [
+    "Red",
+    "Amber/Red",
+    "Amber",
+    "Amber/Green",
+    "Green",
+    "Approved, no rating",
+    "Awaiting review",
+    "Returned for changes",
+    "Draft",
+    "Not reported",
+];
+
 impl ConfidencePeriod {
+    /// Counts in the order of [`CONFIDENCE_SERIES`].
+    pub fn counts(&self) -> [u32; 10] {
+        [
+            self.red,
+            self.amber_red,
+            self.amber,
+            self.amber_green,
+            self.green,
+            self.approved_unrated,
+            self.awaiting_review,
+            self.returned,
+            self.draft,
+            self.not_reported,
+        ]
+    }
+
     /// All participants counted in the period, reported or not.
     pub fn total(&self) -> u64 {
-        u64::from(self.red)
-            + u64::from(self.amber)
-            + u64::from(self.green)
-            + u64::from(self.not_reported)
+        self.counts().iter().map(|&c| u64::from(c)).sum()
     }
 }
 
@@ -114,4 +169,7 @@ pub struct MaturityBar {
     pub stage: Option<u8>,
     /// Stage the participant aims for: 7 for exemplars, 5 for fast followers.
     pub target: u8,
+    /// An acute trust. HIMSS EMRAM is a scale for acute hospitals; the stage
+    /// of a mental-health, community or ambulance trust is not comparable.
+    pub acute: bool,
 }

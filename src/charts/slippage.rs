@@ -65,7 +65,7 @@ fn prepare(rows: &[SlippageBar], opts: &ChartOptions) -> (SlippageChart, String)
         .collect();
     let note = if top.rest.is_empty() {
         format!(
-            "All {}, most slippage first.",
+            "Each participant's worst milestone (cancelled ones left out). All {}, most slippage first; equal slippage in ODS code order.",
             plural(top.total(), "participant", "participants")
         )
     } else {
@@ -78,7 +78,7 @@ fn prepare(rows: &[SlippageBar], opts: &ChartOptions) -> (SlippageChart, String)
             range: Some((lo, hi)),
         });
         format!(
-            "The {} of {} participants with most slippage; the other {} are shown as one bar at their median ({}), with a line for their range.",
+            "Each participant's worst milestone (cancelled ones left out). The {} of {} participants with most slippage, equal slippage in ODS code order; the other {} are shown as one bar at their median ({}), with a line for their range.",
             top.shown.len(),
             count(top.total() as u64),
             count(top.rest.len() as u64),
@@ -256,7 +256,7 @@ pub fn slippage_description(rows: &[SlippageBar]) -> String {
     let mut days: Vec<i64> = rows.iter().map(|r| r.days).collect();
     let med = median(&mut days).unwrap_or(0.0);
     let mut out = format!(
-        "Worst milestone slippage for {}: {} late, {} on time and {} early. Median slippage {}.",
+        "Each participant's worst milestone slippage (the one furthest behind its baseline; cancelled milestones left out), for {}: {} late, {} on time and {} early. Median slippage {}. Participants with equal slippage are ordered by ODS code.",
         plural(rows.len(), "participant", "participants"),
         count(late as u64),
         count(on_time as u64),
@@ -310,11 +310,11 @@ mod tests {
             "Late (after baseline date)",
             "Other: median",
             "Other (13 participants)",
-            "The 25 of 38 participants with most slippage; the other 13 are shown as one bar at their median",
+            "The 25 of 38 participants with most slippage, equal slippage in ODS code order; the other 13 are shown as one bar at their median",
         ] {
             assert!(svg.contains(text), "missing {text:?}");
         }
-        assert!(desc_of(&svg).starts_with("Worst milestone slippage for 38 participants: "));
+        assert!(desc_of(&svg).contains("worst milestone slippage (the one furthest behind its baseline; cancelled milestones left out), for 38 participants: "));
     }
 
     #[test]
@@ -356,7 +356,7 @@ mod tests {
         ];
         assert_eq!(
             slippage_description(&rows),
-            "Worst milestone slippage for 3 participants: 1 late, 1 on time and 1 early. Median slippage 0 days. Most late: Royal Free London NHS FT (RAL), 120 days after its baseline date."
+            "Each participant's worst milestone slippage (the one furthest behind its baseline; cancelled milestones left out), for 3 participants: 1 late, 1 on time and 1 early. Median slippage 0 days. Participants with equal slippage are ordered by ODS code. Most late: Royal Free London NHS FT (RAL), 120 days after its baseline date."
         );
     }
 }

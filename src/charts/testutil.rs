@@ -308,6 +308,7 @@ pub(crate) fn seed_slippage() -> Vec<SlippageBar> {
 pub(crate) fn seed_maturity() -> Vec<MaturityBar> {
     participants()
         .map(|(i, code, group)| MaturityBar {
+            acute: true,
             code: code.to_string(),
             name: format!("Trust {code}"),
             group,
@@ -337,6 +338,7 @@ pub(crate) fn months(start: (i32, u8), n: usize, scale: u32) -> Vec<BurnUpPoint>
                 planned_baseline: i * 4 * scale,
                 planned_forecast: i * 3 * scale,
                 completed: i * 2 * scale,
+                as_at_day: None,
             }
         })
         .collect()
@@ -356,6 +358,7 @@ pub(crate) fn periods(n: usize, participants: u32) -> Vec<ConfidencePeriod> {
                 amber,
                 green: participants - nr - red - amber,
                 not_reported: nr,
+                ..Default::default()
             }
         })
         .collect()

@@ -22,6 +22,7 @@ pub mod names;
 pub mod network;
 pub mod ods;
 pub mod participant;
+pub mod period_states;
 pub mod programme;
 pub mod rating;
 pub mod redirect;

@@ -81,7 +81,8 @@ pub struct Snapshot {
     pub allocations: Vec<AllocationAt>,
     pub tranches: Vec<TrancheAt>,
     pub periods: Vec<PeriodAt>,
-    /// Returns as they stood at the date: approved ones, and others submitted by then.
+    /// Every return that existed by the date, with its status then (see
+    /// `domain::period_states`): drafts, submitted, returned and approved.
     pub returns: Vec<ReturnAt>,
     /// (participant id, HIMSS EMRAM stage) of the latest assessment by the date.
     pub emram: HashMap<i32, u8>,

@@ -60,7 +60,7 @@ impl ChartKind {
             ChartKind::Funding => "Funding by participant",
             ChartKind::FundingByYear => "Funding by financial year",
             ChartKind::Confidence => "Delivery confidence by period",
-            ChartKind::Slippage => "Milestone slippage by participant",
+            ChartKind::Slippage => "Worst milestone slippage by participant",
             ChartKind::Maturity => "Digital maturity (HIMSS EMRAM) by participant",
         }
     }
@@ -177,17 +177,25 @@ impl ChartData {
                     "Completed (cumulative)",
                 ],
                 numeric: vec![false, true, true, true],
-                rows: r
-                    .iter()
-                    .map(|p| {
-                        vec![
-                            Cell::text(chart_data::month_label(p.year, p.month)),
-                            Cell::count(p.planned_baseline),
-                            Cell::count(p.planned_forecast),
-                            Cell::count(p.completed),
-                        ]
-                    })
-                    .collect(),
+                rows: {
+                    // Completions after the as-at month are not known yet.
+                    let cut = r.iter().position(|p| p.as_at_day.is_some());
+                    r.iter()
+                        .enumerate()
+                        .map(|(i, p)| {
+                            vec![
+                                Cell::text(chart_data::month_label(p.year, p.month)),
+                                Cell::count(p.planned_baseline),
+                                Cell::count(p.planned_forecast),
+                                if cut.is_some_and(|c| i > c) {
+                                    Cell::text("")
+                                } else {
+                                    Cell::count(p.completed)
+                                },
+                            ]
+                        })
+                        .collect()
+                },
             },
             Rows::Funding(r) => Table {
                 headings: vec![
@@ -198,8 +206,9 @@ impl ChartData {
                     "Allocated",
                     "Released",
                     "Spent (latest approved return)",
+                    "Spend above released",
                 ],
-                numeric: vec![false, false, false, true, true, true, true],
+                numeric: vec![false, false, false, true, true, true, true, true],
                 rows: r
                     .iter()
                     .map(|b| {
@@ -213,6 +222,11 @@ impl ChartData {
                             b.spent
                                 .map(Cell::Money)
                                 .unwrap_or_else(|| Cell::text("Not reported")),
+                            // Flagged: spend reported beyond the money paid.
+                            match b.spend_above_released() {
+                                Some(excess) => Cell::Money(excess),
+                                None => Cell::text(""),
+                            },
                         ]
                     })
                     .collect(),
@@ -231,22 +245,22 @@ impl ChartData {
                     })
                     .collect(),
             },
-            Rows::Confidence(r) => Table {
-                headings: vec!["Period", "Red", "Amber", "Green", "Not reported"],
-                numeric: vec![false, true, true, true, true],
-                rows: r
-                    .iter()
-                    .map(|p| {
-                        vec![
-                            Cell::text(p.label.clone()),
-                            Cell::count(p.red),
-                            Cell::count(p.amber),
-                            Cell::count(p.green),
-                            Cell::count(p.not_reported),
-                        ]
-                    })
-                    .collect(),
-            },
+            Rows::Confidence(r) => {
+                let mut headings = vec!["Period"];
+                headings.extend(charts::CONFIDENCE_SERIES);
+                Table {
+                    numeric: headings.iter().map(|h| *h != "Period").collect(),
+                    headings,
+                    rows: r
+                        .iter()
+                        .map(|p| {
+                            let mut row = vec![Cell::text(p.label.clone())];
+                            row.extend(p.counts().into_iter().map(Cell::count));
+                            row
+                        })
+                        .collect(),
+                }
+            }
             Rows::Slippage(r) => Table {
                 headings: vec![
                     "ODS code",
@@ -272,8 +286,9 @@ impl ChartData {
                     "Role",
                     "HIMSS EMRAM stage",
                     "Target",
+                    "Scale fits sector",
                 ],
-                numeric: vec![false, false, false, true, true],
+                numeric: vec![false, false, false, true, true, false],
                 rows: r
                     .iter()
                     .map(|b| {
@@ -285,6 +300,11 @@ impl ChartData {
                                 .map(Cell::count)
                                 .unwrap_or_else(|| Cell::text("Not assessed")),
                             Cell::count(b.target),
+                            Cell::text(if b.acute {
+                                "Yes (acute)"
+                            } else {
+                                "No: EMRAM is for acute hospitals, not comparable"
+                            }),
                         ]
                     })
                     .collect(),

@@ -11,6 +11,7 @@ use crate::charts::{
 use crate::domain::financial_year::FinancialYear;
 use crate::domain::milestone::{MilestoneStatus, slippage_days};
 use crate::domain::participant::Role;
+use crate::domain::period_states::{self, PeriodCounts};
 
 use super::figures::latest_approved;
 use crate::domain::snapshot::Snapshot;
@@ -75,13 +76,15 @@ pub fn burn_up(s: &Snapshot) -> Vec<BurnUpPoint> {
         b += baseline.get(&at).copied().unwrap_or(0);
         f += forecast.get(&at).copied().unwrap_or(0);
         c += completed.get(&at).copied().unwrap_or(0);
+        let as_at_month = month_key(s.as_at);
         points.push(BurnUpPoint {
             year: at.0,
             month: at.1,
             planned_baseline: b,
             planned_forecast: f,
-            // Completions are known only up to the as-at month.
-            completed: c,
+            // Completions are known only up to the as-at date: none later.
+            completed: if at <= as_at_month { c } else { 0 },
+            as_at_day: (at == as_at_month).then(|| s.as_at.day()),
         });
         at = if at.1 == 12 {
             (at.0 + 1, 1)
@@ -127,16 +130,19 @@ pub fn funding_by_year(s: &Snapshot) -> Vec<FinancialYearBar> {
             years.entry(*fy).or_default().0 += amount;
         }
     }
-    let mut participant_of: HashMap<i32, ()> = HashMap::new();
-    for a in &s.allocations {
-        participant_of.insert(a.id, ());
-    }
     for t in &s.tranches {
         if let Some(d) = t.released_on {
             years
                 .entry(FinancialYear::containing(d).start_year())
                 .or_default()
                 .1 += t.amount;
+        }
+    }
+    // A continuous axis: every financial year from the first to the last,
+    // with nothing profiled or released shown as zero, not left out.
+    if let (Some(&first), Some(&last)) = (years.keys().next(), years.keys().last()) {
+        for y in first..=last {
+            years.entry(y).or_default();
         }
     }
     years
@@ -151,34 +157,29 @@ pub fn funding_by_year(s: &Snapshot) -> Vec<FinancialYearBar> {
         .collect()
 }
 
+/// One row per period: its counts of each return state as at the date
+/// (`domain::period_states`, the headline's definition too).
 pub fn confidence(s: &Snapshot) -> Vec<ConfidencePeriod> {
     s.periods
         .iter()
-        .map(|period| {
-            let mut row = ConfidencePeriod {
-                label: period.label.clone(),
-                red: 0,
-                amber: 0,
-                green: 0,
-                not_reported: 0,
-            };
-            for p in &s.participants {
-                let r = s.returns.iter().find(|r| {
-                    r.period_id == period.id
-                        && r.participant_id == p.id
-                        && r.status == crate::domain::reporting::ReturnStatus::Approved
-                });
-                // Five-point ratings fold to their nearest RAG band for the chart.
-                match r.and_then(|r| r.office_rating.as_deref().or(r.self_rating.as_deref())) {
-                    Some("red" | "amber_red") => row.red += 1,
-                    Some("amber") => row.amber += 1,
-                    Some("green" | "amber_green") => row.green += 1,
-                    _ => row.not_reported += 1,
-                }
-            }
-            row
-        })
+        .map(|period| confidence_row(&period.label, &period_states::counts(s, period)))
         .collect()
+}
+
+pub fn confidence_row(label: &str, c: &PeriodCounts) -> ConfidencePeriod {
+    ConfidencePeriod {
+        label: label.to_owned(),
+        red: c.red,
+        amber_red: c.amber_red,
+        amber: c.amber,
+        amber_green: c.amber_green,
+        green: c.green,
+        approved_unrated: c.approved_unrated,
+        awaiting_review: c.awaiting_review,
+        returned: c.returned,
+        draft: c.draft,
+        not_reported: c.not_reported,
+    }
 }
 
 pub fn slippage(s: &Snapshot) -> Vec<SlippageBar> {
@@ -213,6 +214,7 @@ pub fn maturity(s: &Snapshot) -> Vec<MaturityBar> {
             group: group(p.role),
             stage: s.emram.get(&p.id).copied(),
             target: p.role.maturity_target(),
+            acute: p.sector == crate::domain::participant::Sector::Acute,
         })
         .collect()
 }
@@ -222,4 +224,82 @@ pub fn month_label(year: i32, month: u8) -> String {
     Month::try_from(month)
         .map(|m| format!("{m} {year}"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::snapshot::{AllocationAt, TrancheAt};
+    use time::macros::date;
+
+    fn empty(as_at: Date) -> Snapshot {
+        Snapshot {
+            as_at,
+            participants: Vec::new(),
+            milestones: Vec::new(),
+            allocations: Vec::new(),
+            tranches: Vec::new(),
+            periods: Vec::new(),
+            returns: Vec::new(),
+            emram: HashMap::new(),
+            emram_illustrative: Default::default(),
+            caps: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_financial_year_axis_has_no_gaps() {
+        let mut s = empty(date!(2021 - 03 - 31));
+        s.allocations.push(AllocationAt {
+            id: 1,
+            participant_id: 1,
+            central: 300,
+            local_match: 0,
+            profile: vec![(2016, 100), (2019, 200)],
+            illustrative: false,
+        });
+        s.tranches.push(TrancheAt {
+            allocation_id: 1,
+            amount: 50,
+            released_on: Some(date!(2021 - 01 - 15)),
+            illustrative: false,
+        });
+        let labels: Vec<(String, i64, i64)> = funding_by_year(&s)
+            .into_iter()
+            .map(|y| (y.label, y.profiled, y.released))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![
+                ("2016/17".into(), 100, 0),
+                ("2017/18".into(), 0, 0),
+                ("2018/19".into(), 0, 0),
+                ("2019/20".into(), 200, 0),
+                ("2020/21".into(), 0, 50),
+            ]
+        );
+    }
+
+    #[test]
+    fn completed_stops_at_the_as_at_month() {
+        let mut s = empty(date!(2021 - 03 - 31));
+        s.milestones.push(crate::domain::snapshot::MilestoneAt {
+            id: 1,
+            participant_id: 1,
+            reference: "M01".into(),
+            baseline_on: date!(2021 - 01 - 31),
+            forecast_on: Some(date!(2021 - 06 - 30)),
+            actual_on: None,
+            status: "in_progress".into(),
+            illustrative: false,
+        });
+        let points = burn_up(&s);
+        let marked: Vec<_> = points.iter().filter(|p| p.as_at_day.is_some()).collect();
+        assert_eq!(marked.len(), 1);
+        assert_eq!(
+            (marked[0].year, marked[0].month, marked[0].as_at_day),
+            (2021, 3, Some(31))
+        );
+        assert_eq!(points.last().map(|p| (p.year, p.month)), Some((2021, 6)));
+    }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use crate::domain::milestone::{MilestoneStatus, Timeliness, slippage_days, timeliness};
 use crate::domain::money::Pence;
 use crate::domain::participant::Role;
+use crate::domain::period_states::{self, PeriodCounts};
 use crate::domain::reporting::ReturnStatus;
 use crate::domain::snapshot::Provenance;
 use crate::domain::spreadsheet::Cell;
@@ -26,7 +27,14 @@ pub struct Figure {
 pub fn rests_on_illustrative(key: &str, p: Provenance) -> bool {
     match key {
         "allocated" | "released" | "remaining" | "local_match" => p.money,
-        "spend_reported" | "rated_red" | "returns_not_submitted" => p.returns,
+        "spend_reported"
+        | "rated_red"
+        | "returns_not_submitted"
+        | "returns_not_reported"
+        | "returns_draft"
+        | "returns_returned"
+        | "returns_awaiting_review"
+        | "returns_approved" => p.returns,
         "milestones"
         | "milestones_complete"
         | "milestones_overdue"
@@ -45,9 +53,14 @@ pub struct Exceptions {
     pub rated_red: Vec<(String, String, String)>,
     /// Milestones slipped more than 90 days: (ODS, reference, days, milestone id).
     pub slipped_over_90: Vec<(String, String, i64, i32)>,
-    /// Returns owed for the latest period due by the date and not submitted.
+    /// Participants with no submitted return for the latest period due by the
+    /// date: no return, a draft, or one returned for changes
+    /// (`PeriodState::is_outstanding`).
     pub not_submitted: Vec<(String, String)>,
     pub latest_period: Option<String>,
+    /// Participants whose spend in their latest approved return is above the
+    /// central funding released to them: (ODS, name, excess).
+    pub spend_above_released: Vec<(String, String, String)>,
     /// Participants whose local match is below their central funding: (ODS, name, shortfall).
     pub match_shortfall: Vec<(String, String, String)>,
 }
@@ -57,6 +70,10 @@ pub struct Briefing {
     pub figures: Vec<Figure>,
     pub sentences: Vec<String>,
     pub exceptions: Exceptions,
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
 }
 
 pub fn money(p: i64) -> String {
@@ -141,20 +158,16 @@ pub fn briefing(s: &Snapshot) -> Briefing {
         })
         .collect();
     rated_red.sort();
-    // The latest period whose returns were due by the date.
-    let latest_period = s
-        .periods
-        .iter()
-        .filter(|p| p.due_on <= s.as_at)
-        .max_by_key(|p| p.ends_on);
+    // The latest period whose returns were due by the date, each
+    // participant's return state for it as at the date: the chart's
+    // definition, so the two agree to the unit.
+    let latest_period = period_states::latest_due(s);
     let mut not_submitted = Vec::new();
+    let mut period_counts = PeriodCounts::default();
     if let Some(period) = latest_period {
-        for p in &s.participants {
-            let reported = s
-                .returns
-                .iter()
-                .any(|r| r.period_id == period.id && r.participant_id == p.id);
-            if !reported {
+        for (p, state) in period_states::states(s, period) {
+            period_counts.add(state);
+            if state.is_outstanding() {
                 not_submitted.push((p.ods_code.clone(), p.name.clone()));
             }
         }
@@ -269,13 +282,50 @@ pub fn briefing(s: &Snapshot) -> Briefing {
         },
         Figure {
             key: "returns_not_submitted",
-            label: "Returns not submitted for the latest period due",
+            label: "Returns not submitted for the latest period due (no return, draft or returned for changes)",
             value: Cell::count(not_submitted.len() as i64),
             illustrative: false,
         },
     ];
-    let provenance = s.provenance();
     let mut figures = figures;
+    if latest_period.is_some() {
+        let c = &period_counts;
+        for (key, label, n) in [
+            (
+                "returns_not_reported",
+                "Latest period due: no return",
+                c.not_reported,
+            ),
+            (
+                "returns_draft",
+                "Latest period due: returns in draft",
+                c.draft,
+            ),
+            (
+                "returns_returned",
+                "Latest period due: returns returned for changes",
+                c.returned,
+            ),
+            (
+                "returns_awaiting_review",
+                "Latest period due: returns awaiting review",
+                c.awaiting_review,
+            ),
+            (
+                "returns_approved",
+                "Latest period due: returns approved",
+                c.approved(),
+            ),
+        ] {
+            figures.push(Figure {
+                key,
+                label,
+                value: Cell::count(i64::from(n)),
+                illustrative: false,
+            });
+        }
+    }
+    let provenance = s.provenance();
     for figure in &mut figures {
         figure.illustrative = rests_on_illustrative(figure.key, provenance);
     }
@@ -319,28 +369,48 @@ pub fn briefing(s: &Snapshot) -> Briefing {
             ),
         ),
     ];
-    let red_sentence = match red_exemplars.len() {
-        0 => "No exemplar is rated Red in its latest approved return.".to_owned(),
-        1 => format!(
-            "One exemplar is rated Red in its latest approved return: {}.",
-            red_exemplars[0]
+    // The figure counts every participant; the sentence names the exemplars
+    // among them, and says so.
+    let others = rated_red.len() - red_exemplars.len();
+    let red_sentence = match (rated_red.len(), red_exemplars.len()) {
+        (0, _) => "No participant is rated Red in its latest approved return.".to_owned(),
+        (n, 0) => format!(
+            "{n} {} rated Red in {} latest approved {}, none of {} an exemplar.",
+            plural(n, "participant is", "participants are"),
+            plural(n, "its", "their"),
+            plural(n, "return", "returns"),
+            plural(n, "it", "them"),
         ),
-        n => format!(
-            "{n} exemplars are rated Red in their latest approved returns: {}.",
-            red_exemplars.join(", ")
+        (n, e) => format!(
+            "{n} {} rated Red in {} latest approved {}: {e} {} ({}) and {others} {}.",
+            plural(n, "participant is", "participants are"),
+            plural(n, "its", "their"),
+            plural(n, "return", "returns"),
+            plural(e, "exemplar", "exemplars"),
+            red_exemplars.join(", "),
+            plural(others, "fast follower", "fast followers"),
         ),
     };
     sentences.push(label(provenance.returns, red_sentence));
     if let Some(period) = latest_period {
-        let submitted_sentence = match not_submitted.len() {
-            0 => format!(
-                "Every participant has submitted its return for {}.",
+        let c = &period_counts;
+        let submitted_sentence = if c.total() > 0 && c.approved() == c.total() {
+            format!(
+                "Every participant's return for {} has been approved.",
                 period.label
-            ),
-            n => format!(
-                "{n} participants have not submitted a return for {}.",
-                period.label
-            ),
+            )
+        } else {
+            format!(
+                "Returns for {}: {} approved, {} awaiting review, {} returned for changes, {} in draft and {} not started ({} of {} participants have not submitted one).",
+                period.label,
+                c.approved(),
+                c.awaiting_review,
+                c.returned,
+                c.draft,
+                c.not_reported,
+                c.outstanding(),
+                c.total(),
+            )
         };
         sentences.push(label(provenance.returns, submitted_sentence));
     }
@@ -353,6 +423,13 @@ pub fn briefing(s: &Snapshot) -> Briefing {
             not_submitted,
             latest_period: latest_period.map(|p| p.label.clone()),
             match_shortfall,
+            spend_above_released: super::chart_data::funding(s)
+                .iter()
+                .filter_map(|b| {
+                    b.spend_above_released()
+                        .map(|x| (b.code.clone(), b.name.clone(), money(x)))
+                })
+                .collect(),
         },
     }
 }

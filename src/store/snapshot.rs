@@ -1,6 +1,7 @@
 //! Reads the programme as it stood at a date: the live records with every
 //! audited change made after that date undone, and only what had happened
-//! by then (designations, awards, releases, completions, approved returns).
+//! by then (designations, awards, releases, completions, and each return in
+//! the state it was in then).
 //! Because approved returns and audit events never change, the same date
 //! always gives the same figures, however the records are edited later.
 use std::collections::HashMap;
@@ -11,6 +12,7 @@ use time::Date;
 
 use super::decode;
 use crate::domain::participant::{Role, Sector};
+use crate::domain::period_states::{ReturnInstants, status_at};
 use crate::domain::region::RegionCode;
 use crate::domain::reporting::ReturnStatus;
 use crate::domain::snapshot::{
@@ -18,7 +20,7 @@ use crate::domain::snapshot::{
 };
 use crate::entities::{
     AllocationProfiles, Allocations, AuditEvents, MaturityAssessments, Milestones, Organisations,
-    Participants, ReportingPeriods, Returns, Tranches, audit_event, progress_return,
+    Participants, ReportingPeriods, Returns, Tranches, audit_event,
 };
 
 fn date_field(v: &Value, key: &str) -> Option<Option<Date>> {
@@ -316,40 +318,46 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
         .collect();
     periods.sort_by_key(|p| p.ends_on);
     let period_ids: std::collections::HashSet<i32> = periods.iter().map(|p| p.id).collect();
+    // Every return as it stood at the end of the date: drafts, submitted,
+    // returned and approved (see `domain::period_states` for how its status
+    // then is read from the instants the row keeps).
     let mut returns = Vec::new();
-    for r in Returns::find()
-        .filter(progress_return::Column::SubmittedAt.lte(cutoff))
-        .all(db)
-        .await?
-    {
+    for r in Returns::find().all(db).await? {
         if !period_ids.contains(&r.period_id) || !included.contains(&r.participant_id) {
             continue;
         }
-        // Approved after the date: at the date it was only submitted.
-        let approved_by_then = r.approved_at.is_some_and(|t| t <= cutoff);
-        let status = if approved_by_then {
-            ReturnStatus::Approved
-        } else {
-            ReturnStatus::Submitted
+        let instants = ReturnInstants {
+            status: decode("return status", ReturnStatus::from_code(&r.status))?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            submitted_at: r.submitted_at,
+            approved_at: r.approved_at,
         };
-        if r.status != ReturnStatus::Approved.code()
-            && r.status != ReturnStatus::Submitted.code()
-            && !approved_by_then
-        {
-            // Drafts and returned returns had not been accepted by then.
+        let Some(status) = status_at(&instants, cutoff) else {
+            // Created after the date: it did not exist then.
             continue;
-        }
+        };
+        let submitted = matches!(
+            status,
+            ReturnStatus::Submitted | ReturnStatus::Approved | ReturnStatus::Returned
+        );
         returns.push(ReturnAt {
             period_id: r.period_id,
             participant_id: r.participant_id,
             status,
-            self_rating: r.self_rating,
-            office_rating: if approved_by_then {
+            // What the trust wrote is known only once submitted; a draft's
+            // content at a past date is not kept.
+            self_rating: if submitted { r.self_rating } else { None },
+            office_rating: if status == ReturnStatus::Approved {
                 r.office_rating
             } else {
                 None
             },
-            spend: r.spend_to_date_pence,
+            spend: if submitted {
+                r.spend_to_date_pence
+            } else {
+                None
+            },
             illustrative: r.illustrative,
         });
     }
