@@ -193,7 +193,13 @@ pub fn body(
             (list("match-shortfall", "participants with local match below central funding", &e.match_shortfall, |(code, name, gap)| html! {
                 (name) " (" (ods(code, link_records)) "): " (gap) " short"
             }))
+            h3 #spend-above-heading { "Spend reported above central funding released (" (e.spend_above_released.len()) ")" @if p.money || p.returns { (tag()) } }
+            p.hint { "Spend to date in the latest approved return, against the central funding released so far; a trust's spend can include its local match." }
+            (list("spend-above", "participants whose reported spend is above the central funding released", &e.spend_above_released, |(code, name, excess)| html! {
+                (name) " (" (ods(code, link_records)) "): " (excess) " above"
+            }))
             h3 #not-submitted-heading { "Returns not submitted" @if let Some(period) = &e.latest_period { " for " (period) } " (" (e.not_submitted.len()) ")" @if p.returns { (tag()) } }
+            p.hint { "No return, a draft, or a return sent back for changes." }
             (list("not-submitted", "participants whose return is not submitted", &e.not_submitted, |(code, name)| html! {
                 (name) " (" (ods(code, link_records)) ")"
             }))
