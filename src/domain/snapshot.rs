@@ -114,9 +114,39 @@ impl Provenance {
 /// The words every illustrative label uses.
 pub const ILLUSTRATIVE_NOTE: &str = "Illustrative: invented for demonstration, not programme facts";
 
-/// The end of a day, UTC: things recorded on the as-at date count.
+/// The last instant of a day in UK time (as a UTC instant, so it compares
+/// with stored UTC instants as an instant): things recorded on the as-at
+/// date, by the clock in the office, count. In British Summer Time the UK
+/// day ends at 22:59:59.999999999 UTC.
 pub fn end_of(date: Date) -> OffsetDateTime {
-    date.with_time(Time::MAX).assume_utc()
+    let Some(next) = date.next_day() else {
+        return date.with_time(Time::MAX).assume_utc();
+    };
+    let offset = if in_bst_at_local_midnight(next) {
+        time::Duration::HOUR
+    } else {
+        time::Duration::ZERO
+    };
+    next.midnight().assume_utc() - offset - time::Duration::NANOSECOND
+}
+
+/// The last Sunday of a month.
+fn last_sunday(year: i32, month: time::Month) -> Date {
+    let mut day = Date::from_calendar_date(year, month, month.length(year))
+        .expect("the last day of a month is a date");
+    while day.weekday() != time::Weekday::Sunday {
+        day = day.previous_day().expect("not the first day of time");
+    }
+    day
+}
+
+/// Is the UK on British Summer Time at 00:00 local time on `day`? BST runs
+/// from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last
+/// Sunday of October, so midnight starting the March change day is still
+/// GMT and midnight starting the October change day is still BST.
+fn in_bst_at_local_midnight(day: Date) -> bool {
+    day > last_sunday(day.year(), time::Month::March)
+        && day <= last_sunday(day.year(), time::Month::October)
 }
 
 impl Snapshot {
@@ -195,5 +225,48 @@ impl Snapshot {
                 .map(|(k, v)| (*k, *v))
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod uk_day_tests {
+    use super::end_of;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn a_uk_day_ends_at_midnight_gmt_in_winter_and_23_00_utc_in_summer() {
+        assert_eq!(
+            end_of(date!(2019 - 01 - 31)),
+            datetime!(2019-01-31 23:59:59.999999999 UTC)
+        );
+        assert_eq!(
+            end_of(date!(2019 - 06 - 30)),
+            datetime!(2019-06-30 22:59:59.999999999 UTC)
+        );
+        assert_eq!(
+            end_of(date!(2021 - 03 - 31)),
+            datetime!(2021-03-31 22:59:59.999999999 UTC)
+        );
+    }
+
+    #[test]
+    fn the_clock_change_days_end_on_the_new_time() {
+        // 2019: BST from Sunday 31 March to Sunday 27 October.
+        assert_eq!(
+            end_of(date!(2019 - 03 - 30)),
+            datetime!(2019-03-30 23:59:59.999999999 UTC)
+        );
+        assert_eq!(
+            end_of(date!(2019 - 03 - 31)),
+            datetime!(2019-03-31 22:59:59.999999999 UTC)
+        );
+        assert_eq!(
+            end_of(date!(2019 - 10 - 26)),
+            datetime!(2019-10-26 22:59:59.999999999 UTC)
+        );
+        assert_eq!(
+            end_of(date!(2019 - 10 - 27)),
+            datetime!(2019-10-27 23:59:59.999999999 UTC)
+        );
     }
 }
