@@ -196,6 +196,29 @@ pub fn log_response<B>(
 }
 
 /// A handler panicked: log what it said, answer the generic error page.
+/// The request timeout's bare 503, as a page that says what happened.
+pub async fn timeout_page(response: Response) -> Response {
+    let empty = response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE);
+    if !empty {
+        return response;
+    }
+    tracing::warn!("a request took too long and was answered 503");
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    (
+        status,
+        views::error::page(
+            status,
+            "That took too long to answer, so it was stopped. Reload the page to see whether a \
+             change you made was saved before trying it again.",
+            &Default::default(),
+        ),
+    )
+        .into_response()
+}
+
 pub fn panic_page(panic: Box<dyn Any + Send + 'static>) -> Response {
     let message = panic
         .downcast_ref::<&str>()

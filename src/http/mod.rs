@@ -123,6 +123,8 @@ fn operable(router: Router, timeout: std::time::Duration) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
+        // The timeout answers with an empty body: give it the error page.
+        .layer(middleware::map_response(error::timeout_page))
         .layer(CatchPanicLayer::custom(error::panic_page));
     let request_id = HeaderName::from_static("x-request-id");
     let trace = TraceLayer::new_for_http()
@@ -224,5 +226,10 @@ mod tests {
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(started.elapsed() < Duration::from_secs(2));
         assert!(response.headers().contains_key("x-request-id"));
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("took too long"), "{body}");
     }
 }
