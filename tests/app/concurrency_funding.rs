@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use gde::entities::{
     AllocationChangeRequests, Allocations, AuditEvents, BaselineChangeRequests, Milestones,
-    Organisations, Participants, Tranches, allocation, allocation_change_request, audit_event,
-    baseline_change_request, milestone, organisation, participant, tranche,
+    Tranches, allocation, allocation_change_request, audit_event, baseline_change_request,
+    milestone, tranche,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -81,51 +81,15 @@ fn losers_told_why(statuses: &[u16]) {
     assert_eq!(count(statuses, 409), 0, "{statuses:?}");
 }
 
-async fn participant_id(app: &TestApp, ods: &str) -> i32 {
-    let org = Organisations::find()
-        .filter(organisation::Column::OdsCode.eq(ods))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    Participants::find()
-        .filter(participant::Column::OrganisationId.eq(org.id))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 async fn allocations_of(app: &TestApp, ods: &str) -> Vec<allocation::Model> {
     Allocations::find()
-        .filter(allocation::Column::ParticipantId.eq(participant_id(app, ods).await))
+        .filter(
+            allocation::Column::ParticipantId
+                .eq(crate::support::participant_id(&app.db, ods).await),
+        )
         .all(&app.db)
         .await
         .unwrap()
-}
-
-/// Guy's and St Thomas' (not in the seed) as an acute fast follower: cap £5m.
-async fn add_fast_follower(office: &Browser) {
-    let page = office
-        .post(
-            "/participants",
-            &[
-                ("ods_code", "RJ1"),
-                (
-                    "organisation_name",
-                    "Guy's and St Thomas' NHS Foundation Trust",
-                ),
-                ("region_code", "Y56"),
-                ("role", "fast_follower"),
-                ("sector", "acute"),
-                ("wave", "Acute fast follower"),
-                ("designated_on", "2017-09"),
-                ("status", "active"),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
 }
 
 /// An allocation for RJ1 of `pounds`, profiled into 2018/19.
@@ -152,7 +116,7 @@ async fn allocations_sent_together_never_exceed_the_cap() {
     let app = TestApp::seeded().await;
     let office = Arc::new(app.sign_in(OFFICE).await);
     let office2 = Arc::new(app.sign_in(OFFICE2).await);
-    add_fast_follower(&office).await;
+    crate::support::add_fast_follower(&office, "RJ1").await;
     // £1m each against a £5m cap: five fit, whatever the order.
     let posts = (0..BURST)
         .map(|i| {
@@ -191,7 +155,7 @@ async fn allocations_sent_together_never_exceed_the_cap() {
 async fn one_reference_sent_together_is_recorded_once() {
     let app = TestApp::seeded().await;
     let office = Arc::new(app.sign_in(OFFICE).await);
-    add_fast_follower(&office).await;
+    crate::support::add_fast_follower(&office, "RJ1").await;
     let posts = (0..BURST)
         .map(|_| {
             (
@@ -218,7 +182,7 @@ async fn tranches_sent_together_never_exceed_their_allocation() {
     let app = TestApp::seeded().await;
     let office = Arc::new(app.sign_in(OFFICE).await);
     let office2 = Arc::new(app.sign_in(OFFICE2).await);
-    add_fast_follower(&office).await;
+    crate::support::add_fast_follower(&office, "RJ1").await;
     allocate(&office, "ALLOC-1", "3000000").await;
     let alloc = allocations_of(&app, "RJ1").await.remove(0);
     // £500k each against £3m: six fit.
@@ -284,7 +248,7 @@ async fn allocation_changes_approved_together_never_exceed_the_cap() {
     let app = TestApp::seeded().await;
     let office = Arc::new(app.sign_in(OFFICE).await);
     let office2 = Arc::new(app.sign_in(OFFICE2).await);
-    add_fast_follower(&office).await;
+    crate::support::add_fast_follower(&office, "RJ1").await;
     // Five allocations of £500k (£2.5m of £5m); each asks to grow by £1m.
     // Each alone fits; together they would reach £7.5m.
     let mut requests = Vec::new();
@@ -340,7 +304,7 @@ async fn one_request_decided_by_many_at_once_is_decided_once() {
     let app = TestApp::seeded().await;
     let office = Arc::new(app.sign_in(OFFICE).await);
     let office2 = Arc::new(app.sign_in(OFFICE2).await);
-    add_fast_follower(&office).await;
+    crate::support::add_fast_follower(&office, "RJ1").await;
     allocate(&office, "ALLOC-1", "1000000").await;
     let alloc = allocations_of(&app, "RJ1").await.remove(0);
     let request = ask_change(&app, &office, &alloc, "2000000").await;
@@ -388,7 +352,10 @@ async fn change_requests_sent_together_leave_one_pending_per_record() {
     // Baseline changes to one of the reporter's milestones, from the trust
     // and the office at once, each proposing a different date.
     let m = Milestones::find()
-        .filter(milestone::Column::ParticipantId.eq(participant_id(&app, "RAL").await))
+        .filter(
+            milestone::Column::ParticipantId
+                .eq(crate::support::participant_id(&app.db, "RAL").await),
+        )
         .filter(milestone::Column::SignedOffOn.is_null())
         .one(&app.db)
         .await
@@ -421,7 +388,7 @@ async fn change_requests_sent_together_leave_one_pending_per_record() {
     assert_eq!(count(&statuses, 303), 1, "{statuses:?}");
 
     // Allocation changes to one allocation, at once.
-    add_fast_follower(&office).await;
+    crate::support::add_fast_follower(&office, "RJ1").await;
     allocate(&office, "ALLOC-1", "1000000").await;
     let alloc = allocations_of(&app, "RJ1").await.remove(0);
     let path = format!("/allocations/{}/change", alloc.id);
@@ -477,7 +444,10 @@ async fn one_milestone_reference_sent_together_is_recorded_once() {
     losers_told_why(&statuses);
     assert_eq!(count(&statuses, 303), 1, "{statuses:?}");
     let stored = Milestones::find()
-        .filter(milestone::Column::ParticipantId.eq(participant_id(&app, "RAL").await))
+        .filter(
+            milestone::Column::ParticipantId
+                .eq(crate::support::participant_id(&app.db, "RAL").await),
+        )
         .filter(milestone::Column::Reference.eq("M99"))
         .count(&app.db)
         .await
@@ -529,7 +499,7 @@ async fn the_database_refuses_a_second_pending_request() {
 async fn refusals_are_the_same_for_real_and_made_up_ids() {
     let app = TestApp::seeded().await;
     let office = app.sign_in(OFFICE).await;
-    add_fast_follower(&office).await;
+    crate::support::add_fast_follower(&office, "RJ1").await;
     allocate(&office, "ALLOC-1", "1000000").await;
     let alloc = allocations_of(&app, "RJ1").await.remove(0);
     let request = ask_change(&app, &office, &alloc, "2000000").await;
@@ -571,7 +541,10 @@ async fn refusals_are_the_same_for_real_and_made_up_ids() {
     // milestone looks absent to a reporter, exactly like a made-up one; a
     // reader may ask for none.
     let elsewhere = Milestones::find()
-        .filter(milestone::Column::ParticipantId.ne(participant_id(&app, "RAL").await))
+        .filter(
+            milestone::Column::ParticipantId
+                .ne(crate::support::participant_id(&app.db, "RAL").await),
+        )
         .one(&app.db)
         .await
         .unwrap()
@@ -600,7 +573,7 @@ async fn refusals_are_the_same_for_real_and_made_up_ids() {
 async fn contention_the_database_reports_is_a_conflict() {
     use sea_orm::{ConnectionTrait, DbBackend, IsolationLevel, TransactionTrait};
     let app = TestApp::seeded().await;
-    let id = participant_id(&app, "RAL").await;
+    let id = crate::support::participant_id(&app.db, "RAL").await;
     let touch = format!("UPDATE participants SET wave = wave || '.' WHERE id = {id}");
     let read = format!("SELECT wave FROM participants WHERE id = {id}");
     let slow = match app.db.get_database_backend() {

@@ -8,7 +8,7 @@ use gde::services::{By, snapshot};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 
-use crate::support::{Browser, OFFICE, READER, TestApp};
+use crate::support::{OFFICE, READER, TestApp};
 
 fn position(html: &str, needle: &str) -> usize {
     html.find(needle)
@@ -122,34 +122,11 @@ async fn the_pack_shows_codes_and_references_as_plain_text() {
     assert!(index.contains("href=\"milestone-burn-up.png\""));
 }
 
-/// Guy's and St Thomas' (not in the seed) as an acute fast follower.
-async fn add_fast_follower(office: &Browser) {
-    let page = office
-        .post(
-            "/participants",
-            &[
-                ("ods_code", "RJ1"),
-                (
-                    "organisation_name",
-                    "Guy's and St Thomas' NHS Foundation Trust",
-                ),
-                ("region_code", "Y56"),
-                ("role", "fast_follower"),
-                ("sector", "acute"),
-                ("wave", "Acute fast follower"),
-                ("designated_on", "2017-09"),
-                ("status", "active"),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-}
-
 #[tokio::test]
 async fn an_allocation_awarded_in_2026_is_profiled_in_2026_27() {
     let app = TestApp::seeded().await;
     let office = app.sign_in(OFFICE).await;
-    add_fast_follower(&office).await;
+    crate::support::add_fast_follower(&office, "RJ1").await;
     // The new form offers this year (an award made today), not only 2016/17–2022/23.
     let this_year = FinancialYear::containing(OffsetDateTime::now_utc().date()).start_year();
     let form = office.get("/participants/RJ1/allocations/new").await;

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use gde::entities::{
-    AllocationChangeRequests, Allocations, CapGroupMembers, CapGroups, Organisations, Participants,
-    allocation, allocation_change_request, cap_group, cap_group_member, organisation, participant,
+    AllocationChangeRequests, Allocations, CapGroupMembers, CapGroups, Participants, allocation,
+    allocation_change_request, cap_group, cap_group_member,
 };
 use gde::seed::{SeedOptions, SeedSet};
 use sea_orm::sea_query::Expr;
@@ -19,27 +19,11 @@ use crate::support::{Browser, OFFICE, OFFICE2, TestApp, fresh_db};
 const AMBULANCE: [&str; 3] = ["RX6", "RYE", "RYA"];
 const POT: i64 = 500_000_000;
 
-async fn participant_id(db: &sea_orm::DatabaseConnection, ods: &str) -> i32 {
-    let org = Organisations::find()
-        .filter(organisation::Column::OdsCode.eq(ods))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    Participants::find()
-        .filter(participant::Column::OrganisationId.eq(org.id))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 /// Every central allocation to the three ambulance trusts, in pence.
 async fn ambulance_total(db: &sea_orm::DatabaseConnection) -> i64 {
     let mut total = 0;
     for ods in AMBULANCE {
-        let id = participant_id(db, ods).await;
+        let id = crate::support::participant_id(db, ods).await;
         total += Allocations::find()
             .filter(allocation::Column::ParticipantId.eq(id))
             .all(db)
@@ -100,7 +84,7 @@ async fn the_seed_records_the_three_ambulance_trusts_in_one_five_million_group()
     ids.sort();
     let mut expected = Vec::new();
     for ods in AMBULANCE {
-        expected.push(participant_id(&app.db, ods).await);
+        expected.push(crate::support::participant_id(&app.db, ods).await);
     }
     expected.sort();
     assert_eq!(ids, expected);
@@ -142,7 +126,7 @@ async fn every_allocation_form_shows_the_group_cap_and_headroom() {
     // The participant's own cap is still shown beside it.
     assert!(page.text_of("cap-notice").contains("£5,000,000"));
     // The change form leaves the allocation being changed out of the total.
-    let rye = participant_id(&app.db, "RYE").await;
+    let rye = crate::support::participant_id(&app.db, "RYE").await;
     let alloc = Allocations::find()
         .filter(allocation::Column::ParticipantId.eq(rye))
         .one(&app.db)
@@ -208,7 +192,7 @@ async fn an_allocation_change_is_approved_only_if_the_group_still_has_room() {
     set_group_cap(&app.db, 550_000_000).await;
     let office = app.sign_in(OFFICE).await;
     let office2 = app.sign_in(OFFICE2).await;
-    let rx6 = participant_id(&app.db, "RX6").await;
+    let rx6 = crate::support::participant_id(&app.db, "RX6").await;
     let alloc = Allocations::find()
         .filter(allocation::Column::ParticipantId.eq(rx6))
         .one(&app.db)
@@ -263,7 +247,7 @@ async fn the_seed_loader_refuses_a_group_over_its_cap_at_file_line_and_column() 
     )
     .await
     .unwrap();
-    let rx6 = participant_id(&t.db, "RX6").await;
+    let rx6 = crate::support::participant_id(&t.db, "RX6").await;
     let now = time::OffsetDateTime::now_utc();
     use sea_orm::{ActiveModelTrait, Set};
     allocation::ActiveModel {
@@ -365,7 +349,7 @@ async fn a_role_change_racing_allocations_never_leaves_money_over_the_new_cap() 
         let (i, status, body) = done.unwrap();
         assert!(matches!(status, 303 | 409 | 422), "{i}: {status}: {body}");
     }
-    let rj1 = participant_id(&app.db, "RJ1").await;
+    let rj1 = crate::support::participant_id(&app.db, "RJ1").await;
     let role = Participants::find_by_id(rj1)
         .one(&app.db)
         .await

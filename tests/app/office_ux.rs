@@ -3,8 +3,7 @@
 //! when they can work, every error link lands on something, a reporter is
 //! told which return needs them, and the long tables sort.
 use gde::entities::{
-    AuditEvents, Organisations, Participants, ReportingPeriods, Returns, Tranches, audit_event,
-    organisation, participant, progress_return, tranche,
+    AuditEvents, ReportingPeriods, Returns, Tranches, audit_event, progress_return, tranche,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
@@ -31,22 +30,6 @@ fn assert_error_links_resolve(page: &Page) {
         );
     }
     assert!(links > 0, "an error summary with no links: {summary}");
-}
-
-async fn participant_id(app: &TestApp, ods: &str) -> i32 {
-    let org = Organisations::find()
-        .filter(organisation::Column::OdsCode.eq(ods))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    Participants::find()
-        .filter(participant::Column::OrganisationId.eq(org.id))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 async fn tranche_named(app: &TestApp, name: &str) -> tranche::Model {
@@ -113,7 +96,7 @@ async fn money_to_release(app: &TestApp, office: &Browser) {
         let page = office.post(path, fields).await;
         assert_eq!(page.status, 303, "{path}: {}", page.body);
     }
-    let pid = participant_id(app, "RJ1").await;
+    let pid = crate::support::participant_id(&app.db, "RJ1").await;
     let allocation = gde::entities::Allocations::find()
         .filter(gde::entities::allocation::Column::ParticipantId.eq(pid))
         .one(&app.db)
@@ -282,7 +265,7 @@ async fn confirming_releases_exactly_once() {
 
 /// A pending request to cut RAL's allocation, asked by OFFICE.
 async fn allocation_request(app: &TestApp, office: &Browser) -> i32 {
-    let pid = participant_id(app, "RAL").await;
+    let pid = crate::support::participant_id(&app.db, "RAL").await;
     let allocation = gde::entities::Allocations::find()
         .filter(gde::entities::allocation::Column::ParticipantId.eq(pid))
         .filter(gde::entities::allocation::Column::Reference.eq("ALLOC-1"))
@@ -408,7 +391,7 @@ async fn deciding_a_change_goes_through_a_confirmation_page() {
 }
 
 async fn set_status(app: &TestApp, period: i32, status: &str) {
-    let pid = participant_id(app, "RAL").await;
+    let pid = crate::support::participant_id(&app.db, "RAL").await;
     let row = Returns::find()
         .filter(progress_return::Column::PeriodId.eq(period))
         .filter(progress_return::Column::ParticipantId.eq(pid))
@@ -606,7 +589,7 @@ async fn money_form_errors_link_to_fields_on_the_page() {
     let app = TestApp::seeded().await;
     let office = app.sign_in(OFFICE).await;
     money_to_release(&app, &office).await;
-    let pid = participant_id(&app, "RJ1").await;
+    let pid = crate::support::participant_id(&app.db, "RJ1").await;
     let allocation = gde::entities::Allocations::find()
         .filter(gde::entities::allocation::Column::ParticipantId.eq(pid))
         .one(&app.db)

@@ -2,32 +2,17 @@
 //! validation rule as the user sees it, change control and lost updates.
 use gde::entities::{
     AllocationProfiles, Allocations, AuditEvents, Milestones, Organisations, Participants,
-    Tranches, allocation, allocation_profile, audit_event, milestone, organisation, participant,
-    tranche,
+    Tranches, allocation, allocation_profile, audit_event, milestone, organisation, tranche,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-use crate::support::{Browser, OFFICE, OFFICE2, READER, REPORTER, TestApp};
-
-async fn participant_id(app: &TestApp, ods: &str) -> i32 {
-    let org = Organisations::find()
-        .filter(organisation::Column::OdsCode.eq(ods))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    Participants::find()
-        .filter(participant::Column::OrganisationId.eq(org.id))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
+use crate::support::{OFFICE, OFFICE2, READER, REPORTER, TestApp};
 
 async fn milestone_of(app: &TestApp, ods: &str, reference: &str) -> milestone::Model {
     Milestones::find()
-        .filter(milestone::Column::ParticipantId.eq(participant_id(app, ods).await))
+        .filter(
+            milestone::Column::ParticipantId.eq(crate::support::participant_id(&app.db, ods).await),
+        )
         .filter(milestone::Column::Reference.eq(reference))
         .one(&app.db)
         .await
@@ -37,36 +22,15 @@ async fn milestone_of(app: &TestApp, ods: &str, reference: &str) -> milestone::M
 
 async fn allocation_of(app: &TestApp, ods: &str, reference: &str) -> allocation::Model {
     Allocations::find()
-        .filter(allocation::Column::ParticipantId.eq(participant_id(app, ods).await))
+        .filter(
+            allocation::Column::ParticipantId
+                .eq(crate::support::participant_id(&app.db, ods).await),
+        )
         .filter(allocation::Column::Reference.eq(reference))
         .one(&app.db)
         .await
         .unwrap()
         .unwrap()
-}
-
-/// Adds Guy's and St Thomas' (not in the seed) as an acute fast follower.
-async fn add_new_participant(office: &Browser) {
-    let page = office
-        .post(
-            "/participants",
-            &[
-                ("ods_code", "rj1"),
-                (
-                    "organisation_name",
-                    "Guy's and St Thomas' NHS Foundation Trust",
-                ),
-                ("region_code", "Y56"),
-                ("role", "fast_follower"),
-                ("sector", "acute"),
-                ("wave", "Acute fast follower"),
-                ("designated_on", "2017-09"),
-                ("status", "active"),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    assert_eq!(page.headers["location"], "/participants/RJ1");
 }
 
 fn error_beside(page: &crate::support::Page, field: &str) -> String {
@@ -77,7 +41,8 @@ fn error_beside(page: &crate::support::Page, field: &str) -> String {
 async fn the_whole_money_path_through_http() {
     let app = TestApp::seeded().await;
     let office = app.sign_in(OFFICE).await;
-    add_new_participant(&office).await;
+    let page = crate::support::add_fast_follower(&office, "rj1").await;
+    assert_eq!(page.headers["location"], "/participants/RJ1");
 
     // Allocate within the cap (acute fast follower: £5m).
     let form = office.get("/participants/RJ1/allocations/new").await;
@@ -124,7 +89,10 @@ async fn the_whole_money_path_through_http() {
     assert!(page.body.contains("value=\"2500000\""), "input kept");
     assert_eq!(
         Allocations::find()
-            .filter(allocation::Column::ParticipantId.eq(participant_id(&app, "RJ1").await))
+            .filter(
+                allocation::Column::ParticipantId
+                    .eq(crate::support::participant_id(&app.db, "RJ1").await)
+            )
             .count(&app.db)
             .await
             .unwrap(),
@@ -297,7 +265,8 @@ async fn the_whole_money_path_through_http() {
 async fn each_money_rule_is_explained_where_it_went_wrong() {
     let app = TestApp::seeded().await;
     let office = app.sign_in(OFFICE).await;
-    add_new_participant(&office).await;
+    let page = crate::support::add_fast_follower(&office, "rj1").await;
+    assert_eq!(page.headers["location"], "/participants/RJ1");
     let base = [
         ("reference", "ALLOC-1"),
         ("central", "1000000"),
@@ -431,7 +400,10 @@ async fn baselines_move_only_through_an_approved_request() {
     let office2 = app.sign_in(OFFICE2).await;
     let reporter = app.sign_in(REPORTER).await;
     let m = Milestones::find()
-        .filter(milestone::Column::ParticipantId.eq(participant_id(&app, "RAL").await))
+        .filter(
+            milestone::Column::ParticipantId
+                .eq(crate::support::participant_id(&app.db, "RAL").await),
+        )
         .filter(milestone::Column::SignedOffOn.is_null())
         .one(&app.db)
         .await
@@ -668,7 +640,7 @@ async fn a_stale_form_gets_a_conflict_page_and_changes_nothing() {
     assert_eq!(now.status, "at_risk");
     assert_eq!(AuditEvents::find().count(&app.db).await.unwrap(), events);
     // Participant edits are protected the same way.
-    let p = Participants::find_by_id(participant_id(&app, "RAL").await)
+    let p = Participants::find_by_id(crate::support::participant_id(&app.db, "RAL").await)
         .one(&app.db)
         .await
         .unwrap()

@@ -419,3 +419,47 @@ pub fn seed_rows(file: &str) -> Vec<std::collections::HashMap<String, String>> {
         })
         .collect()
 }
+
+/// The participant id of the organisation with this ODS code.
+pub async fn participant_id(db: &DatabaseConnection, ods: &str) -> i32 {
+    use gde::entities::{Organisations, Participants, organisation, participant};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let org = Organisations::find()
+        .filter(organisation::Column::OdsCode.eq(ods))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    Participants::find()
+        .filter(participant::Column::OrganisationId.eq(org.id))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// Adds Guy's and St Thomas' (not in the seed) through the form, as an acute
+/// fast follower (cap £5m), with its ODS code typed as `ods_code`.
+pub async fn add_fast_follower(office: &Browser, ods_code: &str) -> Page {
+    let page = office
+        .post(
+            "/participants",
+            &[
+                ("ods_code", ods_code),
+                (
+                    "organisation_name",
+                    "Guy's and St Thomas' NHS Foundation Trust",
+                ),
+                ("region_code", "Y56"),
+                ("role", "fast_follower"),
+                ("sector", "acute"),
+                ("wave", "Acute fast follower"),
+                ("designated_on", "2017-09"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    page
+}
