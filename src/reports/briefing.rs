@@ -27,7 +27,7 @@ pub struct Pack {
 
 /// The label beside anything computed from illustrative records.
 fn tag() -> Markup {
-    html! { " " strong.tag.tag--grey title=(ILLUSTRATIVE_NOTE) { "Illustrative" } }
+    html! { " " strong.nhsuk-tag.nhsuk-tag--grey title=(ILLUSTRATIVE_NOTE) { "Illustrative" } }
 }
 
 fn subtitle(as_at: Date) -> String {
@@ -72,9 +72,11 @@ fn list<T>(id: &str, what: &str, items: &[T], item: impl Fn(&T) -> Markup) -> Ma
         @if items.is_empty() { p { "None." } } @else {
             ul id=(id) { @for i in first { li { (item(i)) } } }
             @if !rest.is_empty() {
-                details.details id={ (id) "-more" } {
-                    summary { "The other " (rest.len()) " " (what) }
-                    ul id={ (id) "-rest" } { @for i in rest { li { (item(i)) } } }
+                details.nhsuk-details id={ (id) "-more" } {
+                    summary.nhsuk-details__summary { span.nhsuk-details__summary-text { "The other " (rest.len()) " " (what) } }
+                    div.nhsuk-details__text {
+                        ul id={ (id) "-rest" } { @for i in rest { li { (item(i)) } } }
+                    }
                 }
             }
         }
@@ -88,15 +90,15 @@ fn slipped_table(
     link: bool,
 ) -> Markup {
     html! {
-        table.table id=(id) {
-            caption { (caption) }
-            thead { tr { th scope="col" { "ODS code" } th scope="col" { "Milestone" } th scope="col" .num { "Days late" } } }
-            tbody {
+        table.nhsuk-table id=(id) {
+            caption.nhsuk-table__caption { (caption) }
+            thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "ODS code" } th.nhsuk-table__header scope="col" { "Milestone" } th.nhsuk-table__header scope="col" .num { "Days late" } } }
+            tbody.nhsuk-table__body {
                 @for (code, reference, days, milestone) in rows {
-                    tr {
-                        td { (ods(code, link)) }
-                        td { @if link { a href={ "/milestones/" (milestone) } { (reference) } } @else { (reference) } }
-                        td.num { (days) }
+                    tr.nhsuk-table__row {
+                        td.nhsuk-table__cell { (ods(code, link)) }
+                        td.nhsuk-table__cell { @if link { a href={ "/milestones/" (milestone) } { (reference) } } @else { (reference) } }
+                        td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (days) }
                     }
                 }
             }
@@ -129,12 +131,12 @@ pub fn body(
             ul.summary-sentences {
                 @for s in &b.sentences { li { (s) } }
             }
-            table.table #figures {
-                caption { "Headline figures as at " (display_date(pack.as_at)) }
-                thead { tr { th scope="col" { "Figure" } th scope="col" .num { "Value" } } }
-                tbody {
+            table.nhsuk-table #figures {
+                caption.nhsuk-table__caption { "Headline figures as at " (display_date(pack.as_at)) }
+                thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Figure" } th.nhsuk-table__header scope="col" .num { "Value" } } }
+                tbody.nhsuk-table__body {
                     @for f in b.figures.iter().filter(|f| f.key != "as_at") {
-                        tr id={ "figure-" (f.key) } { th scope="row" { (f.label) @if f.illustrative { (tag()) } } td.num { (f.value.to_string()) } }
+                        tr.nhsuk-table__row id={ "figure-" (f.key) } { th.nhsuk-table__header scope="row" { (f.label) @if f.illustrative { (tag()) } } td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (f.value.to_string()) } }
                     }
                 }
             }
@@ -155,14 +157,16 @@ pub fn body(
                         a href=(href) { (label) }
                     }
                 }
-                details.details {
-                    summary { "Data table: " (data.kind.title()) }
-                    table.table id={ "table-" (data.kind.slug()) } {
-                        caption { (data.kind.title()) ": the data in the chart" }
-                        thead { tr { @for (i, h) in table.headings.iter().enumerate() { th scope="col" class=[table.numeric[i].then_some("num")] { (h) } } } }
-                        tbody {
-                            @for row in &table.rows {
-                                tr { @for (i, cell) in row.iter().enumerate() { td class=[table.numeric[i].then_some("num")] { (cell.to_string()) } } }
+                details.nhsuk-details {
+                    summary.nhsuk-details__summary { span.nhsuk-details__summary-text { "Data table: " (data.kind.title()) } }
+                    div.nhsuk-details__text {
+                        table.nhsuk-table id={ "table-" (data.kind.slug()) } {
+                            caption.nhsuk-table__caption { (data.kind.title()) ": the data in the chart" }
+                            thead.nhsuk-table__head { tr.nhsuk-table__row { @for (i, h) in table.headings.iter().enumerate() { th scope="col" class={ "nhsuk-table__header" @if table.numeric[i] { " nhsuk-table__header--numeric num" } } { (h) } } } }
+                            tbody.nhsuk-table__body {
+                                @for row in &table.rows {
+                                    tr.nhsuk-table__row { @for (i, cell) in row.iter().enumerate() { td class={ "nhsuk-table__cell" @if table.numeric[i] { " nhsuk-table__cell--numeric num" } } { (cell.to_string()) } } }
+                                }
                             }
                         }
                     }
@@ -174,7 +178,7 @@ pub fn body(
             p { "Lists longer than " (SHOWN) " show the first " (SHOWN) "; open the rest below each list." }
             @let e = &b.exceptions;
             h3 #rated-red-heading { "Participants rated Red (" (e.rated_red.len()) ")" @if p.returns { (tag()) } }
-            p.hint { "Participants of every role (exemplars, fast followers and others) whose latest approved return is rated Red, by the programme office's rating, else the trust's own. The summary sentence above counts exemplars only, so its number can be smaller." }
+            p.nhsuk-hint { "Participants of every role (exemplars, fast followers and others) whose latest approved return is rated Red, by the programme office's rating, else the trust's own. The summary sentence above counts exemplars only, so its number can be smaller." }
             (list("rated-red", "participants rated Red", &e.rated_red, |(code, name, role)| html! {
                 (name) " (" (ods(code, link_records)) "), " (role.to_lowercase())
             }))
@@ -183,9 +187,11 @@ pub fn body(
                 @let (first, rest) = split(&e.slipped_over_90);
                 (slipped_table("slipped", &format!("{} milestones slipped more than 90 days, worst first{}", e.slipped_over_90.len(), if rest.is_empty() { String::new() } else { format!(": the first {}", first.len()) }), first, link_records))
                 @if !rest.is_empty() {
-                    details.details #slipped-more {
-                        summary { "The other " (rest.len()) " milestones slipped more than 90 days" }
-                        (slipped_table("slipped-rest", &format!("Milestones slipped more than 90 days: {} to {} of {}", first.len() + 1, e.slipped_over_90.len(), e.slipped_over_90.len()), rest, link_records))
+                    details.nhsuk-details #slipped-more {
+                        summary.nhsuk-details__summary { span.nhsuk-details__summary-text { "The other " (rest.len()) " milestones slipped more than 90 days" } }
+                        div.nhsuk-details__text {
+                            (slipped_table("slipped-rest", &format!("Milestones slipped more than 90 days: {} to {} of {}", first.len() + 1, e.slipped_over_90.len(), e.slipped_over_90.len()), rest, link_records))
+                        }
                     }
                 }
             }
@@ -194,12 +200,12 @@ pub fn body(
                 (name) " (" (ods(code, link_records)) "): " (gap) " short"
             }))
             h3 #spend-above-heading { "Spend reported above central funding released (" (e.spend_above_released.len()) ")" @if p.money || p.returns { (tag()) } }
-            p.hint { "Spend to date in the latest approved return, against the central funding released so far; a trust's spend can include its local match." }
+            p.nhsuk-hint { "Spend to date in the latest approved return, against the central funding released so far; a trust's spend can include its local match." }
             (list("spend-above", "participants whose reported spend is above the central funding released", &e.spend_above_released, |(code, name, excess)| html! {
                 (name) " (" (ods(code, link_records)) "): " (excess) " above"
             }))
             h3 #not-submitted-heading { "Returns not submitted" @if let Some(period) = &e.latest_period { " for " (period) } " (" (e.not_submitted.len()) ")" @if p.returns { (tag()) } }
-            p.hint { "No return, a draft, or a return sent back for changes." }
+            p.nhsuk-hint { "No return, a draft, or a return sent back for changes." }
             (list("not-submitted", "participants whose return is not submitted", &e.not_submitted, |(code, name)| html! {
                 (name) " (" (ods(code, link_records)) ")"
             }))
@@ -233,7 +239,8 @@ pub fn figures_csv(b: &Briefing) -> String {
     }
 }
 
-/// The standalone `index.html`: our stylesheet inlined, charts inline as SVG.
+/// The standalone `index.html`: charts inline as SVG, and our stylesheet
+/// beside it in the pack as `style.css`, so the folder opens anywhere.
 pub fn index_html(pack: &Pack) -> String {
     let links = |k: ChartKind| {
         vec![
@@ -249,13 +256,15 @@ pub fn index_html(pack: &Pack) -> String {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "Programme briefing as at " (display_date(pack.as_at)) " – GDE Tracker" }
-                style { (PreEscaped(crate::views::layout::STYLESHEET)) }
+                link rel="stylesheet" href="style.css";
             }
             body {
-                main #main-content .container {
-                    h1 { "GDE programme briefing as at " (display_date(pack.as_at)) }
-                    p.lead { "Computed from the GDE Tracker record: approved returns and changes recorded by the end of " (display_date(pack.as_at)) ". Regenerating for the same date gives the same figures." }
-                    (body(pack, false, &links))
+                div.nhsuk-width-container {
+                    main.nhsuk-main-wrapper #main-content {
+                        h1 { "GDE programme briefing as at " (display_date(pack.as_at)) }
+                        p.nhsuk-lede-text { "Computed from the GDE Tracker record: approved returns and changes recorded by the end of " (display_date(pack.as_at)) ". Regenerating for the same date gives the same figures." }
+                        (body(pack, false, &links))
+                    }
                 }
             }
         }
@@ -275,7 +284,7 @@ pub fn write(
     progress: &mut dyn Progress,
 ) -> Result<Vec<PathBuf>, WriteError> {
     std::fs::create_dir_all(dir).map_err(|e| WriteError::Io(dir.to_path_buf(), e))?;
-    let total = 2 + pack.charts.len() * 3;
+    let total = 3 + pack.charts.len() * 3;
     let mut done = 0;
     let mut written = Vec::new();
     let mut put =
@@ -299,6 +308,11 @@ pub fn write(
     put(
         "figures.csv",
         figures_csv(&pack.briefing).as_bytes(),
+        progress,
+    )?;
+    put(
+        "style.css",
+        crate::views::layout::STYLESHEET.as_bytes(),
         progress,
     )?;
     put("index.html", index_html(pack).as_bytes(), progress)?;

@@ -20,28 +20,28 @@ pub fn page_view(
             h1 { "Audit trail" }
             p { "Every change to programme data and accounts, newest first. Events cannot be edited or deleted." }
             form.filters method="get" action="/audit" {
-                div.form-group {
-                    label for="organisation" { "Organisation ODS code" }
-                    input #organisation name="organisation" type="text" value=(filter.organisation) autocomplete="off";
+                div.nhsuk-form-group {
+                    label.nhsuk-label for="organisation" { "Organisation ODS code" }
+                    input.nhsuk-input #organisation name="organisation" type="text" value=(filter.organisation) autocomplete="off";
                 }
-                div.form-group {
-                    label for="user" { "User email address" }
-                    input #user name="user" type="text" value=(filter.user) autocomplete="off";
+                div.nhsuk-form-group {
+                    label.nhsuk-label for="user" { "User email address" }
+                    input.nhsuk-input #user name="user" type="text" value=(filter.user) autocomplete="off";
                 }
-                div.form-group {
-                    label for="entity" { "Record type" }
-                    input #entity name="entity" type="text" value=(filter.entity) autocomplete="off";
+                div.nhsuk-form-group {
+                    label.nhsuk-label for="entity" { "Record type" }
+                    input.nhsuk-input #entity name="entity" type="text" value=(filter.entity) autocomplete="off";
                 }
-                div.form-group {
-                    label for="from" { "From (YYYY-MM-DD)" }
-                    input #from name="from" type="text" value=(filter.from) autocomplete="off";
+                div.nhsuk-form-group {
+                    label.nhsuk-label for="from" { "From (YYYY-MM-DD)" }
+                    input.nhsuk-input #from name="from" type="text" value=(filter.from) autocomplete="off";
                 }
-                div.form-group {
-                    label for="to" { "To (YYYY-MM-DD)" }
-                    input #to name="to" type="text" value=(filter.to) autocomplete="off";
+                div.nhsuk-form-group {
+                    label.nhsuk-label for="to" { "To (YYYY-MM-DD)" }
+                    input.nhsuk-input #to name="to" type="text" value=(filter.to) autocomplete="off";
                 }
                 div.form-actions {
-                    button.button type="submit" { "Apply filters" }
+                    button.nhsuk-button type="submit" { "Apply filters" }
                     a href="/audit" { "Clear filters" }
                 }
             }
@@ -58,31 +58,31 @@ pub fn page_view(
 /// programme office only, by name), and why.
 pub fn table(rows: &[HistoryEntry], caption: &str) -> Markup {
     html! {
-        table.table.audit #audit-events {
-            caption { (caption) }
-            thead { tr {
-                th scope="col" { "When (UTC)" } th scope="col" { "Who" }
-                th scope="col" { "Record" } th scope="col" { "What happened" } th scope="col" { "Reason" }
+        table.nhsuk-table.audit #audit-events {
+            caption.nhsuk-table__caption { (caption) }
+            thead.nhsuk-table__head { tr.nhsuk-table__row {
+                th.nhsuk-table__header scope="col" { "When (UTC)" } th.nhsuk-table__header scope="col" { "Who" }
+                th.nhsuk-table__header scope="col" { "Record" } th.nhsuk-table__header scope="col" { "What happened" } th.nhsuk-table__header scope="col" { "Reason" }
             } }
-            tbody {
+            tbody.nhsuk-table__body {
                 @if rows.is_empty() {
-                    tr { td colspan="5" { "No events match." } }
+                    tr.nhsuk-table__row { td.nhsuk-table__cell colspan="5" { "No events match." } }
                 }
                 @for r in rows {
-                    tr data-action=(r.action) {
-                        td { (datetime(r.occurred_at)) }
-                        td {
+                    tr.nhsuk-table__row data-action=(r.action) {
+                        td.nhsuk-table__cell { (datetime(r.occurred_at)) }
+                        td.nhsuk-table__cell {
                             (r.who.role)
-                            @if let Some(person) = &r.who.person { br; span.muted.person { (person) } }
+                            @if let Some(person) = &r.who.person { br; span.nhsuk-u-secondary-text-colour.person { (person) } }
                         }
-                        td { (r.record) }
-                        td {
+                        td.nhsuk-table__cell { (r.record) }
+                        td.nhsuk-table__cell {
                             (r.summary)
                             @if !r.changes.is_empty() {
                                 ul.changes { @for c in &r.changes { li { (c) } } }
                             }
                         }
-                        td { @if let Some(reason) = &r.reason { (reason) } }
+                        td.nhsuk-table__cell { @if let Some(reason) = &r.reason { (reason) } }
                     }
                 }
             }

@@ -13,11 +13,11 @@ use crate::services::change_requests::{AllocationRequestRow, BaselineRequestRow,
 fn decision_links(path: &str, what: &str, asked_by_you: bool) -> Markup {
     html! {
         @if asked_by_you {
-            span.muted { "Awaiting a decision by another programme-office user" }
+            span.nhsuk-u-secondary-text-colour { "Awaiting a decision by another programme-office user" }
         } @else {
             div.form-actions {
-                a.button.button--small href={ (path) "?decision=approve" } { "Approve" span.visually-hidden { " " (what) } }
-                a.button.button--small.button--warning href={ (path) "?decision=reject" } { "Reject" span.visually-hidden { " " (what) } }
+                a.nhsuk-button.nhsuk-button--small href={ (path) "?decision=approve" } { "Approve" span.nhsuk-u-visually-hidden { " " (what) } }
+                a.nhsuk-button.nhsuk-button--small.nhsuk-button--warning href={ (path) "?decision=reject" } { "Reject" span.nhsuk-u-visually-hidden { " " (what) } }
             }
         }
     }
@@ -39,26 +39,26 @@ pub fn page_view(
             h1 { "Change requests" }
             p { "Baselines and allocations change only through these requests. Someone other than the requester decides each one." }
             h2 #decision { "Baseline dates" }
-            table.table #baseline-requests {
-                caption { (baseline.iter().filter(|r| r.pending).count()) " awaiting a decision" }
-                thead { tr {
-                    th scope="col" { "Milestone" } th scope="col" { "Baseline now" } th scope="col" { "Proposed" }
-                    th scope="col" { "Reason" } th scope="col" { "Asked by" } th scope="col" { "Decision" }
+            table.nhsuk-table #baseline-requests {
+                caption.nhsuk-table__caption { (baseline.iter().filter(|r| r.pending).count()) " awaiting a decision" }
+                thead.nhsuk-table__head { tr.nhsuk-table__row {
+                    th.nhsuk-table__header scope="col" { "Milestone" } th.nhsuk-table__header scope="col" { "Baseline now" } th.nhsuk-table__header scope="col" { "Proposed" }
+                    th.nhsuk-table__header scope="col" { "Reason" } th.nhsuk-table__header scope="col" { "Asked by" } th.nhsuk-table__header scope="col" { "Decision" }
                 } }
-                tbody {
-                    @if baseline.is_empty() { tr { td colspan="6" { "No requests." } } }
+                tbody.nhsuk-table__body {
+                    @if baseline.is_empty() { tr.nhsuk-table__row { td.nhsuk-table__cell colspan="6" { "No requests." } } }
                     @for r in baseline {
-                        tr {
-                            td { a href={ "/milestones/" (r.milestone_id) } { (r.ods_code) " " (r.reference) } }
-                            td { (date(r.previous)) }
-                            td { (date(r.proposed)) }
-                            td { (r.reason) }
-                            td { (r.requested_by) br; (datetime(r.requested_at)) }
-                            td {
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { a href={ "/milestones/" (r.milestone_id) } { (r.ods_code) " " (r.reference) } }
+                            td.nhsuk-table__cell { (date(r.previous)) }
+                            td.nhsuk-table__cell { (date(r.proposed)) }
+                            td.nhsuk-table__cell { (r.reason) }
+                            td.nhsuk-table__cell { (r.requested_by) br; (datetime(r.requested_at)) }
+                            td.nhsuk-table__cell {
                                 @if r.pending && office {
                                     (decision_links(&format!("/change-requests/baseline/{}", r.id), &format!("{} {}", r.ods_code, r.reference), r.asked_by_you))
                                 } @else {
-                                    (r.status) @if let Some(c) = &r.comment { br; span.muted { (c) } }
+                                    (r.status) @if let Some(c) = &r.comment { br; span.nhsuk-u-secondary-text-colour { (c) } }
                                 }
                             }
                         }
@@ -66,27 +66,27 @@ pub fn page_view(
                 }
             }
             h2 { "Allocations" }
-            table.table #allocation-requests {
-                caption { (allocation.iter().filter(|r| r.pending).count()) " awaiting a decision" }
-                thead { tr {
-                    th scope="col" { "Allocation" } th scope="col" .num { "Central now" } th scope="col" .num { "Proposed" }
-                    th scope="col" .num { "Local match proposed" } th scope="col" { "Reason" } th scope="col" { "Asked by" } th scope="col" { "Decision" }
+            table.nhsuk-table #allocation-requests {
+                caption.nhsuk-table__caption { (allocation.iter().filter(|r| r.pending).count()) " awaiting a decision" }
+                thead.nhsuk-table__head { tr.nhsuk-table__row {
+                    th.nhsuk-table__header scope="col" { "Allocation" } th.nhsuk-table__header scope="col" .num { "Central now" } th.nhsuk-table__header scope="col" .num { "Proposed" }
+                    th.nhsuk-table__header scope="col" .num { "Local match proposed" } th.nhsuk-table__header scope="col" { "Reason" } th.nhsuk-table__header scope="col" { "Asked by" } th.nhsuk-table__header scope="col" { "Decision" }
                 } }
-                tbody {
-                    @if allocation.is_empty() { tr { td colspan="7" { "No requests." } } }
+                tbody.nhsuk-table__body {
+                    @if allocation.is_empty() { tr.nhsuk-table__row { td.nhsuk-table__cell colspan="7" { "No requests." } } }
                     @for r in allocation {
-                        tr {
-                            td { a href={ "/participants/" (r.ods_code) } { (r.ods_code) " " (r.reference) } }
-                            td.num { (r.previous_central.to_string()) }
-                            td.num { (r.proposed_central.to_string()) }
-                            td.num { (r.proposed_local_match.to_string()) }
-                            td { (r.reason) }
-                            td { (r.requested_by) br; (datetime(r.requested_at)) }
-                            td {
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { a href={ "/participants/" (r.ods_code) } { (r.ods_code) " " (r.reference) } }
+                            td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (r.previous_central.to_string()) }
+                            td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (r.proposed_central.to_string()) }
+                            td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (r.proposed_local_match.to_string()) }
+                            td.nhsuk-table__cell { (r.reason) }
+                            td.nhsuk-table__cell { (r.requested_by) br; (datetime(r.requested_at)) }
+                            td.nhsuk-table__cell {
                                 @if r.pending && office {
                                     (decision_links(&format!("/change-requests/allocation/{}", r.id), &format!("{} {}", r.ods_code, r.reference), r.asked_by_you))
                                 } @else {
-                                    (r.status) @if let Some(c) = &r.comment { br; span.muted { (c) } }
+                                    (r.status) @if let Some(c) = &r.comment { br; span.nhsuk-u-secondary-text-colour { (c) } }
                                 }
                             }
                         }
@@ -136,33 +136,33 @@ pub fn decision_page(
                 (error_summary(&errors))
                 p.breadcrumb { a href="/change-requests" { "Change requests" } }
                 h1 { (title) }
-                p.lead { a href=(r.record_href) { (r.subject) } }
-                table.table #request-summary tabindex="-1" {
-                    caption { "What the request changes" }
-                    thead { tr { th scope="col" { "What" } th scope="col" { "Now" } th scope="col" { "Proposed" } } }
-                    tbody {
+                p.nhsuk-lede-text { a href=(r.record_href) { (r.subject) } }
+                table.nhsuk-table #request-summary tabindex="-1" {
+                    caption.nhsuk-table__caption { "What the request changes" }
+                    thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "What" } th.nhsuk-table__header scope="col" { "Now" } th.nhsuk-table__header scope="col" { "Proposed" } } }
+                    tbody.nhsuk-table__body {
                         @for (what, now, proposed) in &r.changes {
-                            tr { th scope="row" { (what) } td { (now) } td { (proposed) } }
+                            tr.nhsuk-table__row { th.nhsuk-table__header scope="row" { (what) } td.nhsuk-table__cell { (now) } td.nhsuk-table__cell { (proposed) } }
                         }
                     }
                 }
-                dl.summary-list {
-                    div { dt { "Reason" } dd { (r.reason) } }
-                    div { dt { "Asked by" } dd { (r.requested_by) ", " (datetime(r.requested_at)) } }
-                    div { dt { "Status" } dd { (r.status) @if let Some(c) = &r.comment { ": " (c) } } }
+                dl.nhsuk-summary-list {
+                    div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Reason" } dd.nhsuk-summary-list__value { (r.reason) } }
+                    div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Asked by" } dd.nhsuk-summary-list__value { (r.requested_by) ", " (datetime(r.requested_at)) } }
+                    div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Status" } dd.nhsuk-summary-list__value { (r.status) @if let Some(c) = &r.comment { ": " (c) } } }
                 }
                 @if !r.pending {
                     p { "This request has been decided; nothing more can be done with it." }
                     p { a href="/change-requests" { "Go back to change requests" } }
                 } @else if r.asked_by_you {
-                    p.inset #decision-status { "Awaiting a decision by another programme-office user. You asked for this change, so you cannot decide it." }
+                    p.nhsuk-inset-text #decision-status { "Awaiting a decision by another programme-office user. You asked for this change, so you cannot decide it." }
                     p { a href="/change-requests" { "Go back to change requests" } }
                 } @else {
                     @match decision {
                         None => {
                             div.form-actions {
-                                a.button href={ (path) "?decision=approve" } { "Approve" }
-                                a.button.button--warning href={ (path) "?decision=reject" } { "Reject" }
+                                a.nhsuk-button href={ (path) "?decision=approve" } { "Approve" }
+                                a.nhsuk-button.nhsuk-button--warning href={ (path) "?decision=reject" } { "Reject" }
                                 a href="/change-requests" { "Go back" }
                             }
                         }
@@ -176,21 +176,21 @@ pub fn decision_page(
                             form method="post" action=(path) novalidate {
                                 (csrf_field(chrome))
                                 input type="hidden" name="decision" value=(d.code());
-                                div class={ "form-group" @if comment_error.is_some() { " form-group--error" } } {
-                                    label for="comment" {
+                                div class={ "nhsuk-form-group" @if comment_error.is_some() { " nhsuk-form-group--error" } } {
+                                    label.nhsuk-label for="comment" {
                                         @match d { Decision::Approve => "Comment (optional)", Decision::Reject => "Why it is rejected" }
                                     }
                                     @if let Some(e) = comment_error {
-                                        p.error-message #comment-error { span.visually-hidden { "Error: " } (e.message) }
+                                        p.nhsuk-error-message #comment-error { span.nhsuk-u-visually-hidden { "Error: " } (e.message) }
                                     }
-                                    textarea #comment name="comment" rows="3"
+                                    textarea.nhsuk-textarea #comment name="comment" rows="3"
                                         aria-describedby=[comment_error.map(|_| "comment-error")]
                                         aria-invalid=[comment_error.map(|_| "true")] { (comment) }
                                 }
                                 div.form-actions {
                                     @match d {
-                                        Decision::Approve => button.button type="submit" { "Confirm approval" },
-                                        Decision::Reject => button.button.button--warning type="submit" { "Confirm rejection" },
+                                        Decision::Approve => button.nhsuk-button type="submit" { "Confirm approval" },
+                                        Decision::Reject => button.nhsuk-button.nhsuk-button--warning type="submit" { "Confirm rejection" },
                                     }
                                     a href="/change-requests" { "Go back" }
                                 }

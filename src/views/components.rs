@@ -18,7 +18,7 @@ pub fn date(d: Date) -> Markup {
 pub fn optional_date(d: Option<Date>) -> Markup {
     match d {
         Some(d) => date(d),
-        None => html! { span.muted { "—" } },
+        None => html! { span.nhsuk-u-secondary-text-colour { "—" } },
     }
 }
 
@@ -37,7 +37,7 @@ fn machine_approx(d: &ApproxDate) -> String {
 
 /// A coloured label; the text always carries the meaning, never colour alone.
 pub fn tag(text: &str, class: &str) -> Markup {
-    html! { strong class={ "tag tag--" (class) } { (text) } }
+    html! { strong class={ "nhsuk-tag nhsuk-tag--" (class) } { (text) } }
 }
 
 pub fn illustrative_tag() -> Markup {
@@ -119,7 +119,7 @@ mod tests {
     fn text_is_escaped() {
         assert_eq!(
             tag("<script>", "red").into_string(),
-            r#"<strong class="tag tag--red">&lt;script&gt;</strong>"#
+            r#"<strong class="nhsuk-tag nhsuk-tag--red">&lt;script&gt;</strong>"#
         );
     }
 }

@@ -50,7 +50,7 @@ pub fn dashboard(
         chrome,
         html! {
             h1 { "Dashboard" }
-            p.lead {
+            p.nhsuk-lede-text {
                 "As at " (display_date(r.as_at)) "."
                 @if r.filter != Default::default() { " Filtered: only the participants selected below are counted." }
                 " " a href={ "/briefing" @if !qs.is_empty() { "?" (qs) } } { "Open as a briefing" }
@@ -59,12 +59,12 @@ pub fn dashboard(
                 (select("role", "Role", &options(Role::ALL, Role::code, Role::label), &q.role, "All roles", &[]))
                 (select("sector", "Sector", &options(Sector::ALL, Sector::code, Sector::label), &q.sector, "All sectors", &[]))
                 (select("region", "NHS England region", &regions, &q.region, "All regions", &[]))
-                div.form-group {
-                    label for="as_at" { "As at (YYYY-MM-DD)" }
-                    input #as_at name="as_at" type="text" value=(q.as_at) autocomplete="off";
+                div.nhsuk-form-group {
+                    label.nhsuk-label for="as_at" { "As at (YYYY-MM-DD)" }
+                    input.nhsuk-input #as_at name="as_at" type="text" value=(q.as_at) autocomplete="off";
                 }
                 div.form-actions {
-                    button.button type="submit" { "Apply" }
+                    button.nhsuk-button type="submit" { "Apply" }
                     a href="/dashboard" { "Clear" }
                 }
             }
@@ -90,7 +90,7 @@ pub fn briefing(chrome: &Chrome, pack: &Pack, qs: &str) -> Markup {
         chrome,
         html! {
             h1 { "Programme briefing as at " (display_date(pack.as_at)) }
-            p.lead { "Computed from approved returns and changes recorded by the end of " (display_date(pack.as_at)) "; generating it again later gives the same figures." }
+            p.nhsuk-lede-text { "Computed from approved returns and changes recorded by the end of " (display_date(pack.as_at)) "; generating it again later gives the same figures." }
             (body(pack, true, &links(qs)))
         },
     )

@@ -7,11 +7,15 @@ use crate::services::FieldError;
 pub fn error_summary(errors: &[FieldError]) -> Markup {
     html! {
         @if !errors.is_empty() {
-            div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
-                h2 #error-summary-title { "There is a problem" }
-                ul {
-                    @for e in errors {
-                        li { a href={ "#" (e.field) } { (e.message) } }
+            div.nhsuk-error-summary aria-labelledby="error-summary-title" tabindex="-1" {
+                div role="alert" {
+                    h2.nhsuk-error-summary__title #error-summary-title { "There is a problem" }
+                    div.nhsuk-error-summary__body {
+                        ul.nhsuk-list.nhsuk-error-summary__list {
+                            @for e in errors {
+                                li { a href={ "#" (e.field) } { (e.message) } }
+                            }
+                        }
                     }
                 }
             }
@@ -45,13 +49,13 @@ pub fn input(spec: Input<'_>, errors: &[FieldError]) -> Markup {
     .flatten()
     .collect();
     html! {
-        div class={ "form-group" @if error.is_some() { " form-group--error" } } {
-            label for=(spec.name) { (spec.label) }
-            @if let Some(hint) = spec.hint { div.hint id=(hint_id) { (hint) } }
+        div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
+            label.nhsuk-label for=(spec.name) { (spec.label) }
+            @if let Some(hint) = spec.hint { div.nhsuk-hint id=(hint_id) { (hint) } }
             @if let Some(e) = error {
-                p.error-message id=(error_id) { span.visually-hidden { "Error: " } (e.message) }
+                p.nhsuk-error-message id=(error_id) { span.nhsuk-u-visually-hidden { "Error: " } (e.message) }
             }
-            input #(spec.name) name=(spec.name) type=(spec.kind) value=(spec.value)
+            input #(spec.name) class={ "nhsuk-input nhsuk-u-width-two-thirds" @if error.is_some() { " nhsuk-input--error" } } name=(spec.name) type=(spec.kind) value=(spec.value)
                 autocomplete=[spec.autocomplete] spellcheck="false"
                 aria-describedby=[(!describedby.is_empty()).then(|| describedby.join(" "))]
                 aria-invalid=[error.map(|_| "true")];
@@ -71,12 +75,12 @@ pub fn select(
     let error = error_for(errors, name);
     let error_id = format!("{name}-error");
     html! {
-        div class={ "form-group" @if error.is_some() { " form-group--error" } } {
-            label for=(name) { (label) }
+        div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
+            label.nhsuk-label for=(name) { (label) }
             @if let Some(e) = error {
-                p.error-message id=(error_id) { span.visually-hidden { "Error: " } (e.message) }
+                p.nhsuk-error-message id=(error_id) { span.nhsuk-u-visually-hidden { "Error: " } (e.message) }
             }
-            select #(name) name=(name) aria-describedby=[error.map(|_| error_id.as_str())] {
+            select #(name) class={ "nhsuk-select" @if error.is_some() { " nhsuk-select--error" } } name=(name) aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| error_id.as_str())] {
                 option value="" { (blank) }
                 @for (value, text) in options {
                     option value=(value) selected[value == selected] { (text) }

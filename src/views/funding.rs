@@ -16,14 +16,14 @@ use crate::services::funding::{
 fn cap_notice(ctx: &MoneyContext) -> Markup {
     html! {
         @match &ctx.headroom {
-            Some(h) => div.inset #cap-notice {
+            Some(h) => div.nhsuk-inset-text #cap-notice {
                 p { "The cap for " (ctx.cap_label) " is " strong { (h.cap.to_string()) } "." }
                 p { "Already allocated: " (h.allocated.to_string()) ". Headroom: " strong { (h.remaining.to_string()) } "." }
             },
-            None => div.inset #cap-notice { p { "No funding cap is defined for " (ctx.cap_label) ", so nothing can be allocated." } },
+            None => div.nhsuk-inset-text #cap-notice { p { "No funding cap is defined for " (ctx.cap_label) ", so nothing can be allocated." } },
         }
         @if let Some(g) = &ctx.group {
-            div.inset #group-cap-notice {
+            div.nhsuk-inset-text #group-cap-notice {
                 p { (ctx.ods) " shares a cap of " strong { (g.headroom.cap.to_string()) } " with the rest of " strong { (g.name) } ", as well as its own cap." }
                 p { "Already allocated across the group: " (g.headroom.allocated.to_string()) ". Group headroom: " strong #group-headroom { (g.headroom.remaining.to_string()) } "." }
             }
@@ -34,23 +34,23 @@ fn cap_notice(ctx: &MoneyContext) -> Markup {
 fn profile_fields(years: &[FinancialYear], values: &ProfileInput, errors: &[FieldError]) -> Markup {
     let error = errors.iter().find(|e| e.field == "profile");
     html! {
-        fieldset #profile class={ "fieldset" @if error.is_some() { " form-group--error" } } {
-            legend { "Financial-year profile" }
-            div.hint { "How the central funding is spread across UK financial years (April to March). The years must add up to the central amount exactly; leave a year empty if nothing falls in it."
+        fieldset #profile class={ "nhsuk-fieldset" @if error.is_some() { " nhsuk-form-group--error" } } {
+            legend.nhsuk-fieldset__legend.nhsuk-fieldset__legend--s { "Financial-year profile" }
+            div.nhsuk-hint { "How the central funding is spread across UK financial years (April to March). The years must add up to the central amount exactly; leave a year empty if nothing falls in it."
                 @if let (Some(first), Some(last)) = (years.first(), years.last()) {
                     " The years run from " (first) " to " (last) ": from the programme's first year (or the award's year, if earlier) to four years after the award, or the latest year already profiled."
                 }
             }
             @for e in errors.iter().filter(|e| e.field == "profile") {
-                p.error-message id="profile-error" { span.visually-hidden { "Error: " } (e.message) }
+                p.nhsuk-error-message id="profile-error" { span.nhsuk-u-visually-hidden { "Error: " } (e.message) }
             }
             div.profile-grid {
                 @for fy in years {
                     @let name = format!("fy_{}", fy.start_year());
                     @let value = values.get(&fy.start_year()).cloned().unwrap_or_default();
                     div {
-                        label for=(name) { (fy.to_string()) }
-                        input #(name) name=(name) type="text" value=(value) autocomplete="off";
+                        label.nhsuk-label for=(name) { (fy.to_string()) }
+                        input.nhsuk-input #(name) name=(name) type="text" value=(value) autocomplete="off";
                     }
                 }
             }
@@ -82,7 +82,7 @@ pub fn new_allocation(
                     (input(text("local_match", "Local match (£)", &v.local_match, Some("Central funding must be matched locally")), errors))
                     (input(text("awarded_on", "Awarded on", &v.awarded_on, Some(DATE_HINT)), errors))
                     (profile_fields(years, &v.profile, errors))
-                    button.button type="submit" { "Record allocation" }
+                    button.nhsuk-button type="submit" { "Record allocation" }
                 }
             }
         },
@@ -113,14 +113,14 @@ pub fn change_allocation(
                     (input(text("central", "New central funding (£)", &v.central, None), errors))
                     (input(text("local_match", "New local match (£)", &v.local_match, None), errors))
                     (profile_fields(years, &v.profile, errors))
-                    div class={ "form-group" @if errors.iter().any(|e| e.field == "reason") { " form-group--error" } } {
-                        label for="reason" { "Reason for the change" }
+                    div class={ "nhsuk-form-group" @if errors.iter().any(|e| e.field == "reason") { " nhsuk-form-group--error" } } {
+                        label.nhsuk-label for="reason" { "Reason for the change" }
                         @for e in errors.iter().filter(|e| e.field == "reason") {
-                            p.error-message id="reason-error" { span.visually-hidden { "Error: " } (e.message) }
+                            p.nhsuk-error-message id="reason-error" { span.nhsuk-u-visually-hidden { "Error: " } (e.message) }
                         }
-                        textarea #reason name="reason" rows="4" { (v.reason) }
+                        textarea.nhsuk-textarea #reason name="reason" rows="4" { (v.reason) }
                     }
-                    button.button type="submit" { "Send for decision" }
+                    button.nhsuk-button type="submit" { "Send for decision" }
                 }
             }
         },
@@ -153,14 +153,14 @@ pub fn new_tranche(
                 (error_summary(errors))
                 p.breadcrumb { a href={ "/participants/" (ctx.ods) } { (ctx.name) } }
                 h1 { "Define a tranche of allocation " (reference) }
-                div.inset { p { "Not yet committed to a tranche: " strong #tranche-headroom { (remaining) } "." } }
+                div.nhsuk-inset-text { p { "Not yet committed to a tranche: " strong #tranche-headroom { (remaining) } "." } }
                 form method="post" action={ "/allocations/" (id) "/tranches" } novalidate {
                     (csrf_field(chrome))
                     (input(text("name", "Name", &v.name, Some("For example Instalment 3: EPR go-live")), errors))
                     (select("kind", "Released", &kinds, &v.kind, "Select how it is released", errors))
                     (select("milestone_reference", "Milestone whose sign-off releases it", milestones, &v.milestone_reference, "None (upfront tranche)", errors))
                     (input(text("amount", "Amount (£)", &v.amount, None), errors))
-                    button.button type="submit" { "Define tranche" }
+                    button.nhsuk-button type="submit" { "Define tranche" }
                 }
             }
         },
@@ -211,12 +211,12 @@ pub fn confirm_release(
                 (error_summary(&errors))
                 p.breadcrumb { a href=(back) { (r.participant) } }
                 h1 { (title) }
-                dl.summary-list #release-summary tabindex="-1" {
-                    div { dt { "Amount" } dd #release-amount { (r.amount.to_string()) } }
-                    div { dt { "Recipient" } dd { (r.participant) " (" (r.ods) ")" } }
-                    div { dt { "Tranche" } dd { (r.name) } }
-                    div { dt { "Allocation" } dd { (r.allocation_reference) ": " (r.allocation_central.to_string()) " central funding, " (r.released_so_far.to_string()) " released so far" } }
-                    div { dt { "Released on" } dd {
+                dl.nhsuk-summary-list #release-summary tabindex="-1" {
+                    div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Amount" } dd.nhsuk-summary-list__value #release-amount { (r.amount.to_string()) } }
+                    div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Recipient" } dd.nhsuk-summary-list__value { (r.participant) " (" (r.ods) ")" } }
+                    div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Tranche" } dd.nhsuk-summary-list__value { (r.name) } }
+                    div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Allocation" } dd.nhsuk-summary-list__value { (r.allocation_reference) ": " (r.allocation_central.to_string()) " central funding, " (r.released_so_far.to_string()) " released so far" } }
+                    div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Released on" } dd.nhsuk-summary-list__value {
                         @match &r.milestone {
                             Some((reference, title, Some(on))) => { "Sign-off of milestone " (reference) " (" (title) "), signed off " (display_date(*on)) }
                             Some((reference, title, None)) => { "Sign-off of milestone " (reference) " (" (title) "), not yet signed off" }
@@ -224,12 +224,12 @@ pub fn confirm_release(
                         }
                     } }
                     @if let Some(on) = r.released_on {
-                        div { dt { "Released" } dd { (display_date(on)) } }
+                        div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Released" } dd.nhsuk-summary-list__value { (display_date(on)) } }
                     }
                 }
                 @match &r.blocker {
                     Some(why) => {
-                        div.inset #release-status { p { strong { (why) } "." } }
+                        div.nhsuk-inset-text #release-status { p { strong { (why) } "." } }
                         p { a href=(back) { "Go back to " (r.participant) } }
                     }
                     None => {
@@ -243,7 +243,7 @@ pub fn confirm_release(
                             input type="hidden" name="version" value=(r.version);
                             (input(text("released_on", "Release date", released_on, Some("Today, unless you are recording an earlier release; not before the milestone's sign-off. For example 2021-03-31")), &errors))
                             div.form-actions {
-                                button.button type="submit" { "Confirm release of " (r.amount.to_string()) }
+                                button.nhsuk-button type="submit" { "Confirm release of " (r.amount.to_string()) }
                                 a href=(back) { "Go back" }
                             }
                         }

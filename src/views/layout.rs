@@ -4,9 +4,15 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::domain::access::UserRole;
 
-/// The application's stylesheet: served at `/static/app.css` and inlined
-/// into briefing packs so they open anywhere.
-pub const STYLESHEET: &str = include_str!("../../static/app.css");
+/// The application's stylesheet: the NHS.UK design system's compiled CSS
+/// (vendored by `scripts/vendor-nhsuk-frontend`) followed by the few rules of
+/// our own in `static/app.css`. Served as one file at `/static/app.css` and
+/// inlined into briefing packs so they open anywhere.
+pub const STYLESHEET: &str = concat!(
+    include_str!("../../static/nhsuk-frontend/nhsuk-frontend.min.css"),
+    "\n",
+    include_str!("../../static/app.css")
+);
 
 /// Which navigation item is the current page.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -129,30 +135,41 @@ pub fn page(title: &str, current: Nav, chrome: &Chrome, body: Markup) -> Markup 
                 link rel="stylesheet" href="/static/app.css";
             }
             body {
-                a.skip-link href="#main-content" { "Skip to main content" }
-                header.site-header {
-                    div.container {
-                        a.brand href="/" { "GDE Tracker" }
-                        span.tagline { "Global Digital Exemplar programme office" }
+                a.nhsuk-skip-link href="#main-content" { "Skip to main content" }
+                header.nhsuk-header {
+                    div.nhsuk-header__container.nhsuk-width-container {
+                        div.nhsuk-header__service {
+                            a.nhsuk-header__service-name href="/" { "GDE Tracker" }
+                        }
                         @if let Some(user) = &chrome.user {
-                            div.account {
-                                span { (user.name) " (" (user.role.label()) ")" }
-                                form.inline method="post" action="/logout" {
-                                    (csrf_field(chrome))
-                                    button.link-button type="submit" { "Sign out" }
+                            nav.nhsuk-header__account aria-label="Account" {
+                                ul.nhsuk-header__account-list {
+                                    li.nhsuk-header__account-item { (user.name) " (" (user.role.label()) ")" }
+                                    li.nhsuk-header__account-item {
+                                        form.nhsuk-header__account-form method="post" action="/logout" {
+                                            (csrf_field(chrome))
+                                            button.nhsuk-header__account-button type="submit" { "Sign out" }
+                                        }
+                                    }
                                 }
                             }
                         }
                     }
                     @if chrome.user.is_some() {
-                        nav.site-nav aria-label="Main" {
-                            ul.container {
-                                @for item in NAV.iter().filter(|i| office || !i.office_only).filter(|i| !(reporter && i.nav == Nav::Dashboard)) {
-                                    li {
+                        nav.nhsuk-header__navigation aria-label="Main" {
+                            div.nhsuk-header__navigation-container.nhsuk-width-container {
+                                ul.nhsuk-header__navigation-list {
+                                    @for item in NAV.iter().filter(|i| office || !i.office_only).filter(|i| !(reporter && i.nav == Nav::Dashboard)) {
                                         @if item.nav == current {
-                                            a href=(item.href) aria-current="page" { (item.label) }
+                                            li.nhsuk-header__navigation-item.nhsuk-header__navigation-item--current {
+                                                a.nhsuk-header__navigation-link href=(item.href) aria-current="page" {
+                                                    strong.nhsuk-header__navigation-item-current-fallback { (item.label) }
+                                                }
+                                            }
                                         } @else {
-                                            a href=(item.href) { (item.label) }
+                                            li.nhsuk-header__navigation-item {
+                                                a.nhsuk-header__navigation-link href=(item.href) { (item.label) }
+                                            }
                                         }
                                     }
                                 }
@@ -160,15 +177,21 @@ pub fn page(title: &str, current: Nav, chrome: &Chrome, body: Markup) -> Markup 
                         }
                     }
                 }
-                main #main-content .container {
-                    @if let Some(message) = &chrome.flash {
-                        div.notification role="status" { p { (message) } }
+                div.nhsuk-width-container {
+                    main.nhsuk-main-wrapper #main-content {
+                        @if let Some(message) = &chrome.flash {
+                            div.nhsuk-notification-banner.nhsuk-notification-banner--success role="status" {
+                                div.nhsuk-notification-banner__content {
+                                    p.nhsuk-notification-banner__heading { (message) }
+                                }
+                            }
+                        }
+                        (body)
                     }
-                    (body)
                 }
-                footer.site-footer {
-                    div.container {
-                        p {
+                footer.nhsuk-footer {
+                    div.nhsuk-width-container {
+                        p.nhsuk-body-s {
                             "Participants, pairings and partners are the real programme, from public sources, each with a confidence rating. "
                             "Figures tagged " strong { "Illustrative" } " (allocations, tranches, milestones, most maturity scores) are invented for demonstration and are not programme facts."
                         }

@@ -91,10 +91,12 @@ pub fn participant_form(
                 (csrf_field(chrome))
                 @if editing.is_none() {
                     (input(text("ods_code", "ODS code", &v.ods_code, Some("The trust's organisation code, for example RAL")), errors))
-                    details.details {
-                        summary { "The trust is not on record yet" }
-                        (input(text("organisation_name", "Trust name", &v.organisation_name, None), errors))
-                        (select("region_code", "NHS England region", &RegionCode::ALL_CURRENT.iter().filter_map(|c| RegionCode::parse(c).ok()).map(|r| (r.as_str().to_owned(), r.name().to_owned())).collect::<Vec<_>>(), &v.region_code, "Select a region", errors))
+                    details.nhsuk-details {
+                        summary.nhsuk-details__summary { span.nhsuk-details__summary-text { "The trust is not on record yet" } }
+                        div.nhsuk-details__text {
+                            (input(text("organisation_name", "Trust name", &v.organisation_name, None), errors))
+                            (select("region_code", "NHS England region", &RegionCode::ALL_CURRENT.iter().filter_map(|c| RegionCode::parse(c).ok()).map(|r| (r.as_str().to_owned(), r.name().to_owned())).collect::<Vec<_>>(), &v.region_code, "Select a region", errors))
+                        }
                     }
                 } @else {
                     input type="hidden" name="version" value=(v.version);
@@ -105,7 +107,7 @@ pub fn participant_form(
                 (input(text("designated_on", "Designation date", &v.designated_on, Some(APPROX_DATE_HINT)), errors))
                 (input(text("accredited_on", "Accreditation date (if accredited)", &v.accredited_on, Some(APPROX_DATE_HINT)), errors))
                 (select("status", "Status", &options(ParticipantStatus::ALL, ParticipantStatus::code, ParticipantStatus::label), &v.status, "Select a status", errors))
-                button.button type="submit" { @if editing.is_none() { "Add participant" } @else { "Save changes" } }
+                button.nhsuk-button type="submit" { @if editing.is_none() { "Add participant" } @else { "Save changes" } }
             }
         },
     )
@@ -137,7 +139,7 @@ pub fn relations(chrome: &Chrome, r: &Relations<'_>, errors: &[FieldError]) -> M
             form method="post" action={ "/participants/" (ods) "/pairing" } novalidate {
                 (csrf_field(chrome))
                 (select("exemplar_ods_code", "Exemplar this fast follower is paired with", exemplars, current_exemplar, "Not paired", errors))
-                button.button type="submit" { "Save pairing" }
+                button.nhsuk-button type="submit" { "Save pairing" }
             }
         }
         h2 #partner-heading { "Link a partner organisation" }
@@ -149,7 +151,7 @@ pub fn relations(chrome: &Chrome, r: &Relations<'_>, errors: &[FieldError]) -> M
             (input(text("started_on", "From (optional)", &link.started_on, Some(APPROX_DATE_HINT)), errors))
             (input(text("ended_on", "Until (optional)", &link.ended_on, Some(APPROX_DATE_HINT)), errors))
             (input(text("note", "Note (optional)", &link.note, None), errors))
-            button.button type="submit" { "Link partner" }
+            button.nhsuk-button type="submit" { "Link partner" }
         }
     }
 }
@@ -180,7 +182,7 @@ pub fn edit_page(
                     (input(text("designated_on", "Designation date", &v.designated_on, Some(APPROX_DATE_HINT)), errors))
                     (input(text("accredited_on", "Accreditation date (if accredited)", &v.accredited_on, Some(APPROX_DATE_HINT)), errors))
                     (select("status", "Status", &options(ParticipantStatus::ALL, ParticipantStatus::code, ParticipantStatus::label), &v.status, "Select a status", errors))
-                    button.button type="submit" { "Save changes" }
+                    button.nhsuk-button type="submit" { "Save changes" }
                 }
                 (relations)
             }
@@ -208,7 +210,7 @@ pub fn partner_form(chrome: &Chrome, v: &PartnerForm, errors: &[FieldError]) -> 
                     (input(text("name", "Name", &v.name, None), errors))
                     (select("kind", "Kind", &kinds, &v.kind, "Select a kind", errors))
                     (input(text("country_code", "Country code", &v.country_code, Some("Two letters (ISO 3166), for example US or GB")), errors))
-                    button.button type="submit" { "Add partner organisation" }
+                    button.nhsuk-button type="submit" { "Add partner organisation" }
                 }
             }
         },
@@ -224,9 +226,9 @@ pub fn conflict(chrome: &Chrome, what: &str, back: &str, current: &[(String, Str
         html! {
             h1 { "This " (what) " was changed by someone else" }
             p { "Someone saved changes after you opened the form, so your changes were not saved. This is what it holds now:" }
-            dl.summary-list #current-values {
+            dl.nhsuk-summary-list #current-values {
                 @for (k, v) in current {
-                    div { dt { (k) } dd { (v) } }
+                    div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { (k) } dd.nhsuk-summary-list__value { (v) } }
                 }
             }
             p { a href=(back) { "Go back and make your changes again" } }

@@ -37,44 +37,48 @@ pub fn list(
                 (select("participant", "Participant", participants, &filter.participant, "All participants", &[]))
                 (select("status", "Status", &options(MilestoneStatus::ALL, MilestoneStatus::code, MilestoneStatus::label), &filter.status, "Any status", &[]))
                 (select("category", "Category", &options(MilestoneCategory::ALL, MilestoneCategory::code, MilestoneCategory::label), &filter.category, "Any category", &[]))
-                div.form-group {
-                    label for="slipped_over" { "Slipped by more than (days)" }
-                    input #slipped_over name="slipped_over" type="text" value=(filter.slipped_over) autocomplete="off";
+                div.nhsuk-form-group {
+                    label.nhsuk-label for="slipped_over" { "Slipped by more than (days)" }
+                    input.nhsuk-input #slipped_over name="slipped_over" type="text" value=(filter.slipped_over) autocomplete="off";
                 }
-                div.form-group.checkbox {
-                    input #overdue name="overdue" type="checkbox" value="yes" checked[filter.overdue == "yes"];
-                    label for="overdue" { "Overdue only" }
+                div.nhsuk-form-group {
+                    div.nhsuk-checkboxes.nhsuk-checkboxes--small {
+                        div.nhsuk-checkboxes__item {
+                            input.nhsuk-checkboxes__input #overdue name="overdue" type="checkbox" value="yes" checked[filter.overdue == "yes"];
+                            label.nhsuk-label.nhsuk-checkboxes__label for="overdue" { "Overdue only" }
+                        }
+                    }
                 }
                 input type="hidden" name="sort" value=(filter.sort);
                 div.form-actions {
-                    button.button type="submit" { "Apply filters" }
+                    button.nhsuk-button type="submit" { "Apply filters" }
                     a href="/milestones" { "Clear filters" }
                 }
             }
-            table.table #milestones {
-                caption { (rows.len()) " milestones, as at " (display_date(today)) ". Overdue: forecast date passed and not complete." }
-                thead { tr {
-                    th scope="col" { a href=(sort_href(filter, "participant")) { "Participant" } }
-                    th scope="col" { "Ref" } th scope="col" { "Milestone" } th scope="col" { "Category" }
-                    th scope="col" { a href=(sort_href(filter, "baseline")) { "Baseline" } }
-                    th scope="col" { a href=(sort_href(filter, "forecast")) { "Forecast" } }
-                    th scope="col" { "Actual" }
-                    th scope="col" { a href=(sort_href(filter, "slippage")) { "Slippage" } }
-                    th scope="col" { "Status" }
+            table.nhsuk-table #milestones {
+                caption.nhsuk-table__caption { (rows.len()) " milestones, as at " (display_date(today)) ". Overdue: forecast date passed and not complete." }
+                thead.nhsuk-table__head { tr.nhsuk-table__row {
+                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "participant")) { "Participant" } }
+                    th.nhsuk-table__header scope="col" { "Ref" } th.nhsuk-table__header scope="col" { "Milestone" } th.nhsuk-table__header scope="col" { "Category" }
+                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "baseline")) { "Baseline" } }
+                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "forecast")) { "Forecast" } }
+                    th.nhsuk-table__header scope="col" { "Actual" }
+                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "slippage")) { "Slippage" } }
+                    th.nhsuk-table__header scope="col" { "Status" }
                 } }
-                tbody {
-                    @if rows.is_empty() { tr { td colspan="9" { "No milestones match these filters." } } }
+                tbody.nhsuk-table__body {
+                    @if rows.is_empty() { tr.nhsuk-table__row { td.nhsuk-table__cell colspan="9" { "No milestones match these filters." } } }
                     @for r in rows {
-                        tr {
-                            td { a href={ "/participants/" (r.ods_code) } { (r.ods_code) } }
-                            td { a href={ "/milestones/" (r.id) } { (r.reference) } }
-                            td { (r.title) @if r.illustrative { " " (illustrative_tag()) } }
-                            td { (r.category.label()) }
-                            td { (date(r.baseline_on)) }
-                            td { (optional_date(r.forecast_on)) }
-                            td { (optional_date(r.actual_on)) }
-                            td { (slippage(r.slippage_days)) }
-                            td { (r.status.label()) " " (timeliness_tag(r.timeliness)) }
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { a href={ "/participants/" (r.ods_code) } { (r.ods_code) } }
+                            td.nhsuk-table__cell { a href={ "/milestones/" (r.id) } { (r.reference) } }
+                            td.nhsuk-table__cell { (r.title) @if r.illustrative { " " (illustrative_tag()) } }
+                            td.nhsuk-table__cell { (r.category.label()) }
+                            td.nhsuk-table__cell { (date(r.baseline_on)) }
+                            td.nhsuk-table__cell { (optional_date(r.forecast_on)) }
+                            td.nhsuk-table__cell { (optional_date(r.actual_on)) }
+                            td.nhsuk-table__cell { (slippage(r.slippage_days)) }
+                            td.nhsuk-table__cell { (r.status.label()) " " (timeliness_tag(r.timeliness)) }
                         }
                     }
                 }
@@ -125,7 +129,7 @@ pub fn new_form(
                     (select("category", "Category", &options(MilestoneCategory::ALL, MilestoneCategory::code, MilestoneCategory::label), &v.category, "Select a category", errors))
                     (input(text("baseline_on", "Baseline date", &v.baseline_on, Some("The committed date. Afterwards it changes only through an approved change request. For example, 31/03/2019")), errors))
                     (input(text("forecast_on", "Forecast date (optional)", &v.forecast_on, Some("Defaults to the baseline date. For example, 31/03/2019")), errors))
-                    button.button type="submit" { "Add milestone" }
+                    button.nhsuk-button type="submit" { "Add milestone" }
                 }
             }
         },
@@ -150,16 +154,16 @@ pub fn detail(chrome: &Chrome, p: &MilestonePage<'_>, errors: &[FieldError]) -> 
             (error_summary(errors))
             p.breadcrumb { a href={ "/participants/" (r.ods_code) } { (r.participant_name) } }
             h1 { (r.reference) ": " (r.title) }
-            dl.summary-list #milestone-summary {
-                div { dt { "Participant" } dd { (r.participant_name) " (" (r.ods_code) ")" } }
-                div { dt { "Category" } dd { (r.category.label()) } }
-                div { dt { "Baseline" } dd { (date(r.baseline_on)) } }
-                div { dt { "Forecast" } dd { (optional_date(r.forecast_on)) } }
-                div { dt { "Actual" } dd { (optional_date(r.actual_on)) } }
-                div { dt { "Slippage" } dd { (slippage(r.slippage_days)) } }
-                div { dt { "Status" } dd { (r.status.label()) " " (timeliness_tag(r.timeliness)) } }
-                div { dt { "Signed off" } dd { (optional_date(d.signed_off_on)) } }
-                @if r.illustrative { div { dt { "Provenance" } dd { strong.tag.tag--grey { "Illustrative" } } } }
+            dl.nhsuk-summary-list #milestone-summary {
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Participant" } dd.nhsuk-summary-list__value { (r.participant_name) " (" (r.ods_code) ")" } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Category" } dd.nhsuk-summary-list__value { (r.category.label()) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Baseline" } dd.nhsuk-summary-list__value { (date(r.baseline_on)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Forecast" } dd.nhsuk-summary-list__value { (optional_date(r.forecast_on)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Actual" } dd.nhsuk-summary-list__value { (optional_date(r.actual_on)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Slippage" } dd.nhsuk-summary-list__value { (slippage(r.slippage_days)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Status" } dd.nhsuk-summary-list__value { (r.status.label()) " " (timeliness_tag(r.timeliness)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Signed off" } dd.nhsuk-summary-list__value { (optional_date(d.signed_off_on)) } }
+                @if r.illustrative { div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Provenance" } dd.nhsuk-summary-list__value { strong.nhsuk-tag.nhsuk-tag--grey { "Illustrative" } } } }
             }
             @if d.office && d.signed_off_on.is_none() {
                 h2 { "Update progress" }
@@ -169,40 +173,40 @@ pub fn detail(chrome: &Chrome, p: &MilestonePage<'_>, errors: &[FieldError]) -> 
                     (input(text("forecast_on", "Forecast date", &p.progress.forecast_on, Some(DATE_HINT)), errors))
                     (select("status", "Status", &options(MilestoneStatus::ALL, MilestoneStatus::code, MilestoneStatus::label), &p.progress.status, "Select a status", errors))
                     (input(text("actual_on", "Actual date (when complete)", &p.progress.actual_on, Some(DATE_HINT)), errors))
-                    button.button type="submit" { "Save progress" }
+                    button.nhsuk-button type="submit" { "Save progress" }
                 }
                 h2 { "Sign off" }
                 form.narrow method="post" action={ "/milestones/" (r.id) "/sign-off" } novalidate {
                     (csrf_field(chrome))
                     input type="hidden" name="version" value=(d.version);
                     (input(text("signed_off_on", "Sign-off date (defaults to today)", "", Some("A milestone can be signed off once it is complete with an actual date. For example, 31/03/2019")), errors))
-                    button.button type="submit" { "Sign off as complete" }
+                    button.nhsuk-button type="submit" { "Sign off as complete" }
                 }
             }
             h2 { "Baseline changes" }
             @if let Some((proposed, reason)) = &d.pending {
-                p.warning { "A change to " (date(*proposed)) " is awaiting a decision: " (reason) " " a href="/change-requests" { "Review change requests" } }
+                p.nhsuk-u-font-weight-bold.warning { "A change to " (date(*proposed)) " is awaiting a decision: " (reason) " " a href="/change-requests" { "Review change requests" } }
             } @else if d.can_request {
                 form.narrow method="post" action={ "/milestones/" (r.id) "/baseline-requests" } novalidate {
                     (csrf_field(chrome))
                     (input(text("proposed_baseline_on", "Proposed new baseline", &p.baseline.proposed_baseline_on, Some(DATE_HINT)), errors))
-                    div class={ "form-group" @if errors.iter().any(|e| e.field == "reason") { " form-group--error" } } {
-                        label for="reason" { "Reason" }
+                    div class={ "nhsuk-form-group" @if errors.iter().any(|e| e.field == "reason") { " nhsuk-form-group--error" } } {
+                        label.nhsuk-label for="reason" { "Reason" }
                         @for e in errors.iter().filter(|e| e.field == "reason") {
-                            p.error-message id="reason-error" { span.visually-hidden { "Error: " } (e.message) }
+                            p.nhsuk-error-message id="reason-error" { span.nhsuk-u-visually-hidden { "Error: " } (e.message) }
                         }
-                        textarea #reason name="reason" rows="3" { (p.baseline.reason) }
+                        textarea.nhsuk-textarea #reason name="reason" rows="3" { (p.baseline.reason) }
                     }
-                    button.button type="submit" { "Request baseline change" }
+                    button.nhsuk-button type="submit" { "Request baseline change" }
                 }
             }
             @if !d.requests.is_empty() {
-                table.table #baseline-requests {
-                    caption { "Baseline change requests for " (r.reference) }
-                    thead { tr { th scope="col" { "From" } th scope="col" { "To" } th scope="col" { "Reason" } th scope="col" { "Decision" } th scope="col" { "Comment" } } }
-                    tbody {
+                table.nhsuk-table #baseline-requests {
+                    caption.nhsuk-table__caption { "Baseline change requests for " (r.reference) }
+                    thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "From" } th.nhsuk-table__header scope="col" { "To" } th.nhsuk-table__header scope="col" { "Reason" } th.nhsuk-table__header scope="col" { "Decision" } th.nhsuk-table__header scope="col" { "Comment" } } }
+                    tbody.nhsuk-table__body {
                         @for q in &d.requests {
-                            tr { td { (date(q.previous)) } td { (date(q.proposed)) } td { (q.reason) } td { (q.status) } td { @if let Some(c) = &q.comment { (c) } } }
+                            tr.nhsuk-table__row { td.nhsuk-table__cell { (date(q.previous)) } td.nhsuk-table__cell { (date(q.proposed)) } td.nhsuk-table__cell { (q.reason) } td.nhsuk-table__cell { (q.status) } td.nhsuk-table__cell { @if let Some(c) = &q.comment { (c) } } }
                         }
                     }
                 }

@@ -67,17 +67,17 @@ pub fn page(chrome: &Chrome, data: &OverviewData, today: Date, sort: OverviewSor
         html! {
             (returns_banner(&data.returns_due))
             h1 { "Programme overview" }
-            p.lead {
+            p.nhsuk-lede-text {
                 (exemplar_count) " global digital exemplars and "
                 (follower_count) " fast followers, as at " (display_date(today)) "."
             }
             div.cards {
-                section.card aria-labelledby="card-participants" {
+                section.nhsuk-card.card aria-labelledby="card-participants" {
                     h2 #card-participants { "Participants" }
                     p.figure { (data.total_participants) }
                     p { (exemplar_count) " exemplars, " (follower_count) " fast followers" }
                 }
-                section.card aria-labelledby="card-funding" {
+                section.nhsuk-card.card aria-labelledby="card-funding" {
                     h2 #card-funding { "Central funding " (illustrative_tag()) }
                     dl.figures {
                         dt { "Allocated" } dd #total-allocated { (money(overview.allocated)) }
@@ -86,14 +86,14 @@ pub fn page(chrome: &Chrome, data: &OverviewData, today: Date, sort: OverviewSor
                         dt { "Local match" } dd #total-local-match { (money(overview.local_match)) }
                     }
                     @if overview.match_shortfalls > 0 {
-                        p.warning {
+                        p.nhsuk-u-font-weight-bold.warning {
                             (overview.match_shortfalls) " participant"
                             @if overview.match_shortfalls != 1 { "s" }
                             " with local match below central funding"
                         }
                     }
                 }
-                section.card aria-labelledby="card-milestones" {
+                section.nhsuk-card.card aria-labelledby="card-milestones" {
                     h2 #card-milestones { "Milestones " (illustrative_tag()) }
                     dl.figures {
                         dt { "Complete" } dd #milestones-complete { (m.complete) }
@@ -108,19 +108,19 @@ pub fn page(chrome: &Chrome, data: &OverviewData, today: Date, sort: OverviewSor
             }
 
             h2 { "Participants by role and sector" }
-            table.table #by-role-sector {
-                caption { "Number of participants by role and sector" }
-                thead { tr { th scope="col" { "Role" } th scope="col" { "Sector" } th scope="col" .num { "Participants" } } }
-                tbody {
+            table.nhsuk-table #by-role-sector {
+                caption.nhsuk-table__caption { "Number of participants by role and sector" }
+                thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Role" } th.nhsuk-table__header scope="col" { "Sector" } th.nhsuk-table__header scope="col" .num { "Participants" } } }
+                tbody.nhsuk-table__body {
                     @for (role, sector, count) in &overview.by_role_sector {
-                        tr {
-                            td { (role.label()) }
-                            td { (sector.label()) }
-                            td.num { (count) }
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { (role.label()) }
+                            td.nhsuk-table__cell { (sector.label()) }
+                            td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (count) }
                         }
                     }
                 }
-                tfoot { tr { th scope="row" colspan="2" { "Total" } td.num { (data.total_participants) } } }
+                tfoot { tr.nhsuk-table__row { th.nhsuk-table__header scope="row" colspan="2" { "Total" } td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (data.total_participants) } } }
             }
 
             @if data.scoped {
@@ -191,15 +191,15 @@ struct Table<'a> {
 fn header(t: &Table<'_>, key: ParticipantColumn, label: &str, numeric: bool) -> Markup {
     html! {
         @match &t.sorting {
-            None => th scope="col" class=[numeric.then_some("num")] { (label) },
+            None => th scope="col" class={ "nhsuk-table__header" @if numeric { " nhsuk-table__header--numeric num" } } { (label) },
             Some(s) => {
                 @let next = s.order.toggled(key);
                 @let aria = s.order.aria_sort(key);
-                th scope="col" class=[numeric.then_some("num")] aria-sort=[aria] {
+                th scope="col" class={ "nhsuk-table__header" @if numeric { " nhsuk-table__header--numeric num" } } aria-sort=[aria] {
                     a href={ "/?" (query_of(s.sort, s.dir, next)) "&" (s.keep) "#" (t.id) } {
                         (label)
                         @if let Some(a) = aria {
-                            span.visually-hidden { ", sorted " (a) }
+                            span.nhsuk-u-visually-hidden { ", sorted " (a) }
                             span aria-hidden="true" { @if s.order.descending { " ▼" } @else { " ▲" } }
                         }
                     }
@@ -213,8 +213,8 @@ fn participant_table(t: &Table<'_>) -> Markup {
     let (id, caption, rows, show_exemplar, followers) =
         (t.id, t.caption, t.rows, t.pairing, t.followers);
     html! {
-        table.table id=(id) {
-            caption {
+        table.nhsuk-table id=(id) {
+            caption.nhsuk-table__caption {
                 (caption)
                 @if let Some(s) = &t.sorting {
                     @if s.order.key != ParticipantColumn::Trust || s.order.descending {
@@ -222,8 +222,8 @@ fn participant_table(t: &Table<'_>) -> Markup {
                     }
                 }
             }
-            thead {
-                tr {
+            thead.nhsuk-table__head {
+                tr.nhsuk-table__row {
                     (header(t, ParticipantColumn::Ods, "ODS code", false))
                     (header(t, ParticipantColumn::Trust, "Trust", false))
                     (header(t, ParticipantColumn::Sector, "Sector", false))
@@ -234,18 +234,18 @@ fn participant_table(t: &Table<'_>) -> Markup {
                     (header(t, ParticipantColumn::Overdue, "Overdue milestones", true))
                 }
             }
-            tbody {
+            tbody.nhsuk-table__body {
                 @for s in rows {
-                    tr {
-                        td { a href={ "/participants/" (s.ods_code) } { (s.ods_code) } }
-                        td {
+                    tr.nhsuk-table__row {
+                        td.nhsuk-table__cell { a href={ "/participants/" (s.ods_code) } { (s.ods_code) } }
+                        td.nhsuk-table__cell {
                             (s.name)
-                            @if let Some(old) = &s.designated_name { br; span.muted { "Designated as " (old) } }
+                            @if let Some(old) = &s.designated_name { br; span.nhsuk-u-secondary-text-colour { "Designated as " (old) } }
                         }
-                        td { (s.sector.label()) }
-                        td { (s.wave) }
+                        td.nhsuk-table__cell { (s.sector.label()) }
+                        td.nhsuk-table__cell { (s.wave) }
                         @if show_exemplar {
-                            td {
+                            td.nhsuk-table__cell {
                                 @match &s.exemplar {
                                     Some((code, name)) => { "Fast follower of " a href={ "/participants/" (code) } { (name) } }
                                     None if s.role == Role::GlobalDigitalExemplar => {
@@ -265,9 +265,9 @@ fn participant_table(t: &Table<'_>) -> Markup {
                                 }
                             }
                         }
-                        td.num { (money(s.money.allocated)) }
-                        td.num { (money(s.money.released)) }
-                        td.num { (s.milestones.overdue) }
+                        td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (money(s.money.allocated)) }
+                        td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (money(s.money.released)) }
+                        td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (s.milestones.overdue) }
                     }
                 }
             }
@@ -279,7 +279,7 @@ fn participant_table(t: &Table<'_>) -> Markup {
 fn returns_banner(due: &[ReturnDue]) -> Markup {
     html! {
         @if !due.is_empty() {
-            section.inset #returns-due aria-labelledby="returns-due-title" {
+            section.nhsuk-inset-text #returns-due aria-labelledby="returns-due-title" {
                 h2 #returns-due-title { "Your returns" }
                 ul.plain {
                     @for r in due {
@@ -295,7 +295,7 @@ fn returns_banner(due: &[ReturnDue]) -> Markup {
                             @if r.overdue { " (overdue)" }
                             ", " (state) " — "
                             a href={ "/returns/" (crate::domain::reporting::period_slug(&r.period_label)) "/" (r.ods_code) } {
-                                (action) span.visually-hidden { " your return for " (r.period_label) }
+                                (action) span.nhsuk-u-visually-hidden { " your return for " (r.period_label) }
                             }
                         }
                     }

@@ -37,7 +37,7 @@ pub fn page(
         html! {
             (error_summary(errors))
             p.breadcrumb { a href="/participants" { "Participants" } }
-            h1 { (s.name) " " span.caption { "(" (s.ods_code) ")" } }
+            h1 { (s.name) " " span.nhsuk-caption-m { "(" (s.ods_code) ")" } }
             p.actions {
                 a href={ "/participants/" (s.ods_code) "/returns" } { "Progress returns" }
                 @if office {
@@ -45,18 +45,18 @@ pub fn page(
                     a href={ "/participants/" (s.ods_code) "/edit" } { "Edit details, pairing and partners" }
                 }
             }
-            dl.summary-list #participant-summary {
-                div { dt { "ODS code" } dd { (s.ods_code) } }
-                div { dt { "Role" } dd { (s.role.label()) } }
-                div { dt { "Sector" } dd { (s.sector.label()) } }
-                div { dt { "Wave" } dd { (s.wave) } }
-                div { dt { "Designated" } dd { (approx_date(&s.designated)) } }
-                div { dt { "Status" } dd {
+            dl.nhsuk-summary-list #participant-summary {
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "ODS code" } dd.nhsuk-summary-list__value { (s.ods_code) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Role" } dd.nhsuk-summary-list__value { (s.role.label()) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Sector" } dd.nhsuk-summary-list__value { (s.sector.label()) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Wave" } dd.nhsuk-summary-list__value { (s.wave) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Designated" } dd.nhsuk-summary-list__value { (approx_date(&s.designated)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Status" } dd.nhsuk-summary-list__value {
                     (s.status.label())
                     @if let Some(a) = &d.accredited { " (accredited " (approx_date(a)) ")" }
                 } }
-                div { dt { "NHS England region" } dd {
-                    @if let Some(r) = &s.region { (r.name()) } @else { span.muted { "Not recorded" } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "NHS England region" } dd.nhsuk-summary-list__value {
+                    @if let Some(r) = &s.region { (r.name()) } @else { span.nhsuk-u-secondary-text-colour { "Not recorded" } }
                     @if let Some(old) = &org.region_2017 {
                         @if Some(old.name()) != s.region.as_ref().map(|r| r.name()) {
                             " (at designation: " (old.name()) ")"
@@ -65,11 +65,11 @@ pub fn page(
                 } }
                 @if let Some(name) = &org.name_at_designation {
                     @if name != &org.name {
-                        div { dt { "Name at designation" } dd { (name) } }
+                        div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Name at designation" } dd.nhsuk-summary-list__value { (name) } }
                     }
                 }
                 @if let Some(closed) = org.closed_on {
-                    div { dt { "Organisation closed" } dd {
+                    div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Organisation closed" } dd.nhsuk-summary-list__value {
                         (date(closed))
                         @if let Some(successor) = &d.successor {
                             "; succeeded by "
@@ -78,7 +78,7 @@ pub fn page(
                         }
                     } }
                 }
-                div { dt { "Confidence in this record" } dd {
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Confidence in this record" } dd.nhsuk-summary-list__value {
                     (confidence_tag(d.confidence))
                     @if let Some(source) = &d.source { " Sources: " (source.replace(';', ", ")) }
                 } }
@@ -108,22 +108,22 @@ pub fn page(
             @if d.partnerships.is_empty() {
                 p { "No partner organisations are confirmed by the sources." }
             } @else {
-                table.table #partnerships {
-                    caption { "Partner organisations of " (s.name) }
-                    thead { tr {
-                        th scope="col" { "Organisation" } th scope="col" { "Role" } th scope="col" { "Country" }
-                        th scope="col" { "From" } th scope="col" { "Until" } th scope="col" { "Confidence" } th scope="col" { "Note" }
+                table.nhsuk-table #partnerships {
+                    caption.nhsuk-table__caption { "Partner organisations of " (s.name) }
+                    thead.nhsuk-table__head { tr.nhsuk-table__row {
+                        th.nhsuk-table__header scope="col" { "Organisation" } th.nhsuk-table__header scope="col" { "Role" } th.nhsuk-table__header scope="col" { "Country" }
+                        th.nhsuk-table__header scope="col" { "From" } th.nhsuk-table__header scope="col" { "Until" } th.nhsuk-table__header scope="col" { "Confidence" } th.nhsuk-table__header scope="col" { "Note" }
                     } }
-                    tbody {
+                    tbody.nhsuk-table__body {
                         @for p in &d.partnerships {
-                            tr {
-                                td { (p.partner_name) }
-                                td { (p.role.label()) }
-                                td { (p.country_code) }
-                                td { @if let Some(x) = &p.started { (approx_date(x)) } }
-                                td { @if let Some(x) = &p.ended { (approx_date(x)) } }
-                                td { (confidence_tag(p.confidence)) }
-                                td { @if let Some(n) = &p.note { (n) } }
+                            tr.nhsuk-table__row {
+                                td.nhsuk-table__cell { (p.partner_name) }
+                                td.nhsuk-table__cell { (p.role.label()) }
+                                td.nhsuk-table__cell { (p.country_code) }
+                                td.nhsuk-table__cell { @if let Some(x) = &p.started { (approx_date(x)) } }
+                                td.nhsuk-table__cell { @if let Some(x) = &p.ended { (approx_date(x)) } }
+                                td.nhsuk-table__cell { (confidence_tag(p.confidence)) }
+                                td.nhsuk-table__cell { @if let Some(n) = &p.note { (n) } }
                             }
                         }
                     }
@@ -140,7 +140,7 @@ pub fn page(
                 p #headroom { "No funding cap is defined for this role and sector." }
             }
             @if let Some(shortfall) = s.match_shortfall() {
-                p.warning #match-shortfall {
+                p.nhsuk-u-font-weight-bold.warning #match-shortfall {
                     "Local match is " (money(shortfall)) " below the central funding; central funding must be matched locally."
                 }
             }
@@ -161,33 +161,33 @@ pub fn page(
             @if d.milestones.is_empty() {
                 p { "No milestones have been recorded." }
             } @else {
-                table.table #milestones {
-                    caption {
+                table.nhsuk-table #milestones {
+                    caption.nhsuk-table__caption {
                         "Milestones of " (s.name) ", slippage measured from the baseline, as at " (display_date(today))
                         @if d.milestones.iter().any(|m| m.illustrative) { " " (illustrative_tag()) }
                     }
-                    thead { tr {
-                        th scope="col" { "Ref" } th scope="col" { "Milestone" } th scope="col" { "Category" }
-                        th scope="col" { "Baseline" } th scope="col" { "Forecast" } th scope="col" { "Actual" }
-                        th scope="col" { "Slippage" } th scope="col" { "Status" } th scope="col" { "Signed off" }
+                    thead.nhsuk-table__head { tr.nhsuk-table__row {
+                        th.nhsuk-table__header scope="col" { "Ref" } th.nhsuk-table__header scope="col" { "Milestone" } th.nhsuk-table__header scope="col" { "Category" }
+                        th.nhsuk-table__header scope="col" { "Baseline" } th.nhsuk-table__header scope="col" { "Forecast" } th.nhsuk-table__header scope="col" { "Actual" }
+                        th.nhsuk-table__header scope="col" { "Slippage" } th.nhsuk-table__header scope="col" { "Status" } th.nhsuk-table__header scope="col" { "Signed off" }
                     } }
-                    tbody {
+                    tbody.nhsuk-table__body {
                         @for m in &d.milestones {
-                            tr {
-                                td { a href={ "/milestones/" (m.id) } { (m.reference) } }
-                                td { (m.title) }
-                                td { (m.category.label()) }
-                                td { (date(m.baseline_on)) }
-                                td { (optional_date(m.forecast_on)) }
-                                td { (optional_date(m.actual_on)) }
-                                td { (slippage(m.slippage_days)) }
-                                td {
+                            tr.nhsuk-table__row {
+                                td.nhsuk-table__cell { a href={ "/milestones/" (m.id) } { (m.reference) } }
+                                td.nhsuk-table__cell { (m.title) }
+                                td.nhsuk-table__cell { (m.category.label()) }
+                                td.nhsuk-table__cell { (date(m.baseline_on)) }
+                                td.nhsuk-table__cell { (optional_date(m.forecast_on)) }
+                                td.nhsuk-table__cell { (optional_date(m.actual_on)) }
+                                td.nhsuk-table__cell { (slippage(m.slippage_days)) }
+                                td.nhsuk-table__cell {
                                     (m.status.label())
                                     @if matches!(m.timeliness, Timeliness::Overdue | Timeliness::DueSoon) {
                                         " " (timeliness_tag(m.timeliness))
                                     }
                                 }
-                                td { (optional_date(m.signed_off_on)) }
+                                td.nhsuk-table__cell { (optional_date(m.signed_off_on)) }
                             }
                         }
                     }
@@ -199,16 +199,16 @@ pub fn page(
                 p { "No maturity assessments have been recorded." }
             } @else {
                 p { "Target: HIMSS EMRAM stage " (s.role.maturity_target()) " for a " (s.role.label().to_lowercase()) "." }
-                table.table #maturity {
-                    caption { "Maturity assessments of " (s.name) }
-                    thead { tr { th scope="col" { "Assessed" } th scope="col" { "Scale" } th scope="col" .num { "Score" } th scope="col" { "Source" } } }
-                    tbody {
+                table.nhsuk-table #maturity {
+                    caption.nhsuk-table__caption { "Maturity assessments of " (s.name) }
+                    thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Assessed" } th.nhsuk-table__header scope="col" { "Scale" } th.nhsuk-table__header scope="col" .num { "Score" } th.nhsuk-table__header scope="col" { "Source" } } }
+                    tbody.nhsuk-table__body {
                         @for m in &d.maturity {
-                            tr {
-                                td { (approx_date(&m.assessed)) }
-                                td { (m.scale.label()) }
-                                td.num { (m.score) }
-                                td { @if m.illustrative { (illustrative_tag()) } @else if let Some(src) = &m.source { (src) } }
+                            tr.nhsuk-table__row {
+                                td.nhsuk-table__cell { (approx_date(&m.assessed)) }
+                                td.nhsuk-table__cell { (m.scale.label()) }
+                                td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (m.score) }
+                                td.nhsuk-table__cell { @if m.illustrative { (illustrative_tag()) } @else if let Some(src) = &m.source { (src) } }
                             }
                         }
                     }
@@ -239,12 +239,12 @@ fn allocation(
             h3 id={ "allocation-" (a.reference) } {
                 "Allocation " (a.reference) " " @if a.illustrative { (illustrative_tag()) }
             }
-            dl.summary-list {
-                div { dt { "Central funding" } dd { (money(a.central)) } }
-                div { dt { "Local match" } dd { (money(a.local_match)) } }
-                div { dt { "Awarded" } dd { (date(a.awarded_on)) } }
-                div { dt { "Released" } dd { (money(released)) } }
-                div { dt { "Remaining" } dd { (money(a.central.saturating_sub(released))) } }
+            dl.nhsuk-summary-list {
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Central funding" } dd.nhsuk-summary-list__value { (money(a.central)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Local match" } dd.nhsuk-summary-list__value { (money(a.local_match)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Awarded" } dd.nhsuk-summary-list__value { (date(a.awarded_on)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Released" } dd.nhsuk-summary-list__value { (money(released)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Remaining" } dd.nhsuk-summary-list__value { (money(a.central.saturating_sub(released))) } }
             }
             @if office {
                 p.actions {
@@ -253,30 +253,30 @@ fn allocation(
                     a href={ "/allocations/" (a.id) "/tranches/new" } { "Define a tranche" }
                 }
             }
-            table.table {
-                caption { "Financial-year profile of allocation " (a.reference) }
-                thead { tr { th scope="col" { "Financial year" } th scope="col" .num { "Profiled" } } }
-                tbody {
+            table.nhsuk-table {
+                caption.nhsuk-table__caption { "Financial-year profile of allocation " (a.reference) }
+                thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Financial year" } th.nhsuk-table__header scope="col" .num { "Profiled" } } }
+                tbody.nhsuk-table__body {
                     @for (fy, amount) in &a.profile {
-                        tr { td { (fy.to_string()) } td.num { (money(*amount)) } }
+                        tr.nhsuk-table__row { td.nhsuk-table__cell { (fy.to_string()) } td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (money(*amount)) } }
                     }
                 }
-                tfoot { tr { th scope="row" { "Total" } td.num { (money(a.profile.iter().map(|(_, p)| *p).sum())) } } }
+                tfoot { tr.nhsuk-table__row { th.nhsuk-table__header scope="row" { "Total" } td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (money(a.profile.iter().map(|(_, p)| *p).sum())) } } }
             }
-            table.table {
-                caption { "Tranches of allocation " (a.reference) }
-                thead { tr {
-                    th scope="col" { "Tranche" } th scope="col" { "Type" } th scope="col" { "Milestone" }
-                    th scope="col" .num { "Amount" } th scope="col" { "Status" }
+            table.nhsuk-table {
+                caption.nhsuk-table__caption { "Tranches of allocation " (a.reference) }
+                thead.nhsuk-table__head { tr.nhsuk-table__row {
+                    th.nhsuk-table__header scope="col" { "Tranche" } th.nhsuk-table__header scope="col" { "Type" } th.nhsuk-table__header scope="col" { "Milestone" }
+                    th.nhsuk-table__header scope="col" .num { "Amount" } th.nhsuk-table__header scope="col" { "Status" }
                 } }
-                tbody {
+                tbody.nhsuk-table__body {
                     @for t in &a.tranches {
-                        tr {
-                            td { (t.name) }
-                            td { (t.kind.label()) }
-                            td { @if let Some(r) = &t.milestone_reference { (r) } }
-                            td.num { (money(t.amount)) }
-                            td {
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { (t.name) }
+                            td.nhsuk-table__cell { (t.kind.label()) }
+                            td.nhsuk-table__cell { @if let Some(r) = &t.milestone_reference { (r) } }
+                            td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (money(t.amount)) }
+                            td.nhsuk-table__cell {
                                 @match t.released_on {
                                     Some(d) => { "Released " (date(d)) }
                                     None => {
@@ -290,11 +290,11 @@ fn allocation(
                                                 a.central,
                                                 today,
                                             ) {
-                                                Some(why) => { br; span.muted { (why) } }
+                                                Some(why) => { br; span.nhsuk-u-secondary-text-colour { (why) } }
                                                 None => {
                                                     " "
-                                                    a.button.button--small href={ "/tranches/" (t.id) "/release" } {
-                                                        "Release " span.visually-hidden { (t.name) }
+                                                    a.nhsuk-button.nhsuk-button--small href={ "/tranches/" (t.id) "/release" } {
+                                                        "Release " span.nhsuk-u-visually-hidden { (t.name) }
                                                     }
                                                 }
                                             }

@@ -21,27 +21,27 @@ pub fn list_page(
         html! {
             h1 { "Participants" }
             form.filters method="get" action="/participants" {
-                div.form-group {
-                    label for="role" { "Role" }
-                    select #role name="role" {
+                div.nhsuk-form-group {
+                    label.nhsuk-label for="role" { "Role" }
+                    select.nhsuk-select #role name="role" {
                         option value="" { "All roles" }
                         @for role in Role::ALL {
                             option value=(role.code()) selected[f.role == Some(*role)] { (role.label()) }
                         }
                     }
                 }
-                div.form-group {
-                    label for="sector" { "Sector" }
-                    select #sector name="sector" {
+                div.nhsuk-form-group {
+                    label.nhsuk-label for="sector" { "Sector" }
+                    select.nhsuk-select #sector name="sector" {
                         option value="" { "All sectors" }
                         @for sector in Sector::ALL {
                             option value=(sector.code()) selected[f.sector == Some(*sector)] { (sector.label()) }
                         }
                     }
                 }
-                div.form-group {
-                    label for="region" { "NHS England region" }
-                    select #region name="region" {
+                div.nhsuk-form-group {
+                    label.nhsuk-label for="region" { "NHS England region" }
+                    select.nhsuk-select #region name="region" {
                         option value="" { "All regions" }
                         @for code in RegionCode::ALL_CURRENT {
                             @let region = RegionCode::parse(code).ok();
@@ -54,20 +54,20 @@ pub fn list_page(
                 input type="hidden" name="sort" value=(request.sort.code());
                 input type="hidden" name="dir" value=(if request.descending { "desc" } else { "asc" });
                 div.form-actions {
-                    button.button type="submit" { "Apply filters" }
+                    button.nhsuk-button type="submit" { "Apply filters" }
                     a href="/participants" { "Clear filters" }
                 }
             }
-            table.table #participants {
-                caption {
+            table.nhsuk-table #participants {
+                caption.nhsuk-table__caption {
                     "Showing " (rows.len()) " of " (total) " participants"
                     @if request.sort != SortKey::Name || request.descending {
                         ", sorted by " (sort_label(request.sort))
                         @if request.descending { " (descending)" } @else { " (ascending)" }
                     }
                 }
-                thead {
-                    tr {
+                thead.nhsuk-table__head {
+                    tr.nhsuk-table__row {
                         (sortable(request, SortKey::OdsCode, "ODS code", false))
                         (sortable(request, SortKey::Name, "Trust", false))
                         (sortable(request, SortKey::Role, "Role", false))
@@ -79,24 +79,24 @@ pub fn list_page(
                         (sortable(request, SortKey::Overdue, "Overdue milestones", true))
                     }
                 }
-                tbody {
+                tbody.nhsuk-table__body {
                     @if rows.is_empty() {
-                        tr { td colspan="9" { "No participants match these filters." } }
+                        tr.nhsuk-table__row { td.nhsuk-table__cell colspan="9" { "No participants match these filters." } }
                     }
                     @for s in rows {
-                        tr {
-                            td { a href={ "/participants/" (s.ods_code) } { (s.ods_code) } }
-                            td {
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { a href={ "/participants/" (s.ods_code) } { (s.ods_code) } }
+                            td.nhsuk-table__cell {
                             (s.name)
-                            @if let Some(old) = &s.designated_name { br; span.muted { "Designated as " (old) } }
+                            @if let Some(old) = &s.designated_name { br; span.nhsuk-u-secondary-text-colour { "Designated as " (old) } }
                         }
-                            td { (s.role.label()) }
-                            td { (s.sector.label()) }
-                            td { @if let Some(r) = &s.region { (r.name()) } }
-                            td { (super::components::approx_date(&s.designated)) }
-                            td.num { (money(s.money.allocated)) }
-                            td.num { (money(s.money.released)) }
-                            td.num { (s.milestones.overdue) }
+                            td.nhsuk-table__cell { (s.role.label()) }
+                            td.nhsuk-table__cell { (s.sector.label()) }
+                            td.nhsuk-table__cell { @if let Some(r) = &s.region { (r.name()) } }
+                            td.nhsuk-table__cell { (super::components::approx_date(&s.designated)) }
+                            td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (money(s.money.allocated)) }
+                            td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (money(s.money.released)) }
+                            td.nhsuk-table__cell.nhsuk-table__cell--numeric.num { (s.milestones.overdue) }
                         }
                     }
                 }
@@ -144,11 +144,11 @@ fn sortable(request: &ListRequest, key: SortKey, label: &str, numeric: bool) -> 
         (true, true) => Some("descending"),
     };
     html! {
-        th scope="col" class=[numeric.then_some("num")] aria-sort=[aria_sort] {
+        th scope="col" class={ "nhsuk-table__header" @if numeric { " nhsuk-table__header--numeric num" } } aria-sort=[aria_sort] {
             a href=(href) {
                 (label)
                 @if active {
-                    span.visually-hidden { ", sorted " (aria_sort.unwrap_or("")) }
+                    span.nhsuk-u-visually-hidden { ", sorted " (aria_sort.unwrap_or("")) }
                     span aria-hidden="true" { @if request.descending { " ▼" } @else { " ▲" } }
                 }
             }

@@ -16,20 +16,20 @@ pub fn page(chrome: &Chrome, partners: &[PartnerSummary]) -> Markup {
                 "International partners, EPR suppliers and academic partners that the public sources link to participants. "
                 "Each link carries the confidence of its sources; links the sources do not confirm are not shown."
             }
-            table.table #partners {
-                caption { (partners.len()) " partner organisations" }
-                thead { tr {
-                    th scope="col" { "Organisation" } th scope="col" { "Kind" } th scope="col" { "Country" } th scope="col" { "Works with" }
+            table.nhsuk-table #partners {
+                caption.nhsuk-table__caption { (partners.len()) " partner organisations" }
+                thead.nhsuk-table__head { tr.nhsuk-table__row {
+                    th.nhsuk-table__header scope="col" { "Organisation" } th.nhsuk-table__header scope="col" { "Kind" } th.nhsuk-table__header scope="col" { "Country" } th.nhsuk-table__header scope="col" { "Works with" }
                 } }
-                tbody {
+                tbody.nhsuk-table__body {
                     @for p in partners {
-                        tr {
-                            td { (p.name) }
-                            td { (p.kind.label()) }
-                            td { (p.country_code) }
-                            td {
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { (p.name) }
+                            td.nhsuk-table__cell { (p.kind.label()) }
+                            td.nhsuk-table__cell { (p.country_code) }
+                            td.nhsuk-table__cell {
                                 @if p.links.is_empty() {
-                                    span.muted { "No confirmed links" }
+                                    span.nhsuk-u-secondary-text-colour { "No confirmed links" }
                                 } @else {
                                     ul.plain {
                                         @for l in &p.links {

@@ -18,7 +18,7 @@ use crate::services::returns::{
 
 pub fn rating_tag(r: Option<Rating>) -> Markup {
     match r {
-        None => html! { span.muted { "—" } },
+        None => html! { span.nhsuk-u-secondary-text-colour { "—" } },
         Some(r) => {
             let class = match r {
                 Rating::Red => "red",
@@ -58,11 +58,11 @@ fn standing_header(
     let next = order.toggled(key);
     let aria = order.aria_sort(key);
     html! {
-        th scope="col" aria-sort=[aria] {
+        th.nhsuk-table__header scope="col" aria-sort=[aria] {
             a href={ "/returns?sort=" (key.code()) "&dir=" (next.dir_code()) "#latest-period" } {
                 (label)
                 @if let Some(a) = aria {
-                    span.visually-hidden { ", sorted " (a) }
+                    span.nhsuk-u-visually-hidden { ", sorted " (a) }
                     span aria-hidden="true" { @if order.descending { " ▼" } @else { " ▲" } }
                 }
             }
@@ -104,58 +104,58 @@ pub fn queue(
             h1 { "Returns" }
             @if office { p { a href="/periods" { "Reporting periods" } } }
             h2 { "Awaiting review" }
-            table.table #review-queue {
-                caption { (submitted.len()) " submitted returns. A flag marks a suggested rating that differs from the trust's." }
-                thead { tr {
-                    th scope="col" { "Period" } th scope="col" { "Trust" } th scope="col" { "Trust's rating" }
-                    th scope="col" { "Suggested" } th scope="col" { "Check" }
+            table.nhsuk-table #review-queue {
+                caption.nhsuk-table__caption { (submitted.len()) " submitted returns. A flag marks a suggested rating that differs from the trust's." }
+                thead.nhsuk-table__head { tr.nhsuk-table__row {
+                    th.nhsuk-table__header scope="col" { "Period" } th.nhsuk-table__header scope="col" { "Trust" } th.nhsuk-table__header scope="col" { "Trust's rating" }
+                    th.nhsuk-table__header scope="col" { "Suggested" } th.nhsuk-table__header scope="col" { "Check" }
                 } }
-                tbody {
-                    @if submitted.is_empty() { tr { td colspan="5" { "Nothing is awaiting review." } } }
+                tbody.nhsuk-table__body {
+                    @if submitted.is_empty() { tr.nhsuk-table__row { td.nhsuk-table__cell colspan="5" { "Nothing is awaiting review." } } }
                     @for r in &submitted {
-                        tr {
-                            td { (r.period.label) }
-                            td { a href=(return_href(r)) { (r.name) " (" (r.ods_code) ")" } }
-                            td { (rating_tag(r.self_rating)) }
-                            td { (rating_tag(r.suggested)) }
-                            td { @if r.disagreement() { strong.tag.tag--orange { "Ratings disagree" } } }
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { (r.period.label) }
+                            td.nhsuk-table__cell { a href=(return_href(r)) { (r.name) " (" (r.ods_code) ")" } }
+                            td.nhsuk-table__cell { (rating_tag(r.self_rating)) }
+                            td.nhsuk-table__cell { (rating_tag(r.suggested)) }
+                            td.nhsuk-table__cell { @if r.disagreement() { strong.nhsuk-tag.nhsuk-tag--orange { "Ratings disagree" } } }
                         }
                     }
                 }
             }
             h2 { "Not reported (overdue)" }
-            table.table #overdue {
-                caption { (overdue.len()) " returns past their due date and not submitted" }
-                thead { tr { th scope="col" { "Period" } th scope="col" { "Due" } th scope="col" { "Trust" } th scope="col" { "State" } } }
-                tbody {
-                    @if overdue.is_empty() { tr { td colspan="4" { "None." } } }
+            table.nhsuk-table #overdue {
+                caption.nhsuk-table__caption { (overdue.len()) " returns past their due date and not submitted" }
+                thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Period" } th.nhsuk-table__header scope="col" { "Due" } th.nhsuk-table__header scope="col" { "Trust" } th.nhsuk-table__header scope="col" { "State" } } }
+                tbody.nhsuk-table__body {
+                    @if overdue.is_empty() { tr.nhsuk-table__row { td.nhsuk-table__cell colspan="4" { "None." } } }
                     @for r in &overdue {
-                        tr {
-                            td { (r.period.label) }
-                            td { (date(r.period.due_on)) }
-                            td { a href=(return_href(r)) { (r.name) " (" (r.ods_code) ")" } }
-                            td { (state_tag(r.state)) }
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { (r.period.label) }
+                            td.nhsuk-table__cell { (date(r.period.due_on)) }
+                            td.nhsuk-table__cell { a href=(return_href(r)) { (r.name) " (" (r.ods_code) ")" } }
+                            td.nhsuk-table__cell { (state_tag(r.state)) }
                         }
                     }
                 }
             }
             @if let Some(first) = current.first() {
                 h2 { "Latest period: " (first.period.label) }
-                table.table #latest-period {
-                    caption { "Every participant's return for " (first.period.label) ", due " (date(first.period.due_on)) }
-                    thead { tr {
+                table.nhsuk-table #latest-period {
+                    caption.nhsuk-table__caption { "Every participant's return for " (first.period.label) ", due " (date(first.period.due_on)) }
+                    thead.nhsuk-table__head { tr.nhsuk-table__row {
                         (standing_header(sort, StandingColumn::Trust, "Trust"))
                         (standing_header(sort, StandingColumn::State, "State"))
                         (standing_header(sort, StandingColumn::TrustRating, "Trust's rating"))
                         (standing_header(sort, StandingColumn::OfficeRating, "Office rating"))
                     } }
-                    tbody {
+                    tbody.nhsuk-table__body {
                         @for r in &current {
-                            tr {
-                                td { a href=(return_href(r)) { (r.name) " (" (r.ods_code) ")" } }
-                                td { (state_tag(r.state)) }
-                                td { (rating_tag(r.self_rating)) }
-                                td { (rating_tag(r.office_rating)) }
+                            tr.nhsuk-table__row {
+                                td.nhsuk-table__cell { a href=(return_href(r)) { (r.name) " (" (r.ods_code) ")" } }
+                                td.nhsuk-table__cell { (state_tag(r.state)) }
+                                td.nhsuk-table__cell { (rating_tag(r.self_rating)) }
+                                td.nhsuk-table__cell { (rating_tag(r.office_rating)) }
                             }
                         }
                     }
@@ -179,12 +179,12 @@ pub fn periods(
             (error_summary(errors))
             p.breadcrumb { a href="/returns" { "Returns" } }
             h1 { "Reporting periods" }
-            table.table #periods {
-                caption { (periods.len()) " periods" }
-                thead { tr { th scope="col" { "Period" } th scope="col" { "From" } th scope="col" { "To" } th scope="col" { "Due" } th scope="col" { "Status" } } }
-                tbody {
+            table.nhsuk-table #periods {
+                caption.nhsuk-table__caption { (periods.len()) " periods" }
+                thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Period" } th.nhsuk-table__header scope="col" { "From" } th.nhsuk-table__header scope="col" { "To" } th.nhsuk-table__header scope="col" { "Due" } th.nhsuk-table__header scope="col" { "Status" } } }
+                tbody.nhsuk-table__body {
                     @for p in periods {
-                        tr { td { (p.label) } td { (date(p.starts_on)) } td { (date(p.ends_on)) } td { (date(p.due_on)) } td { (p.status.label()) } }
+                        tr.nhsuk-table__row { td.nhsuk-table__cell { (p.label) } td.nhsuk-table__cell { (date(p.starts_on)) } td.nhsuk-table__cell { (date(p.ends_on)) } td.nhsuk-table__cell { (date(p.due_on)) } td.nhsuk-table__cell { (p.status.label()) } }
                     }
                 }
             }
@@ -196,7 +196,7 @@ pub fn periods(
                 (input(text("year", year_label, &v.year, Some(year_hint)), errors))
                 (input(text("number", number_label, &v.number, Some(number_hint)), errors))
                 (input(text("due_on", "Returns due on", &v.due_on, Some(FORM_DATE_HINT)), errors))
-                button.button type="submit" { "Open period" }
+                button.nhsuk-button type="submit" { "Open period" }
             }
         },
     )
@@ -281,30 +281,30 @@ pub fn return_page(
             p.breadcrumb { a href={ "/participants/" (ods) "/returns" } { (d.trust.name) ": returns" } }
             h1 { (d.trust.name) ": return for " (d.period.label) }
             (orphan_errors(&orphans))
-            dl.summary-list #return-summary {
-                div { dt { "Status" } dd { (state_tag(state)) } }
-                @if d.illustrative { div { dt { "Provenance" } dd #provenance { (illustrative_tag()) " invented for demonstration, not a real trust's report" } } }
-                div { dt { "Period" } dd { (date(d.period.starts_on)) " to " (date(d.period.ends_on)) "; due " (date(d.period.due_on)) } }
-                @if let Some(c) = &d.office_comment { div { dt { "Programme office comment" } dd #office-comment { (c) } } }
-                div { dt { "Suggested rating" } dd #suggested {
+            dl.nhsuk-summary-list #return-summary {
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Status" } dd.nhsuk-summary-list__value { (state_tag(state)) } }
+                @if d.illustrative { div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Provenance" } dd.nhsuk-summary-list__value #provenance { (illustrative_tag()) " invented for demonstration, not a real trust's report" } } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Period" } dd.nhsuk-summary-list__value { (date(d.period.starts_on)) " to " (date(d.period.ends_on)) "; due " (date(d.period.due_on)) } }
+                @if let Some(c) = &d.office_comment { div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Programme office comment" } dd.nhsuk-summary-list__value #office-comment { (c) } } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Suggested rating" } dd.nhsuk-summary-list__value #suggested {
                     (rating_tag(Some(d.suggestion.rating)))
                     ul { @for reason in &d.suggestion.reasons { li { (reason) } } }
                 } }
-                div { dt { "Trust's rating" } dd { (rating_tag(d.self_rating)) } }
-                div { dt { "Office rating" } dd { (rating_tag(d.office_rating)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Trust's rating" } dd.nhsuk-summary-list__value { (rating_tag(d.self_rating)) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Office rating" } dd.nhsuk-summary-list__value { (rating_tag(d.office_rating)) } }
             }
             @if access.can_edit {
                 form method="post" action=(d.period.return_path(&ods)) novalidate {
                     (csrf_field(chrome))
                     // Pressing Enter in a field saves the draft: the first
                     // submit button of a form is the one Enter presses.
-                    button.visually-hidden type="submit" name="action" value="save" tabindex="-1" aria-hidden="true" { "Save as draft" }
+                    button.nhsuk-u-visually-hidden type="submit" name="action" value="save" tabindex="-1" aria-hidden="true" { "Save as draft" }
                     input type="hidden" name="version" value=(posted_or(posted, "version", d.version.to_string()));
                     h2 { "Milestones" }
-                    table.table #return-milestones {
-                        caption { "Forecast, status and comment for each open milestone. For a completed milestone give the date it was completed." }
-                        thead { tr { th scope="col" { "Milestone" } th scope="col" { "Baseline" } th scope="col" { "Forecast or completion date" } th scope="col" { "Status" } th scope="col" { "Comment" } } }
-                        tbody {
+                    table.nhsuk-table #return-milestones {
+                        caption.nhsuk-table__caption { "Forecast, status and comment for each open milestone. For a completed milestone give the date it was completed." }
+                        thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Milestone" } th.nhsuk-table__header scope="col" { "Baseline" } th.nhsuk-table__header scope="col" { "Forecast or completion date" } th.nhsuk-table__header scope="col" { "Status" } th.nhsuk-table__header scope="col" { "Comment" } } }
+                        tbody.nhsuk-table__body {
                             @for l in &d.lines {
                                 @let f = format!("m_{}_forecast", l.milestone_id);
                                 @let s = format!("m_{}_status", l.milestone_id);
@@ -312,31 +312,31 @@ pub fn return_page(
                                 @let fv = value(&f, l.forecast_on.map(|d| d.to_string()).unwrap_or_default());
                                 @let sv = value(&s, l.status.map(|s| s.code().to_owned()).unwrap_or_default());
                                 @let cv = value(&c, l.comment.clone().unwrap_or_default());
-                                tr {
-                                    th scope="row" { (l.reference) ": " (l.title) }
-                                    td { (date(l.baseline_on)) }
-                                    td {
-                                        label.visually-hidden for=(f) { "Forecast date for " (l.reference) }
-                                        div.hint id={ (f) "-hint" } { (FORM_DATE_HINT) }
+                                tr.nhsuk-table__row {
+                                    th.nhsuk-table__header scope="row" { (l.reference) ": " (l.title) }
+                                    td.nhsuk-table__cell { (date(l.baseline_on)) }
+                                    td.nhsuk-table__cell {
+                                        label.nhsuk-label.nhsuk-u-visually-hidden for=(f) { "Forecast date for " (l.reference) }
+                                        div.nhsuk-hint id={ (f) "-hint" } { (FORM_DATE_HINT) }
                                         (field_error(&f, errors))
-                                        input id=(f) name=(f) type="text" value=(fv) autocomplete="off" spellcheck="false"
+                                        input.nhsuk-input id=(f) name=(f) type="text" value=(fv) autocomplete="off" spellcheck="false"
                                             aria-describedby=(described_by(&f, true, errors))
                                             aria-invalid=[invalid(&f, errors)];
                                     }
-                                    td {
-                                        label.visually-hidden for=(s) { "Status of " (l.reference) }
+                                    td.nhsuk-table__cell {
+                                        label.nhsuk-label.nhsuk-u-visually-hidden for=(s) { "Status of " (l.reference) }
                                         (field_error(&s, errors))
-                                        select id=(s) name=(s)
+                                        select.nhsuk-select id=(s) name=(s)
                                             aria-describedby=[has_error(&s, errors).then(|| described_by(&s, false, errors))]
                                             aria-invalid=[invalid(&s, errors)] {
                                             option value="" { "Select" }
                                             @for (code, label) in status_options() { option value=(code) selected[code == sv] { (label) } }
                                         }
                                     }
-                                    td {
-                                        label.visually-hidden for=(c) { "Comment on " (l.reference) }
+                                    td.nhsuk-table__cell {
+                                        label.nhsuk-label.nhsuk-u-visually-hidden for=(c) { "Comment on " (l.reference) }
                                         (field_error(&c, errors))
-                                        input id=(c) name=(c) type="text" value=(cv) autocomplete="off"
+                                        input.nhsuk-input id=(c) name=(c) type="text" value=(cv) autocomplete="off"
                                             aria-describedby=[has_error(&c, errors).then(|| described_by(&c, false, errors))]
                                             aria-invalid=[invalid(&c, errors)];
                                     }
@@ -350,31 +350,31 @@ pub fn return_page(
                     (textarea("rating_justification", "Why this rating", &value("rating_justification", d.rating_justification.clone().unwrap_or_default()), errors))
                     (textarea("narrative", "Progress this period", &value("narrative", d.narrative.clone().unwrap_or_default()), errors))
                     h2 { "Risks and issues" }
-                    p.hint #risks-hint { "One block a risk or issue. A block left empty is not saved." }
+                    p.nhsuk-hint #risks-hint { "One block a risk or issue. A block left empty is not saved." }
                     @for (i, row) in risks.iter().enumerate() {
                         @let n = i + 1;
-                        fieldset.fieldset.risk id={ "risk-" (n) } {
-                            legend { "Risk " (n) }
+                        fieldset.nhsuk-fieldset.risk id={ "risk-" (n) } {
+                            legend.nhsuk-fieldset__legend.nhsuk-fieldset__legend--s { "Risk " (n) }
                             (textarea_named(format!("risk_{n}_description"), "Description", &row.description, errors))
                             (select_named(format!("risk_{n}_rating"), "Rating", &rating_options(d.scale), &row.rating, "Select", errors))
                             (textarea_named(format!("risk_{n}_mitigation"), "Mitigation", &row.mitigation, errors))
                             @if risks.len() > 1 || !row.is_blank() {
-                                button.button.button--secondary.button--small type="submit" name="action" value={ "remove_risk_" (n) } {
-                                    "Remove" span.visually-hidden { " risk " (n) }
+                                button.nhsuk-button.nhsuk-button--secondary.nhsuk-button--small type="submit" name="action" value={ "remove_risk_" (n) } {
+                                    "Remove" span.nhsuk-u-visually-hidden { " risk " (n) }
                                 }
                             }
                         }
                     }
                     @if risks.len() < MAX_RISKS {
-                        p { button.button.button--secondary type="submit" name="action" value="add_risk" { "Add another risk" } }
+                        p { button.nhsuk-button.nhsuk-button--secondary type="submit" name="action" value="add_risk" { "Add another risk" } }
                     }
                     @if has_error("action", errors) {
-                        div.form-group.form-group--error { (field_error("action", errors)) }
+                        div.nhsuk-form-group.nhsuk-form-group--error { (field_error("action", errors)) }
                     }
                     div.form-actions {
-                        button.button.button--secondary #action type="submit" name="action" value="save"
+                        button.nhsuk-button.nhsuk-button--secondary #action type="submit" name="action" value="save"
                             aria-describedby=[has_error("action", errors).then_some("action-error")] { "Save as draft" }
-                        button.button type="submit" name="action" value="submit" { "Submit to the programme office" }
+                        button.nhsuk-button type="submit" name="action" value="submit" { "Submit to the programme office" }
                     }
                 }
             } @else {
@@ -513,10 +513,10 @@ fn orphan_errors(orphans: &[&FieldError]) -> Markup {
     }
     html! {
         @for field in fields {
-            div.form-group.form-group--error id=(field) tabindex="-1" {
-                p.error-message id={ (field) "-error" } {
+            div.nhsuk-form-group.nhsuk-form-group--error id=(field) tabindex="-1" {
+                p.nhsuk-error-message id={ (field) "-error" } {
                     @for e in orphans.iter().filter(|e| e.field == field) {
-                        span.visually-hidden { "Error: " } (e.message) " "
+                        span.nhsuk-u-visually-hidden { "Error: " } (e.message) " "
                     }
                 }
             }
@@ -548,7 +548,7 @@ fn described_by(name: &str, hint: bool, errors: &[FieldError]) -> String {
 fn field_error(name: &str, errors: &[FieldError]) -> Markup {
     html! {
         @if let Some(e) = errors.iter().find(|e| e.field == name) {
-            p.error-message id={ (name) "-error" } { span.visually-hidden { "Error: " } (e.message) }
+            p.nhsuk-error-message id={ (name) "-error" } { span.nhsuk-u-visually-hidden { "Error: " } (e.message) }
         }
     }
 }
@@ -560,10 +560,10 @@ fn textarea(name: &'static str, label: &str, value: &str, errors: &[FieldError])
 fn textarea_named(name: String, label: &str, value: &str, errors: &[FieldError]) -> Markup {
     let error = has_error(&name, errors);
     html! {
-        div class={ "form-group" @if error { " form-group--error" } } {
-            label for=(name) { (label) }
+        div class={ "nhsuk-form-group" @if error { " nhsuk-form-group--error" } } {
+            label.nhsuk-label for=(name) { (label) }
             (field_error(&name, errors))
-            textarea id=(name) name=(name) rows="3"
+            textarea id=(name) class={ "nhsuk-textarea" @if error { " nhsuk-textarea--error" } } name=(name) rows="3"
                 aria-describedby=[error.then(|| format!("{name}-error"))]
                 aria-invalid=[invalid(&name, errors)] { (value) }
         }
@@ -580,10 +580,10 @@ fn select_named(
 ) -> Markup {
     let error = has_error(&name, errors);
     html! {
-        div class={ "form-group" @if error { " form-group--error" } } {
-            label for=(name) { (label) }
+        div class={ "nhsuk-form-group" @if error { " nhsuk-form-group--error" } } {
+            label.nhsuk-label for=(name) { (label) }
             (field_error(&name, errors))
-            select id=(name) name=(name)
+            select id=(name) class={ "nhsuk-select" @if error { " nhsuk-select--error" } } name=(name)
                 aria-describedby=[error.then(|| format!("{name}-error"))]
                 aria-invalid=[invalid(&name, errors)] {
                 option value="" { (blank) }
@@ -599,32 +599,32 @@ fn read_only(d: &ReturnData) -> Markup {
             p #not-reported { strong { "Not reported." } " No return has been started for this period." }
         } @else {
             h2 { "Milestones as reported" }
-            table.table #return-milestones {
-                caption { "Milestones as reported for " (d.period.label) }
-                thead { tr { th scope="col" { "Milestone" } th scope="col" { "Baseline" } th scope="col" { "Forecast" } th scope="col" { "Slippage" } th scope="col" { "Status" } th scope="col" { "Comment" } } }
-                tbody {
+            table.nhsuk-table #return-milestones {
+                caption.nhsuk-table__caption { "Milestones as reported for " (d.period.label) }
+                thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Milestone" } th.nhsuk-table__header scope="col" { "Baseline" } th.nhsuk-table__header scope="col" { "Forecast" } th.nhsuk-table__header scope="col" { "Slippage" } th.nhsuk-table__header scope="col" { "Status" } th.nhsuk-table__header scope="col" { "Comment" } } }
+                tbody.nhsuk-table__body {
                     @for l in &d.lines {
-                        tr {
-                            th scope="row" { (l.reference) ": " (l.title) }
-                            td { (date(l.baseline_on)) }
-                            td { (optional_date(l.forecast_on)) }
-                            td { (slippage(crate::domain::milestone::slippage_days(l.baseline_on, l.forecast_on, None))) }
-                            td { @if let Some(s) = l.status { (s.label()) } }
-                            td { @if let Some(c) = &l.comment { (c) } }
+                        tr.nhsuk-table__row {
+                            th.nhsuk-table__header scope="row" { (l.reference) ": " (l.title) }
+                            td.nhsuk-table__cell { (date(l.baseline_on)) }
+                            td.nhsuk-table__cell { (optional_date(l.forecast_on)) }
+                            td.nhsuk-table__cell { (slippage(crate::domain::milestone::slippage_days(l.baseline_on, l.forecast_on, None))) }
+                            td.nhsuk-table__cell { @if let Some(s) = l.status { (s.label()) } }
+                            td.nhsuk-table__cell { @if let Some(c) = &l.comment { (c) } }
                         }
                     }
                 }
             }
-            dl.summary-list #return-content {
-                div { dt { "Spend to date" } dd { @match d.spend { Some(p) => (p.to_string()), None => span.muted { "Not given" } } } }
-                div { dt { "Why this rating" } dd { @if let Some(j) = &d.rating_justification { (j) } } }
-                div { dt { "Progress" } dd { @if let Some(n) = &d.narrative { (n) } } }
+            dl.nhsuk-summary-list #return-content {
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Spend to date" } dd.nhsuk-summary-list__value { @match d.spend { Some(p) => (p.to_string()), None => span.nhsuk-u-secondary-text-colour { "Not given" } } } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Why this rating" } dd.nhsuk-summary-list__value { @if let Some(j) = &d.rating_justification { (j) } } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Progress" } dd.nhsuk-summary-list__value { @if let Some(n) = &d.narrative { (n) } } }
             }
             @if !d.risks.is_empty() {
-                table.table #return-risks {
-                    caption { "Risks and issues" }
-                    thead { tr { th scope="col" { "Risk" } th scope="col" { "Rating" } th scope="col" { "Mitigation" } } }
-                    tbody { @for r in &d.risks { tr { td { (r.description) } td { (rating_tag(Some(r.rating))) } td { @if let Some(m) = &r.mitigation { (m) } } } } }
+                table.nhsuk-table #return-risks {
+                    caption.nhsuk-table__caption { "Risks and issues" }
+                    thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Risk" } th.nhsuk-table__header scope="col" { "Rating" } th.nhsuk-table__header scope="col" { "Mitigation" } } }
+                    tbody.nhsuk-table__body { @for r in &d.risks { tr.nhsuk-table__row { td.nhsuk-table__cell { (r.description) } td.nhsuk-table__cell { (rating_tag(Some(r.rating))) } td.nhsuk-table__cell { @if let Some(m) = &r.mitigation { (m) } } } } }
                 }
             }
         }
@@ -643,18 +643,18 @@ fn posted_or(posted: Option<&[(String, String)]>, name: &str, stored: String) ->
 /// What approving would do to each live milestone, so nothing is overwritten unseen.
 fn approval_changes(d: &ReturnData) -> Markup {
     html! {
-        table.table #approval-changes {
-            caption { "Approving sets each live milestone to what the trust reported" }
-            thead { tr { th scope="col" { "Milestone" } th scope="col" { "Live now" } th scope="col" { "As reported" } th scope="col" { "On approval" } } }
-            tbody {
+        table.nhsuk-table #approval-changes {
+            caption.nhsuk-table__caption { "Approving sets each live milestone to what the trust reported" }
+            thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Milestone" } th.nhsuk-table__header scope="col" { "Live now" } th.nhsuk-table__header scope="col" { "As reported" } th.nhsuk-table__header scope="col" { "On approval" } } }
+            tbody.nhsuk-table__body {
                 @for l in &d.lines {
                     @if let Some(reported) = l.status {
                         @let forecast = l.forecast_on.or(l.live_forecast_on);
-                        tr {
-                            th scope="row" { (l.reference) }
-                            td { (optional_date(l.live_forecast_on)) " " (l.live_status.label()) }
-                            td { (optional_date(l.forecast_on)) " " (reported.label()) }
-                            td {
+                        tr.nhsuk-table__row {
+                            th.nhsuk-table__header scope="row" { (l.reference) }
+                            td.nhsuk-table__cell { (optional_date(l.live_forecast_on)) " " (l.live_status.label()) }
+                            td.nhsuk-table__cell { (optional_date(l.forecast_on)) " " (reported.label()) }
+                            td.nhsuk-table__cell {
                                 @if l.signed_off { "Signed off: stays as it is" }
                                 @else if forecast == l.live_forecast_on && reported == l.live_status { "No change" }
                                 @else if let Some(newer) = &l.newer {
@@ -703,14 +703,14 @@ fn review_form(
             (approval_changes(d))
             (select_named("office_rating".into(), "Programme office rating", &rating_options(d.scale), &value("office_rating"), "Select a rating", errors))
             (textarea("office_comment", "Comment (required to return it)", &value("office_comment"), errors))
-            p.hint #decision-hint { "Approving asks you to confirm first, on a page that says what will change." }
+            p.nhsuk-hint #decision-hint { "Approving asks you to confirm first, on a page that says what will change." }
             @if has_error("decision", errors) {
-                div.form-group.form-group--error { (field_error("decision", errors)) }
+                div.nhsuk-form-group.nhsuk-form-group--error { (field_error("decision", errors)) }
             }
             div.form-actions {
-                button.button #decision type="submit" name="decision" value="approve"
+                button.nhsuk-button #decision type="submit" name="decision" value="approve"
                     aria-describedby=(described_by("decision", true, errors)) { "Approve" }
-                button.button.button--warning type="submit" name="decision" value="return" { "Return for changes" }
+                button.nhsuk-button.nhsuk-button--warning type="submit" name="decision" value="return" { "Return for changes" }
             }
         }
     }
@@ -747,15 +747,15 @@ pub fn confirm_approval(chrome: &Chrome, p: &ApprovalPreview) -> Markup {
                 li { "freeze the return: it becomes the record of what was reported, and cannot be changed" }
             }
             @if !p.changes.is_empty() {
-                table.table #approval-confirm-changes {
-                    caption { "Live milestones that will change" }
-                    thead { tr { th scope="col" { "Milestone" } th scope="col" { "From (now)" } th scope="col" { "To (as reported)" } } }
-                    tbody {
+                table.nhsuk-table #approval-confirm-changes {
+                    caption.nhsuk-table__caption { "Live milestones that will change" }
+                    thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Milestone" } th.nhsuk-table__header scope="col" { "From (now)" } th.nhsuk-table__header scope="col" { "To (as reported)" } } }
+                    tbody.nhsuk-table__body {
                         @for c in &p.changes {
-                            tr {
-                                th scope="row" { (c.reference) ": " (c.title) }
-                                td { (said(c.from_forecast, c.from_status)) }
-                                td { (said(c.to_forecast, c.to_status)) }
+                            tr.nhsuk-table__row {
+                                th.nhsuk-table__header scope="row" { (c.reference) ": " (c.title) }
+                                td.nhsuk-table__cell { (said(c.from_forecast, c.from_status)) }
+                                td.nhsuk-table__cell { (said(c.to_forecast, c.to_status)) }
                             }
                         }
                     }
@@ -765,7 +765,7 @@ pub fn confirm_approval(chrome: &Chrome, p: &ApprovalPreview) -> Markup {
                 p #approval-unchanged { "Left as they are (already as reported, or signed off): " (p.unchanged.join(", ")) "." }
             }
             @if let Some(c) = &p.office_comment {
-                dl.summary-list { div { dt { "Your comment" } dd { (c) } } }
+                dl.nhsuk-summary-list { div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Your comment" } dd.nhsuk-summary-list__value { (c) } } }
             }
             form method="post" action={ (back) "/review" } novalidate {
                 (csrf_field(chrome))
@@ -778,7 +778,7 @@ pub fn confirm_approval(chrome: &Chrome, p: &ApprovalPreview) -> Markup {
                     input type="hidden" name={ "m_" (id) "_version" } value=(version);
                 }
                 div.form-actions {
-                    button.button #confirm type="submit" { "Confirm approval" }
+                    button.nhsuk-button #confirm type="submit" { "Confirm approval" }
                     a href={ (back) "#review" } { "Go back" }
                 }
             }
@@ -789,25 +789,25 @@ pub fn confirm_approval(chrome: &Chrome, p: &ApprovalPreview) -> Markup {
 fn changes_since(d: &ReturnData, prev: &ReturnData) -> Markup {
     html! {
         h2 #changes { "What changed since " (prev.period.label) " (last approved)" }
-        table.table #changes-table {
-            caption { "Forecast dates and statuses: " (prev.period.label) " against " (d.period.label) }
-            thead { tr { th scope="col" { "Milestone" } th scope="col" { (prev.period.label) } th scope="col" { (d.period.label) } th scope="col" { "Moved" } } }
-            tbody {
+        table.nhsuk-table #changes-table {
+            caption.nhsuk-table__caption { "Forecast dates and statuses: " (prev.period.label) " against " (d.period.label) }
+            thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Milestone" } th.nhsuk-table__header scope="col" { (prev.period.label) } th.nhsuk-table__header scope="col" { (d.period.label) } th.nhsuk-table__header scope="col" { "Moved" } } }
+            tbody.nhsuk-table__body {
                 @for l in &d.lines {
                     @let before = prev.lines.iter().find(|p| p.milestone_id == l.milestone_id);
                     @let moved = match (before.and_then(|b| b.forecast_on), l.forecast_on) { (Some(a), Some(b)) => (b - a).whole_days(), _ => 0 };
-                    tr {
-                        th scope="row" { (l.reference) }
-                        td { @if let Some(b) = before { (optional_date(b.forecast_on)) " " @if let Some(s) = b.status { (s.label()) } } @else { span.muted { "Not in that return" } } }
-                        td { (optional_date(l.forecast_on)) " " @if let Some(s) = l.status { (s.label()) } }
-                        td { @if moved > 0 { span.late { (moved) " days later" } } @else if moved < 0 { (moved.abs()) " days earlier" } @else { "No change" } }
+                    tr.nhsuk-table__row {
+                        th.nhsuk-table__header scope="row" { (l.reference) }
+                        td.nhsuk-table__cell { @if let Some(b) = before { (optional_date(b.forecast_on)) " " @if let Some(s) = b.status { (s.label()) } } @else { span.nhsuk-u-secondary-text-colour { "Not in that return" } } }
+                        td.nhsuk-table__cell { (optional_date(l.forecast_on)) " " @if let Some(s) = l.status { (s.label()) } }
+                        td.nhsuk-table__cell { @if moved > 0 { span.late { (moved) " days later" } } @else if moved < 0 { (moved.abs()) " days earlier" } @else { "No change" } }
                     }
                 }
             }
         }
-        dl.summary-list #changes-summary {
-            div { dt { "Rating" } dd { (rating_tag(prev.office_rating.or(prev.self_rating))) " then; " (rating_tag(d.self_rating)) " now (trust)" } }
-            div { dt { "Spend to date" } dd {
+        dl.nhsuk-summary-list #changes-summary {
+            div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Rating" } dd.nhsuk-summary-list__value { (rating_tag(prev.office_rating.or(prev.self_rating))) " then; " (rating_tag(d.self_rating)) " now (trust)" } }
+            div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Spend to date" } dd.nhsuk-summary-list__value {
                 @match (prev.spend, d.spend) {
                     (Some(a), Some(b)) => { (a.to_string()) " then; " (b.to_string()) " now (" (b.saturating_sub(a).to_string()) " more)" }
                     _ => { "Not comparable" }
@@ -829,16 +829,16 @@ pub fn history(chrome: &Chrome, name: &str, ods: &str, rows: &[QueueRow]) -> Mar
         html! {
             p.breadcrumb { a href={ "/participants/" (ods) } { (name) } }
             h1 { (name) ": returns" }
-            table.table #return-history {
-                caption { "Every period this trust owed a return for, newest first. Approved returns are the frozen record of what was reported." }
-                thead { tr { th scope="col" { "Period" } th scope="col" { "State" } th scope="col" { "Trust's rating" } th scope="col" { "Office rating" } } }
-                tbody {
+            table.nhsuk-table #return-history {
+                caption.nhsuk-table__caption { "Every period this trust owed a return for, newest first. Approved returns are the frozen record of what was reported." }
+                thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Period" } th.nhsuk-table__header scope="col" { "State" } th.nhsuk-table__header scope="col" { "Trust's rating" } th.nhsuk-table__header scope="col" { "Office rating" } } }
+                tbody.nhsuk-table__body {
                     @for r in rows {
-                        tr {
-                            td { a href=(r.period.return_path(ods)) { (r.period.label) } }
-                            td { (state_tag(r.state)) @if r.overdue { " " strong.tag.tag--red { "Overdue" } } }
-                            td { (rating_tag(r.self_rating)) }
-                            td { (rating_tag(r.office_rating)) }
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { a href=(r.period.return_path(ods)) { (r.period.label) } }
+                            td.nhsuk-table__cell { (state_tag(r.state)) @if r.overdue { " " strong.nhsuk-tag.nhsuk-tag--red { "Overdue" } } }
+                            td.nhsuk-table__cell { (rating_tag(r.self_rating)) }
+                            td.nhsuk-table__cell { (rating_tag(r.office_rating)) }
                         }
                     }
                 }
@@ -848,7 +848,7 @@ pub fn history(chrome: &Chrome, name: &str, ods: &str, rows: &[QueueRow]) -> Mar
                 form.filters method="get" action={ "/participants/" (ods) "/compare" } {
                     (select("from", "From", &reported.iter().map(|r| (r.period.slug.clone(), r.period.label.clone())).collect::<Vec<_>>(), &reported.last().map(|r| r.period.slug.clone()).unwrap_or_default(), "Select", &[]))
                     (select("to", "To", &reported.iter().map(|r| (r.period.slug.clone(), r.period.label.clone())).collect::<Vec<_>>(), &reported.first().map(|r| r.period.slug.clone()).unwrap_or_default(), "Select", &[]))
-                    div.form-actions { button.button type="submit" { "Compare" } }
+                    div.form-actions { button.nhsuk-button type="submit" { "Compare" } }
                 }
             }
         },

@@ -21,16 +21,18 @@ pub fn form(chrome: &Chrome, form: &SignInForm<'_>, errors: &[FieldError]) -> Ma
                 (error_summary(errors))
                 h1 { "Sign in to GDE Tracker" }
                 @if let Some(notice) = form.notice {
-                    div.notification role="status" { p { (notice) } }
+                    div.nhsuk-notification-banner.nhsuk-notification-banner--success role="status" {
+                        div.nhsuk-notification-banner__content { p.nhsuk-notification-banner__heading { (notice) } }
+                    }
                 }
                 form method="post" action="/login" novalidate {
                     (csrf_field(chrome))
                     input type="hidden" name="next" value=(form.next);
                     (input(Input { name: "email", label: "Email address", value: form.email, kind: "email", hint: None, autocomplete: Some("email") }, errors))
                     (input(Input { name: "password", label: "Password", value: "", kind: "password", hint: None, autocomplete: Some("current-password") }, errors))
-                    button.button type="submit" { "Sign in" }
+                    button.nhsuk-button type="submit" { "Sign in" }
                 }
-                p.muted {
+                p.nhsuk-u-secondary-text-colour {
                     "No account? Ask the programme office. Accounts are created by the office, "
                     "or on the server with " code { "gde user add" } "."
                 }

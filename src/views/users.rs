@@ -15,28 +15,28 @@ pub fn list(chrome: &Chrome, users: &[UserView]) -> Markup {
         chrome,
         html! {
             h1 { "Users" }
-            p { a.button href="/users/new" { "Add a user" } }
-            table.table #users {
-                caption { (users.len()) " accounts" }
-                thead { tr {
-                    th scope="col" { "Name" } th scope="col" { "Email address" } th scope="col" { "Role" }
-                    th scope="col" { "Organisation" } th scope="col" { "Status" } th scope="col" { "Last signed in" }
+            p { a.nhsuk-button href="/users/new" { "Add a user" } }
+            table.nhsuk-table #users {
+                caption.nhsuk-table__caption { (users.len()) " accounts" }
+                thead.nhsuk-table__head { tr.nhsuk-table__row {
+                    th.nhsuk-table__header scope="col" { "Name" } th.nhsuk-table__header scope="col" { "Email address" } th.nhsuk-table__header scope="col" { "Role" }
+                    th.nhsuk-table__header scope="col" { "Organisation" } th.nhsuk-table__header scope="col" { "Status" } th.nhsuk-table__header scope="col" { "Last signed in" }
                 } }
-                tbody {
+                tbody.nhsuk-table__body {
                     @for u in users {
-                        tr {
-                            td { a href={ "/users/" (u.id) } { (u.name) } }
-                            td { (u.email) }
-                            td { (u.role.label()) }
-                            td { @if let Some((code, name)) = &u.organisation { (name) " (" (code) ")" } }
-                            td {
-                                @if u.disabled { strong.tag.tag--grey { "Disabled" } }
-                                @else { strong.tag.tag--green { "Active" } }
+                        tr.nhsuk-table__row {
+                            td.nhsuk-table__cell { a href={ "/users/" (u.id) } { (u.name) } }
+                            td.nhsuk-table__cell { (u.email) }
+                            td.nhsuk-table__cell { (u.role.label()) }
+                            td.nhsuk-table__cell { @if let Some((code, name)) = &u.organisation { (name) " (" (code) ")" } }
+                            td.nhsuk-table__cell {
+                                @if u.disabled { strong.nhsuk-tag.nhsuk-tag--grey { "Disabled" } }
+                                @else { strong.nhsuk-tag.nhsuk-tag--green { "Active" } }
                                 @if !u.disabled && u.failed_sign_ins > 0 {
-                                    " " span.muted { (u.failed_sign_ins) " failed sign-in" @if u.failed_sign_ins != 1 { "s" } " since the last success" }
+                                    " " span.nhsuk-u-secondary-text-colour { (u.failed_sign_ins) " failed sign-in" @if u.failed_sign_ins != 1 { "s" } " since the last success" }
                                 }
                             }
-                            td { @match u.last_sign_in_at { Some(t) => (datetime(t)), None => span.muted { "Never" } } }
+                            td.nhsuk-table__cell { @match u.last_sign_in_at { Some(t) => (datetime(t)), None => span.nhsuk-u-secondary-text-colour { "Never" } } }
                         }
                     }
                 }
@@ -99,7 +99,7 @@ pub fn new_form(chrome: &Chrome, values: &UserFormValues, errors: &[FieldError])
                         hint: Some("At least 12 characters. Give it to the person in a separate, secure message."),
                         autocomplete: Some("new-password"),
                     }, errors))
-                    button.button type="submit" { "Add user" }
+                    button.nhsuk-button type="submit" { "Add user" }
                 }
             }
         },
@@ -122,16 +122,16 @@ pub fn edit_form(
                 (error_summary(errors))
                 (error_summary(password_errors))
                 p.breadcrumb { a href="/users" { "Users" } }
-                h1 { (user.name) " " span.caption { "(" (user.email) ")" } }
+                h1 { (user.name) " " span.nhsuk-caption-m { "(" (user.email) ")" } }
                 @if user.disabled {
-                    p.warning { "This account is disabled: it cannot sign in." }
+                    p.nhsuk-u-font-weight-bold.warning { "This account is disabled: it cannot sign in." }
                 }
                 h2 { "Name, role and organisation" }
                 form method="post" action={ "/users/" (user.id) } novalidate {
                     (csrf_field(chrome))
                     input type="hidden" name="version" value=(values.version);
                     (profile_fields(values, errors))
-                    button.button type="submit" { "Save changes" }
+                    button.nhsuk-button type="submit" { "Save changes" }
                 }
                 h2 { "Reset password" }
                 form method="post" action={ "/users/" (user.id) "/password" } novalidate {
@@ -144,18 +144,18 @@ pub fn edit_form(
                         hint: Some("At least 12 characters. Resetting also unlocks the account and signs it out everywhere."),
                         autocomplete: Some("new-password"),
                     }, password_errors))
-                    button.button type="submit" { "Reset password" }
+                    button.nhsuk-button type="submit" { "Reset password" }
                 }
                 h2 { "Access" }
                 @if user.disabled {
                     form method="post" action={ "/users/" (user.id) "/enable" } {
                         (csrf_field(chrome))
-                        button.button type="submit" { "Enable account" }
+                        button.nhsuk-button type="submit" { "Enable account" }
                     }
                 } @else {
                     form method="post" action={ "/users/" (user.id) "/disable" } {
                         (csrf_field(chrome))
-                        button.button.button--warning type="submit" { "Disable account" }
+                        button.nhsuk-button.nhsuk-button--warning type="submit" { "Disable account" }
                     }
                 }
             }
@@ -171,10 +171,10 @@ pub fn conflict(chrome: &Chrome, user: &UserView) -> Markup {
         html! {
             h1 { "This account was changed by someone else" }
             p { "Someone saved changes to this account after you opened the form, so your changes were not saved. These are the current values:" }
-            dl.summary-list #current-values {
-                div { dt { "Name" } dd { (user.name) } }
-                div { dt { "Role" } dd { (user.role.label()) } }
-                div { dt { "Organisation" } dd { @if let Some((code, name)) = &user.organisation { (name) " (" (code) ")" } @else { "None" } } }
+            dl.nhsuk-summary-list #current-values {
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Name" } dd.nhsuk-summary-list__value { (user.name) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Role" } dd.nhsuk-summary-list__value { (user.role.label()) } }
+                div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Organisation" } dd.nhsuk-summary-list__value { @if let Some((code, name)) = &user.organisation { (name) " (" (code) ")" } @else { "None" } } }
             }
             p { a href={ "/users/" (user.id) } { "Open the account again to make your changes" } }
         },

@@ -69,7 +69,7 @@ fn approval_row(body: &str, reference: &str) -> String {
         .expect("approval table")..];
     let table = &table[..table.find("</table>").unwrap()];
     table
-        .split("<tr>")
+        .split("<tr class=\"nhsuk-table__row\">")
         .map(crate::support::strip_tags)
         .find(|row| row.trim_start().starts_with(reference))
         .unwrap_or_else(|| panic!("no row for {reference} in {table}"))

@@ -351,11 +351,17 @@ async fn the_briefing_pack_is_written_in_full() {
     }
     let mut count = Count(0);
     let written = briefing::write(&pack, dir.path(), &mut count).unwrap();
-    assert_eq!(written.len(), 2 + 3 * ChartKind::ALL.len());
+    assert_eq!(written.len(), 3 + 3 * ChartKind::ALL.len());
     assert_eq!(count.0, written.len(), "progress reported every file");
     let index = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
     assert!(index.contains("GDE programme briefing as at 31 March 2021"));
     assert!(!index.contains("/static/app.css"), "self-contained");
+    assert!(index.contains("<link rel=\"stylesheet\" href=\"style.css\">"));
+    let css = std::fs::read_to_string(dir.path().join("style.css")).unwrap();
+    assert!(
+        css.contains(".nhsuk-table"),
+        "the design system's styles travel with the pack"
+    );
     let figures_csv = std::fs::read_to_string(dir.path().join("figures.csv")).unwrap();
     let (allocated, _) = independent_money(date!(2021 - 03 - 31));
     assert!(

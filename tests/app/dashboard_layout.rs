@@ -56,7 +56,7 @@ async fn the_dashboard_shows_figures_and_charts_before_the_folded_exception_list
         let shown = reader_table_rows(html, "slipped");
         assert_eq!(shown, briefing::SHOWN, "{path}");
         assert!(html.contains(&format!(
-            "<summary>The other {} milestones slipped more than 90 days</summary>",
+            "<span class=\"nhsuk-details__summary-text\">The other {} milestones slipped more than 90 days</span>",
             slipped.len() - briefing::SHOWN
         )));
         assert_eq!(
@@ -71,7 +71,8 @@ async fn the_dashboard_shows_figures_and_charts_before_the_folded_exception_list
         // Every table has a caption.
         assert_eq!(
             html.matches("<table").count(),
-            html.matches("<caption>").count(),
+            html.matches("<caption class=\"nhsuk-table__caption\">")
+                .count(),
             "{path}"
         );
         // Codes and references are links.
@@ -98,11 +99,13 @@ async fn the_dashboard_shows_figures_and_charts_before_the_folded_exception_list
 
 /// Rows in the body of the table with this id.
 fn reader_table_rows(html: &str, id: &str) -> usize {
-    let start = position(html, &format!("<table class=\"table\" id=\"{id}\">"));
+    let start = position(html, &format!("<table class=\"nhsuk-table\" id=\"{id}\">"));
     let end = start + html[start..].find("</table>").unwrap();
     let body = &html[start..end];
-    let tbody = position(body, "<tbody>");
-    body[tbody..].matches("<tr>").count()
+    let tbody = position(body, "<tbody class=\"nhsuk-table__body\">");
+    body[tbody..]
+        .matches("<tr class=\"nhsuk-table__row\">")
+        .count()
 }
 
 #[tokio::test]
@@ -116,8 +119,8 @@ async fn the_pack_shows_codes_and_references_as_plain_text() {
     assert!(!index.contains("href=\"/participants/"));
     assert!(!index.contains("href=\"/milestones/"));
     let (code, reference, _, _) = &pack.briefing.exceptions.slipped_over_90[0];
-    assert!(index.contains(&format!("<td>{code}</td><td>{reference}</td>")));
-    assert!(index.contains("<summary>The other "));
+    assert!(index.contains(&format!("<td class=\"nhsuk-table__cell\">{code}</td><td class=\"nhsuk-table__cell\">{reference}</td>")));
+    assert!(index.contains("<span class=\"nhsuk-details__summary-text\">The other "));
     // Its own files are still linked.
     assert!(index.contains("href=\"milestone-burn-up.png\""));
 }

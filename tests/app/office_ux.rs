@@ -14,7 +14,7 @@ use crate::support::{Browser, OFFICE, OFFICE2, Page, REPORTER, TestApp};
 
 /// Every link in the page's error summary names an element id on the page.
 fn assert_error_links_resolve(page: &Page) {
-    let Some(start) = page.body.find("class=\"error-summary\"") else {
+    let Some(start) = page.body.find("class=\"nhsuk-error-summary\"") else {
         return;
     };
     let summary = &page.body[start..];
@@ -518,7 +518,12 @@ async fn the_overview_tables_sort_by_column() {
     let page = office.get("/?sort=ods&dir=desc").await;
     assert_eq!(page.status, 200);
     let table = page.element("exemplars");
-    let codes: Vec<String> = codes_in(table.split("<tbody>").nth(1).unwrap());
+    let codes: Vec<String> = codes_in(
+        table
+            .split("<tbody class=\"nhsuk-table__body\">")
+            .nth(1)
+            .unwrap(),
+    );
     let mut sorted = codes.clone();
     sorted.sort();
     sorted.reverse();
@@ -534,7 +539,12 @@ async fn the_overview_tables_sort_by_column() {
     );
 
     let asc = office.get("/?sort=ods&dir=asc").await;
-    let asc = codes_in(asc.element("exemplars").split("<tbody>").nth(1).unwrap());
+    let asc = codes_in(
+        asc.element("exemplars")
+            .split("<tbody class=\"nhsuk-table__body\">")
+            .nth(1)
+            .unwrap(),
+    );
     assert_ne!(asc, codes, "the order changes");
 
     assert_eq!(office.get("/?sort=bogus").await.status, 400);
@@ -554,10 +564,10 @@ async fn the_latest_period_sorts_by_column() {
     assert!(header.contains("href=\"/returns?sort=state&amp;dir=asc#latest-period\""));
     let names = |table: &str| -> Vec<String> {
         table
-            .split("<tbody>")
+            .split("<tbody class=\"nhsuk-table__body\">")
             .nth(1)
             .unwrap()
-            .split("<tr><td><a href=\"/returns/")
+            .split("<tr class=\"nhsuk-table__row\"><td class=\"nhsuk-table__cell\"><a href=\"/returns/")
             .skip(1)
             .map(|c| {
                 let start = c.find('>').unwrap() + 1;

@@ -42,7 +42,7 @@ async fn overview_lists_all_26_exemplars_with_their_ods_codes() {
         );
     }
     assert_eq!(
-        table.matches("<tr>").count(),
+        table.matches("<tr class=\"nhsuk-table__row\">").count(),
         26 + 1,
         "26 rows and a header"
     );
@@ -134,7 +134,7 @@ async fn participants_sort_by_allocation_descending() {
     let office = app.sign_in(OFFICE).await;
     let page = office.get("/participants?sort=allocated&dir=desc").await;
     let table = page.element("participants");
-    let body = &table[table.find("<tbody>").unwrap()..];
+    let body = &table[table.find("<tbody class=\"nhsuk-table__body\">").unwrap()..];
     let first_row = &body[..body.find("</tr>").unwrap()];
     // The largest seeded allocation comes first.
     let largest = seed_rows("illustrative/allocations.csv")
@@ -194,7 +194,12 @@ async fn participant_page_shows_organisation_partners_money_and_milestones() {
         .into_iter()
         .filter(|r| r["ods_code"] == "RAL")
         .count();
-    assert_eq!(milestones.matches("<tr>").count(), expected + 1);
+    assert_eq!(
+        milestones
+            .matches("<tr class=\"nhsuk-table__row\">")
+            .count(),
+        expected + 1
+    );
     assert!(page.body.contains("Illustrative"));
 }
 

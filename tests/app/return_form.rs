@@ -39,7 +39,7 @@ fn tag<'a>(page: &'a Page, id: &str) -> &'a str {
 
 /// Every `href="#…"` of the error summary.
 fn summary_targets(page: &Page) -> Vec<String> {
-    let start = page.body.find("class=\"error-summary\"").unwrap();
+    let start = page.body.find("class=\"nhsuk-error-summary\"").unwrap();
     let end = page.body[start..].find("</div>").unwrap() + start;
     page.body[start..end]
         .split("href=\"#")
@@ -78,7 +78,7 @@ fn assert_errors_are_tied(page: &Page) {
 
 fn risk_blocks(page: &Page) -> usize {
     page.body
-        .matches("<fieldset class=\"fieldset risk\"")
+        .matches("<fieldset class=\"nhsuk-fieldset risk\"")
         .count()
 }
 
@@ -192,7 +192,7 @@ async fn risk_blocks_are_those_filled_plus_one_and_change_without_javascript() {
     );
     // "Save as draft" is the secondary button, and Enter saves the draft.
     assert!(page.body.contains(
-        "class=\"button button--secondary\" id=\"action\" type=\"submit\" name=\"action\" value=\"save\""
+        "class=\"nhsuk-button nhsuk-button--secondary\" id=\"action\" type=\"submit\" name=\"action\" value=\"save\""
     ));
 
     // Add another risk: the form again with one more block, typed values
@@ -379,7 +379,7 @@ async fn the_period_form_says_which_year_it_means() {
 
 /// The text of the label for a field.
 fn tag_text<'a>(page: &'a Page, field: &str) -> &'a str {
-    let marker = format!("<label for=\"{field}\">");
+    let marker = format!("<label class=\"nhsuk-label\" for=\"{field}\">");
     let start = page.body.find(&marker).unwrap() + marker.len();
     let end = page.body[start..].find("</label>").unwrap() + start;
     &page.body[start..end]
