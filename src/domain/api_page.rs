@@ -12,8 +12,8 @@ pub const DEFAULT_PER_PAGE: u32 = 50;
 pub const MAX_PER_PAGE: u32 = 200;
 
 impl PageRequest {
-    /// From the query's `page` and `per_page` (absent means the defaults);
-    /// the error names the parameter.
+    /// From the query's `page` and `per_page` (absent means the defaults;
+    /// anything else must be the number itself); the error names the parameter.
     pub fn parse(
         page: Option<&str>,
         per_page: Option<&str>,

@@ -791,3 +791,50 @@ async fn each_token_is_rate_limited_with_retry_after() {
         "another token is not held up"
     );
 }
+
+fn gde_token(url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gde"))
+        .arg("token")
+        .arg("create")
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run gde")
+}
+
+#[tokio::test]
+async fn gde_token_create_prints_a_working_token_once() {
+    let app = TestApp::seeded().await;
+    let out = gde_token(&app.url, &["--user", READER, "--expires", "2099-12-31"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(
+        secret.starts_with("gde_") && !secret.contains('\n'),
+        "{secret}"
+    );
+    let note = String::from_utf8_lossy(&out.stderr);
+    assert!(note.contains("until the end of 2099-12-31"), "{note}");
+    let r = Api::new(&app, Some(secret)).get("/partners").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    let nobody = gde_token(&app.url, &["--user", "nobody@example.org"]);
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&nobody.stderr)
+            .contains("--user: No account has the email address nobody@example.org"),
+        "{}",
+        String::from_utf8_lossy(&nobody.stderr)
+    );
+    let past = gde_token(&app.url, &["--user", READER, "--expires", "2001-01-01"]);
+    assert_eq!(past.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&past.stderr)
+            .contains("--expires: The last day cannot be in the past")
+    );
+    assert!(past.stdout.is_empty());
+}

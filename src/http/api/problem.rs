@@ -112,7 +112,14 @@ impl IntoResponse for ApiError {
 
 /// A JSON request body, or a 400 problem saying what is wrong with it.
 pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("The request body is not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            "The request body must be a JSON object",
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| {
         ApiError::bad_request(format!(
             "The request body is not the JSON this operation takes: {e}"
         ))

@@ -30,14 +30,15 @@ pub(super) fn today() -> Date {
 #[serde(default)]
 pub struct ListParams {
     /// Which page, from 1.
-    #[param(minimum = 1)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
     /// Rows a page, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub per_page: Option<String>,
     /// `YYYY-MM-DD`, today or earlier. Lists answer only as at today for now:
     /// an earlier day is a 400 problem; `GET /api/v1/snapshot?as_at=` gives
     /// the programme as it stood then.
+    #[param(value_type = Option<String>, format = Date)]
     pub as_at: Option<String>,
 }
 
@@ -45,6 +46,7 @@ pub struct ListParams {
 /// passes; an earlier day is refused with where to look instead.
 pub(super) fn now_only(as_at: Option<&str>) -> Result<(), ApiError> {
     let today = today();
+    let as_at = given("as_at", as_at)?;
     let day =
         parse_as_at(as_at, today).map_err(|e| ApiError::bad_request(format!("as_at: {e}")))?;
     if day != today {
@@ -104,16 +106,29 @@ macro_rules! wrap {
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ParticipantFilter {
-    /// A participant role code: `global_digital_exemplar` or `fast_follower`.
+    /// A participant role code.
+    #[param(inline, value_type = Option<RoleCode>)]
     pub role: Option<String>,
-    /// A sector code, e.g. `acute`.
+    /// A sector code.
+    #[param(inline, value_type = Option<SectorCode>)]
     pub sector: Option<String>,
     /// An NHS region code, e.g. `Y56`.
     pub region: Option<String>,
 }
 
-fn chosen(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+/// A query parameter as given: absent is `None`; present but empty is a
+/// 400 (leave a parameter out to mean "none").
+pub(super) fn given<'a>(name: &str, v: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
+    match v {
+        Some(text) if text.trim().is_empty() => Err(ApiError::bad_request(format!(
+            "{name} is empty; leave it out instead"
+        ))),
+        other => Ok(other),
+    }
+}
+
+fn chosen<'a>(name: &str, v: &'a Option<String>) -> Result<Option<&'a str>, ApiError> {
+    given(name, v.as_deref())
 }
 
 #[utoipa::path(get, path = "/api/v1/participants", tag = "participants",
@@ -138,13 +153,13 @@ pub async fn participants(
     let bad = |name: &str, e: String| ApiError::bad_request(format!("{name}: {e}"));
     let request = ListRequest {
         filter: Filter {
-            role: chosen(&f.role)
+            role: chosen("role", &f.role)?
                 .map(|v| Role::from_code(v).map_err(|e| bad("role", e.to_string())))
                 .transpose()?,
-            sector: chosen(&f.sector)
+            sector: chosen("sector", &f.sector)?
                 .map(|v| Sector::from_code(v).map_err(|e| bad("sector", e.to_string())))
                 .transpose()?,
-            region: chosen(&f.region)
+            region: chosen("region", &f.region)?
                 .map(|v| RegionCode::parse(v).map_err(|e| bad("region", e.to_string())))
                 .transpose()?,
         },
@@ -167,11 +182,12 @@ pub async fn participants(
 pub struct AsAtParam {
     /// `YYYY-MM-DD`, today or earlier. Answered only as at today for now
     /// (an earlier day is a 400 problem naming `/api/v1/snapshot`).
+    #[param(value_type = Option<String>, format = Date)]
     pub as_at: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/participants/{ods_code}", tag = "participants",
-    params(("ods_code" = String, Path, description = "The trust's ODS code, e.g. RAL"), AsAtParam),
+    params(("ods_code" = String, Path, description = "The trust's ODS code, e.g. RAL", example = "RAL"), AsAtParam),
     responses(
         (status = 200, description = "One participant", body = ParticipantDetailOut),
         (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
@@ -193,7 +209,7 @@ pub async fn participant(
 }
 
 #[utoipa::path(get, path = "/api/v1/participants/{ods_code}/allocations", tag = "funding",
-    params(("ods_code" = String, Path, description = "The trust's ODS code"), ListParams),
+    params(("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), ListParams),
     responses(
         (status = 200, description = "The participant's allocations, each with its financial-year profile and tranches", body = AllocationPage,
             headers(("Link" = String), ("X-Total-Count" = i64))),
@@ -218,7 +234,7 @@ pub async fn allocations(
 }
 
 #[utoipa::path(get, path = "/api/v1/participants/{ods_code}/tranches", tag = "funding",
-    params(("ods_code" = String, Path, description = "The trust's ODS code"), ListParams),
+    params(("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), ListParams),
     responses(
         (status = 200, description = "The tranches of all the participant's allocations", body = TranchePage,
             headers(("Link" = String), ("X-Total-Count" = i64))),
@@ -247,7 +263,7 @@ pub async fn tranches(
 }
 
 #[utoipa::path(get, path = "/api/v1/participants/{ods_code}/returns", tag = "returns",
-    params(("ods_code" = String, Path, description = "The trust's ODS code"), ListParams),
+    params(("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), ListParams),
     responses(
         (status = 200, description = "The trust's returns, one per period, newest period first", body = ReturnSummaryPage,
             headers(("Link" = String), ("X-Total-Count" = i64))),
@@ -368,14 +384,19 @@ pub struct MilestoneParams {
     /// A participant's ODS code.
     pub participant: Option<String>,
     /// A milestone status code.
+    #[param(inline, value_type = Option<StatusCode>)]
     pub status: Option<String>,
     /// A milestone category code.
+    #[param(inline, value_type = Option<CategoryCode>)]
     pub category: Option<String>,
-    /// `yes`: only overdue milestones.
+    /// `yes` (or `true`, `1`, `on`): only overdue milestones.
+    #[param(inline, value_type = Option<YesCode>)]
     pub overdue: Option<String>,
     /// Only milestones slipped by more than this many days.
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub slipped_over: Option<String>,
-    /// `participant` (default), `baseline`, `forecast` or `slippage`.
+    /// How to sort: by participant (default), baseline, forecast or slippage.
+    #[param(inline, value_type = Option<SortCode>)]
     pub sort: Option<String>,
 }
 
@@ -397,6 +418,16 @@ pub async fn milestones(
     let params: ListParams = query(raw.as_deref())?;
     now_only(params.as_at.as_deref())?;
     let m: MilestoneParams = query(raw.as_deref())?;
+    for (name, v) in [
+        ("participant", &m.participant),
+        ("status", &m.status),
+        ("category", &m.category),
+        ("overdue", &m.overdue),
+        ("slipped_over", &m.slipped_over),
+        ("sort", &m.sort),
+    ] {
+        chosen(name, v)?;
+    }
     let values = MilestoneFilterValues {
         participant: m.participant.unwrap_or_default(),
         status: m.status.unwrap_or_default(),
@@ -483,8 +514,8 @@ pub async fn periods(
 }
 
 #[utoipa::path(get, path = "/api/v1/returns/{period}/{ods_code}", tag = "returns",
-    params(("period" = String, Path, description = "The period's slug, e.g. 2020-21-q3"),
-           ("ods_code" = String, Path, description = "The trust's ODS code"), AsAtParam),
+    params(("period" = String, Path, description = "The period's slug, e.g. 2020-21-q3", example = "2020-21-q4"),
+           ("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), AsAtParam),
     responses(
         (status = 200, description = "One return (or the blank a trust starts from: status null, version 0); `ETag` is its version", body = ReturnOut,
             headers(("ETag" = String, description = "the version, quoted"))),
@@ -529,7 +560,7 @@ pub async fn snapshot(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p: AsAtParamSnapshot = query(raw.as_deref())?;
-    let day = parse_as_at(p.as_at.as_deref(), today())
+    let day = parse_as_at(given("as_at", p.as_at.as_deref())?, today())
         .map_err(|e| ApiError::bad_request(format!("as_at: {e}")))?;
     let s = snapshot::as_at(&state.db, &caller.by(), day).await?;
     Ok(json(&SnapshotOut::from(&s), None))
@@ -540,5 +571,76 @@ pub async fn snapshot(
 #[serde(default)]
 pub struct AsAtParamSnapshot {
     /// `YYYY-MM-DD`, today or earlier (default today): the end of that day, UK time.
+    #[param(value_type = Option<String>, format = Date)]
     pub as_at: Option<String>,
+}
+
+/// Participant role codes.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RoleCode {
+    GlobalDigitalExemplar,
+    FastFollower,
+}
+
+/// Sector codes.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SectorCode {
+    Acute,
+    MentalHealth,
+    Community,
+    Ambulance,
+}
+
+/// Milestone status codes.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum StatusCode {
+    NotStarted,
+    InProgress,
+    AtRisk,
+    Complete,
+    Cancelled,
+}
+
+/// Milestone category codes.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum CategoryCode {
+    EprGoLive,
+    HimssEmramValidation,
+    BlueprintPublished,
+    FastFollowerGoLive,
+    Infrastructure,
+    Other,
+}
+
+/// Yes.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum YesCode {
+    #[schema(rename = "yes")]
+    Yes,
+    #[schema(rename = "true")]
+    True,
+    #[schema(rename = "1")]
+    One,
+    #[schema(rename = "on")]
+    On,
+}
+
+/// Milestone list orders.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SortCode {
+    Participant,
+    Baseline,
+    Forecast,
+    Slippage,
 }

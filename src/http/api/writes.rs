@@ -207,8 +207,8 @@ fn pounds(pence: i64) -> String {
 }
 
 #[utoipa::path(put, path = "/api/v1/returns/{period}/{ods_code}", tag = "returns",
-    params(("period" = String, Path, description = "The period's slug, e.g. 2020-21-q3"),
-           ("ods_code" = String, Path, description = "The trust's ODS code (the token's own trust)"),
+    params(("period" = String, Path, description = "The period's slug, e.g. 2020-21-q3", example = "2020-21-q4"),
+           ("ods_code" = String, Path, description = "The trust's ODS code (the token's own trust)", example = "RAL"),
            ("If-Match" = Option<String>, Header, description = "The ETag read (instead of version in the body)")),
     request_body = ReturnIn,
     responses(
