@@ -838,3 +838,22 @@ async fn gde_token_create_prints_a_working_token_once() {
     );
     assert!(past.stdout.is_empty());
 }
+
+#[tokio::test]
+async fn an_empty_query_parameter_is_refused_by_name() {
+    let app = TestApp::seeded().await;
+    let api = api_as(&app, OFFICE).await;
+    for path in [
+        "/milestones?page=",
+        "/participants?role=",
+        "/snapshot?as_at=",
+    ] {
+        let r = api.get(path).await;
+        assert!(is_problem(&r, 400), "{path}: {}", r.text);
+        assert!(
+            r.body["detail"].as_str().unwrap().contains("is empty"),
+            "{}",
+            r.text
+        );
+    }
+}

@@ -127,7 +127,15 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// The query string, or a 400 problem naming the parameter.
+/// A parameter given with no value is refused: leave it out to mean none.
 pub fn query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|e| ApiError::bad_request(format!("The query string is not right: {e}")))?;
+    if let Some((name, _)) = pairs.iter().find(|(_, v)| v.trim().is_empty()) {
+        return Err(ApiError::bad_request(format!(
+            "{name} is empty; leave it out instead"
+        )));
+    }
     serde_urlencoded::from_str(raw.unwrap_or(""))
         .map_err(|e| ApiError::bad_request(format!("The query string is not right: {e}")))
 }
