@@ -771,6 +771,93 @@ async fn a_trust_drafts_and_submits_its_own_return_with_versions() {
         )
         .await;
     assert!(is_problem(&frozen, 422), "{}", frozen.text);
+
+    // The office reviews it: the versions it read, or nothing is applied.
+    let office = api_as(&app, OFFICE).await;
+    let read = office.get(&path).await;
+    let review = format!("{path}/review");
+    let no_comment = office
+        .post(
+            &review,
+            json!({"version": read.body["version"], "decision": "return"}),
+        )
+        .await;
+    assert!(is_problem(&no_comment, 422), "{}", no_comment.text);
+    assert_eq!(no_comment.body["errors"][0]["field"], "office_comment");
+    let versions: Vec<Value> = read.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| json!({"milestone_id": l["milestone_id"], "version": l["milestone_version"]}))
+        .collect();
+    let unseen = office
+        .post(
+            &review,
+            json!({"version": read.body["version"], "decision": "approve", "office_rating": "green"}),
+        )
+        .await;
+    assert!(
+        is_problem(&unseen, 409),
+        "milestone versions not sent: {}",
+        unseen.text
+    );
+    let approved = office
+        .post(
+            &review,
+            json!({"version": read.body["version"], "decision": "approve", "office_rating": "green",
+                   "milestone_versions": versions}),
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.body["status"], "approved");
+    assert_eq!(audit_count(&app, "return.approve").await, 1);
+    // A reporter cannot review, even their own.
+    assert!(is_problem(
+        &api.post(&review, json!({"version": 1, "decision": "approve"}))
+            .await,
+        403
+    ));
+}
+
+#[tokio::test]
+async fn a_trust_asks_to_move_its_own_baseline_only() {
+    let app = TestApp::seeded().await;
+    let api = api_as(&app, REPORTER).await;
+    let own = milestone_of(&app, REPORTER_ORG, "M05").await;
+    let other = milestone_of(&app, OTHER, "M05").await;
+    let body = json!({"proposed_baseline_on": "2031-03-31", "reason": "Supplier delay"});
+    let r = api
+        .post(
+            &format!("/milestones/{}/baseline-requests", own.id),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let again = api
+        .post(
+            &format!("/milestones/{}/baseline-requests", own.id),
+            body.clone(),
+        )
+        .await;
+    assert!(
+        is_problem(&again, 422),
+        "one pending at a time: {}",
+        again.text
+    );
+    let elsewhere = api
+        .post(
+            &format!("/milestones/{}/baseline-requests", other.id),
+            body.clone(),
+        )
+        .await;
+    assert!(is_problem(&elsewhere, 404), "{}", elsewhere.text);
+    let reader = api_as(&app, READER).await;
+    assert!(is_problem(
+        &reader
+            .post(&format!("/milestones/{}/baseline-requests", own.id), body)
+            .await,
+        403
+    ));
 }
 
 #[tokio::test]

@@ -157,6 +157,18 @@ pub fn api_routes() -> Vec<ApiRoute> {
             Some(OwnTrust),
             writes::save_return,
         ),
+        route(
+            Method::POST,
+            "/returns/{period}/{ods_code}/review",
+            Some(Office),
+            writes::review,
+        ),
+        route(
+            Method::POST,
+            "/milestones/{id}/baseline-requests",
+            Some(Reporting),
+            writes::request_baseline,
+        ),
     ]
 }
 

@@ -486,6 +486,8 @@ pub struct ReturnOut {
 #[derive(Serialize, ToSchema)]
 pub struct ReturnLineOut {
     pub milestone_id: i32,
+    /// The live milestone's version: an approval sends it back.
+    pub milestone_version: i32,
     pub reference: String,
     pub title: String,
     pub baseline_on: String,
@@ -529,6 +531,7 @@ impl From<&ReturnData> for ReturnOut {
                 .iter()
                 .map(|l| ReturnLineOut {
                     milestone_id: l.milestone_id,
+                    milestone_version: l.milestone_version,
                     reference: l.reference.clone(),
                     title: l.title.clone(),
                     baseline_on: day(l.baseline_on),
@@ -635,6 +638,46 @@ pub struct RiskIn {
     pub rating: String,
     #[serde(default)]
     pub mitigation: Option<String>,
+}
+
+/// The programme office's decision on a submitted return.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewIn {
+    /// The return's version read (or give it as `If-Match`).
+    #[serde(default)]
+    pub version: Option<i32>,
+    /// `approve` (apply the reported forecasts and statuses to the live
+    /// milestones and freeze the return) or `return` (for changes, with a comment).
+    pub decision: String,
+    /// The office's own rating (needed to approve).
+    #[serde(default)]
+    pub office_rating: Option<String>,
+    /// Needed to return it: what the trust must change.
+    #[serde(default)]
+    pub office_comment: Option<String>,
+    /// To approve: each line's `milestone_id` with the `milestone_version`
+    /// read; a milestone changed since (or one left out) is a 409 and
+    /// nothing is applied. This call is the confirmation the page asks for.
+    #[serde(default)]
+    pub milestone_versions: Vec<MilestoneVersion>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneVersion {
+    pub milestone_id: i32,
+    pub version: i32,
+}
+
+/// Asking to move a milestone's baseline (the office, or the milestone's own trust).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineRequestIn {
+    /// `YYYY-MM-DD`.
+    pub proposed_baseline_on: String,
+    /// Why it should move.
+    pub reason: String,
 }
 
 /// What a write reports back.

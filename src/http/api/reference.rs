@@ -31,17 +31,19 @@ reads answer only as at today for now: an earlier day is a 400 problem pointing 
 the `ETag`; a stale one is a 409 and nothing changes; none at all is a 428.\n\n\
 **Rate limit.** Each token may make `GDE_API_RATE_PER_MINUTE` requests a minute (default 120), \
 counted by each app instance separately; over it, 429 with `Retry-After`.\n\n\
-**Writes offered.** Trust reporters: save and submit their own trust's return (PUT). \
-Programme office: milestone progress and sign-off, tranche release. Not yet in the API (use \
-the pages): reviewing returns (approve / return), opening periods, baseline and allocation \
-change requests and their decisions, creating participants, partners, allocations, tranches \
-and milestones, and account administration.",
+**Writes offered.** Trust reporters: save and submit their own trust's return (PUT), ask \
+to move a milestone's baseline. Programme office: milestone progress and sign-off, tranche \
+release, reviewing returns (approve or return for changes), baseline change requests. Not yet \
+in the API (use the pages): opening periods, allocation change requests, deciding change \
+requests, creating participants, partners, allocations, tranches and milestones, and account \
+administration.",
     ),
     paths(
         reads::participants, reads::participant, reads::allocations, reads::tranches,
         reads::participant_returns, reads::organisations, reads::partners, reads::milestones,
         reads::milestone, reads::periods, reads::one_return, reads::snapshot,
         writes::progress, writes::sign_off, writes::release, writes::save_return,
+        writes::review, writes::request_baseline,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),

@@ -13,8 +13,8 @@ use super::{Caller, json};
 use crate::domain::problem::ProblemField;
 use crate::http::AppState;
 use crate::services::funding::{self, Release};
-use crate::services::milestones::{self, Progress, SignOff};
-use crate::services::returns::{self, MAX_RISKS, PeriodRef};
+use crate::services::milestones::{self, BaselineRequest, Progress, SignOff};
+use crate::services::returns::{self, MAX_RISKS, PeriodRef, ReviewForm};
 
 /// The version to write at: `If-Match` if sent, else the body's `version`;
 /// 428 when neither is given, 422 when they disagree.
@@ -316,4 +316,98 @@ pub async fn save_return(
     .await?;
     let now = returns::load(&state.db, &by, &period, &ods_code, scale).await?;
     Ok(json(&ReturnOut::from(&now), Some(now.version)))
+}
+
+#[utoipa::path(post, path = "/api/v1/returns/{period}/{ods_code}/review", tag = "returns",
+    params(("period" = String, Path, description = "The period's slug, e.g. 2020-21-q3", example = "2020-21-q4"),
+           ("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"),
+           ("If-Match" = Option<String>, Header, description = "The return's ETag (instead of version in the body)")),
+    request_body = ReviewIn,
+    responses(
+        (status = 200, description = "Approved or returned; the return as it is now", body = ReturnOut, headers(("ETag" = String))),
+        (status = 400, description = "Not the JSON this takes", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the programme office", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such period or trust", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The return, or a milestone an approval would change, moved since the versions sent", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is not a version", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Field errors (not submitted, no rating to approve, no comment to return)", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No version sent", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((period, ods_code)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let by = caller.by();
+    let period = PeriodRef::parse(&period);
+    let scale = state.config.rating_scale;
+    returns::load(&state.db, &by, &period, &ods_code, scale).await?;
+    let input: ReviewIn = json_body(&body)?;
+    let version = version_of(&headers, input.version)?;
+    let form = ReviewForm {
+        decision: input.decision,
+        office_rating: input.office_rating.unwrap_or_default(),
+        office_comment: input.office_comment.unwrap_or_default(),
+        version: version.to_string(),
+        milestone_versions: input
+            .milestone_versions
+            .iter()
+            .map(|m| (m.milestone_id, m.version.to_string()))
+            .collect(),
+        confirmed: true,
+    };
+    returns::review(&state.db, &by, &period, &ods_code, form).await?;
+    let now = returns::load(&state.db, &by, &period, &ods_code, scale).await?;
+    Ok(json(&ReturnOut::from(&now), Some(now.version)))
+}
+
+#[utoipa::path(post, path = "/api/v1/milestones/{id}/baseline-requests", tag = "milestones",
+    params(("id" = i32, Path, description = "The milestone's id")),
+    request_body = BaselineRequestIn,
+    responses(
+        (status = 201, description = "Requested: another programme-office user decides it", body = Saved),
+        (status = 400, description = "Not the JSON this takes", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A briefing reader", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such milestone, or another trust's", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Someone changed the milestone at the same moment", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Field errors (a reason is needed; one request at a time per milestone)", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn request_baseline(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = id_of(&id)?;
+    milestones::detail(&state.db, &caller.by(), id, today()).await?;
+    let input: BaselineRequestIn = json_body(&body)?;
+    milestones::request_baseline_change(
+        &state.db,
+        &caller.by(),
+        id,
+        BaselineRequest {
+            proposed_baseline_on: input.proposed_baseline_on,
+            reason: input.reason,
+        },
+    )
+    .await?;
+    let mut response = json(
+        &Saved {
+            id,
+            version: None,
+            message: "Baseline change requested; another programme-office user decides it"
+                .to_owned(),
+        },
+        None,
+    );
+    *response.status_mut() = axum::http::StatusCode::CREATED;
+    Ok(response)
 }
