@@ -137,6 +137,7 @@ pub fn page(title: &str, current: Nav, chrome: &Chrome, body: Markup) -> Markup 
                         @if let Some(user) = &chrome.user {
                             div.account {
                                 span { (user.name) " (" (user.role.label()) ")" }
+                                a href="/account/tokens" { "API tokens" }
                                 form.inline method="post" action="/logout" {
                                     (csrf_field(chrome))
                                     button.link-button type="submit" { "Sign out" }
