@@ -944,3 +944,42 @@ async fn an_empty_query_parameter_is_refused_by_name() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_office_opens_a_period_once() {
+    let app = TestApp::seeded().await;
+    let api = api_as(&app, OFFICE).await;
+    let body = json!({"frequency": "quarterly", "year": 2026, "number": 2, "due_on": "2026-10-30"});
+    let opened = api.post("/periods", body.clone()).await;
+    assert_eq!(opened.status, 201, "{}", opened.text);
+    assert_eq!(opened.body["label"], "2026/27 Q2");
+    assert_eq!(opened.body["slug"], PERIOD_SLUG);
+    let listed = api.get("/periods?per_page=200").await;
+    assert!(
+        listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["slug"] == PERIOD_SLUG)
+    );
+    let again = api.post("/periods", body.clone()).await;
+    assert!(is_problem(&again, 422), "{}", again.text);
+    let bad = api
+        .post(
+            "/periods",
+            json!({"frequency": "yearly", "year": 2026, "number": 9, "due_on": "soon"}),
+        )
+        .await;
+    assert!(is_problem(&bad, 422), "{}", bad.text);
+    assert!(
+        bad.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "frequency")
+    );
+    assert!(is_problem(
+        &api_as(&app, REPORTER).await.post("/periods", body).await,
+        403
+    ));
+}

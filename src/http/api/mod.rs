@@ -126,6 +126,7 @@ pub fn api_routes() -> Vec<ApiRoute> {
             reads::milestone,
         ),
         route(g.clone(), "/periods", Some(Office), reads::periods),
+        route(Method::POST, "/periods", Some(Office), writes::open_period),
         route(
             g.clone(),
             "/returns/{period}/{ods_code}",

@@ -680,6 +680,21 @@ pub struct BaselineRequestIn {
     pub reason: String,
 }
 
+/// Opening a reporting period (the programme office).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodIn {
+    /// `quarterly` or `monthly`.
+    pub frequency: String,
+    /// Quarterly: the financial year's first calendar year (2019 for 2019/20).
+    /// Monthly: the calendar year.
+    pub year: i32,
+    /// Quarterly: 1–4. Monthly: 1–12.
+    pub number: i32,
+    /// `YYYY-MM-DD`: when returns are due.
+    pub due_on: String,
+}
+
 /// What a write reports back.
 #[derive(Serialize, ToSchema)]
 pub struct Saved {

@@ -33,8 +33,8 @@ the `ETag`; a stale one is a 409 and nothing changes; none at all is a 428.\n\n\
 counted by each app instance separately; over it, 429 with `Retry-After`.\n\n\
 **Writes offered.** Trust reporters: save and submit their own trust's return (PUT), ask \
 to move a milestone's baseline. Programme office: milestone progress and sign-off, tranche \
-release, reviewing returns (approve or return for changes), baseline change requests. Not yet \
-in the API (use the pages): opening periods, allocation change requests, deciding change \
+release, reviewing returns (approve or return for changes), baseline change requests, opening \
+reporting periods. Not yet in the API (use the pages): allocation change requests, deciding change \
 requests, creating participants, partners, allocations, tranches and milestones, and account \
 administration.",
     ),
@@ -43,7 +43,7 @@ administration.",
         reads::participant_returns, reads::organisations, reads::partners, reads::milestones,
         reads::milestone, reads::periods, reads::one_return, reads::snapshot,
         writes::progress, writes::sign_off, writes::release, writes::save_return,
-        writes::review, writes::request_baseline,
+        writes::review, writes::request_baseline, writes::open_period,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),

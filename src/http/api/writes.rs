@@ -14,7 +14,7 @@ use crate::domain::problem::ProblemField;
 use crate::http::AppState;
 use crate::services::funding::{self, Release};
 use crate::services::milestones::{self, BaselineRequest, Progress, SignOff};
-use crate::services::returns::{self, MAX_RISKS, PeriodRef, ReviewForm};
+use crate::services::returns::{self, MAX_RISKS, PeriodForm, PeriodRef, ReviewForm};
 
 /// The version to write at: `If-Match` if sent, else the body's `version`;
 /// 428 when neither is given, 422 when they disagree.
@@ -408,6 +408,39 @@ pub async fn request_baseline(
         },
         None,
     );
+    *response.status_mut() = axum::http::StatusCode::CREATED;
+    Ok(response)
+}
+
+#[utoipa::path(post, path = "/api/v1/periods", tag = "returns",
+    request_body = PeriodIn,
+    responses(
+        (status = 201, description = "Opened: every active trust now has a return due for it", body = PeriodOut),
+        (status = 400, description = "Not the JSON this takes", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the programme office", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Field errors (e.g. that period is already open)", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn open_period(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input: PeriodIn = json_body(&body)?;
+    let period = returns::open_period(
+        &state.db,
+        &caller.by(),
+        PeriodForm {
+            frequency: input.frequency,
+            year: input.year.to_string(),
+            number: input.number.to_string(),
+            due_on: input.due_on,
+        },
+    )
+    .await?;
+    let mut response = json(&PeriodOut::from(&period), None);
     *response.status_mut() = axum::http::StatusCode::CREATED;
     Ok(response)
 }
