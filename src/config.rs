@@ -46,6 +46,12 @@ pub struct Config {
     /// it leaves illustrative records out or flags them. Completeness is
     /// checked when the file is asked for, so the app starts without them.
     pub open_data: crate::reports::giving360::Publisher,
+    /// `GDE_360G_PUBLIC`: `/open-data/360giving.json` answers anyone, signed
+    /// in or not (default false: the programme office only).
+    pub open_data_public: bool,
+    /// `GDE_API_RATE_PER_MINUTE`: requests one API token may make a minute,
+    /// counted by each app instance separately.
+    pub api_rate_per_minute: u32,
     /// `GDE_TRUSTED_PROXIES`: addresses or CIDR blocks of reverse proxies
     /// whose `X-Forwarded-For` is believed; empty (the default) believes none.
     pub trusted_proxies: Vec<Cidr>,
@@ -140,6 +146,18 @@ impl Config {
                     reason,
                 })?,
         };
+        let open_data_public = match get("GDE_360G_PUBLIC") {
+            None => false,
+            Some(v) => parse_bool("GDE_360G_PUBLIC", &v)?,
+        };
+        let api_rate_per_minute = u32::try_from(parse_range(
+            get("GDE_API_RATE_PER_MINUTE"),
+            "GDE_API_RATE_PER_MINUTE",
+            120,
+            1,
+            100_000,
+        )?)
+        .unwrap_or(120);
         let trusted_proxies = match get("GDE_TRUSTED_PROXIES") {
             None => Vec::new(),
             Some(v) => parse_proxies("GDE_TRUSTED_PROXIES", &v)?,
@@ -190,6 +208,8 @@ impl Config {
             log_filter,
             rating_scale,
             open_data,
+            open_data_public,
+            api_rate_per_minute,
             database_url,
             bind,
             auto_seed,

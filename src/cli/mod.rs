@@ -10,6 +10,7 @@ use crate::seed::{SeedOptions, SeedSet};
 
 mod export;
 mod report;
+mod token;
 mod user;
 
 #[derive(Debug, Parser)]
@@ -56,6 +57,27 @@ pub enum Command {
     /// Export records for other systems.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// API tokens for the JSON API (/api/v1).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make an API token for an account; it acts as that account (same role and
+    /// organisation) and stops working if the account is disabled. The token is
+    /// printed once, on standard output; only its hash is stored.
+    Create {
+        /// The account's sign-in email address.
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        /// What the token is for (shown on the account's token page).
+        #[arg(long, default_value = "command line")]
+        name: String,
+        /// The last day it works (YYYY-MM-DD, UTC); default: until revoked.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        expires: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +282,13 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 .await
                 .context("migrating the database")?;
             user::run(&db, command).await
+        }
+        Command::Token(command) => {
+            let db = connect(&config, Open::Existing).await?;
+            crate::db::migrate(&db)
+                .await
+                .context("migrating the database")?;
+            token::run(&db, command).await
         }
     }
 }

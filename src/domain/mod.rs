@@ -7,6 +7,7 @@
 pub mod code;
 
 pub mod access;
+pub mod api_page;
 pub mod approval;
 pub mod as_at;
 pub mod change;
@@ -23,6 +24,7 @@ pub mod network;
 pub mod ods;
 pub mod participant;
 pub mod period_states;
+pub mod problem;
 pub mod programme;
 pub mod rating;
 pub mod redirect;

@@ -1,4 +1,5 @@
 //! The web application: every route in one place, thin handlers, one error type.
+pub mod api;
 mod audit;
 mod change_requests;
 mod client;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub csrf: CsrfConfig,
     /// Sign-in throttling: the policy and this instance's per-address counts.
     pub sign_in: Arc<SignInLimits>,
+    /// API requests per token per minute, counted in this instance.
+    pub api_limit: Arc<api::limit::RateLimiter>,
 }
 
 impl FromRef<AppState> for CsrfConfig {
@@ -71,6 +74,7 @@ impl AppState {
         AppState {
             db,
             sign_in: Arc::new(SignInLimits::new(config.sign_in)),
+            api_limit: Arc::new(api::limit::RateLimiter::new(config.api_rate_per_minute)),
             config: Arc::new(config),
             csrf,
         }
@@ -95,12 +99,16 @@ pub fn router(state: AppState) -> Router {
     let auth = AuthManagerLayerBuilder::new(backend, sessions).build();
 
     let timeout = state.config.request_timeout;
+    // The JSON API sits beside the pages, outside the session and CSRF
+    // layers: it takes bearer tokens only (see `api`).
+    let api = api::router(&state).with_state(state.clone());
     let router = routes::route_table(&state)
         .fallback(pages::not_found)
         .layer(middleware::from_fn(error::with_chrome))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(auth)
-        .with_state(state);
+        .with_state(state)
+        .nest(api::BASE, api);
     operable(router, timeout)
 }
 

@@ -1,5 +1,6 @@
 //! `/open-data/360giving.json`: the awards as a 360Giving data package, for
-//! the programme office (settings in `Config::open_data`).
+//! the programme office, or for anyone when `GDE_360G_PUBLIC` is on
+//! (settings in `Config::open_data`).
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -8,12 +9,20 @@ use super::{AppError, AppState, Ctx};
 use crate::services::open_data::{self, Audience, OpenDataError};
 
 pub async fn giving360(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let by = ctx.by()?;
+    let audience = if state.config.open_data_public {
+        Audience::Public
+    } else {
+        Audience::Office
+    };
+    let by = match audience {
+        Audience::Public => ctx.by().ok(),
+        Audience::Office => Some(ctx.by()?),
+    };
     let today = time::OffsetDateTime::now_utc().date();
     let publication = open_data::giving360(
         &state.db,
-        Some(&by),
-        Audience::Office,
+        by.as_ref(),
+        audience,
         &state.config.open_data,
         today,
     )

@@ -8,8 +8,8 @@ use axum::routing::{MethodRouter, get, post};
 use axum::{Router, middleware};
 
 use super::{
-    AppState, audit, change_requests, dashboard, funding, guard, manage, milestones, open_data,
-    pages, returns, sign_in, users,
+    AppState, api, audit, change_requests, dashboard, funding, guard, manage, milestones,
+    open_data, pages, returns, sign_in, users,
 };
 use crate::domain::access::UserRole;
 
@@ -34,6 +34,9 @@ pub enum Access {
     OwnTrust,
     /// The programme office only.
     Office,
+    /// Open data: the programme office, or anyone (signed in or not) when
+    /// `GDE_360G_PUBLIC` makes it public.
+    OpenData,
 }
 
 impl Access {
@@ -52,8 +55,10 @@ impl Access {
             }
             (Access::OwnTrust, TrustReporter) => None,
             (Access::OwnTrust, _) => Some("Returns are completed by the trust's own reporter."),
-            (Access::Office, ProgrammeOffice) => None,
-            (Access::Office, _) => Some("Only the programme office can do this."),
+            (Access::Office | Access::OpenData, ProgrammeOffice) => None,
+            (Access::Office | Access::OpenData, _) => {
+                Some("Only the programme office can do this.")
+            }
         }
     }
 }
@@ -97,6 +102,7 @@ impl Route {
     fn guarded(self, state: &AppState) -> MethodRouter<AppState> {
         match self.access {
             Access::Public => self.handler,
+            Access::OpenData if state.config.open_data_public => self.handler,
             Access::SignedIn => self.handler.route_layer(middleware::from_fn_with_state(
                 state.clone(),
                 guard::require_sign_in,
@@ -243,7 +249,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/dashboard", Figures, dashboard::dashboard),
         Route::get("/briefing", Figures, dashboard::briefing_page),
         Route::get("/charts/{file}", Figures, dashboard::chart),
-        Route::get("/open-data/360giving.json", Office, open_data::giving360),
+        Route::get("/open-data/360giving.json", OpenData, open_data::giving360),
         // Accounts and the audit trail.
         Route::get("/audit", Office, audit::page),
         Route::get("/users", Office, users::list),
@@ -254,6 +260,10 @@ pub fn routes() -> Vec<Route> {
         Route::post("/users/{id}/password", Office, users::reset_password),
         Route::post("/users/{id}/disable", Office, users::disable),
         Route::post("/users/{id}/enable", Office, users::enable),
+        // Each signed-in person's own API tokens (the API itself: `api`).
+        Route::get("/account/tokens", SignedIn, api::token_page::list),
+        Route::post("/account/tokens", SignedIn, api::token_page::create),
+        Route::post("/account/tokens/revoke", SignedIn, api::token_page::revoke),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Use cases: each checks permissions, validates, writes in one transaction
 //! and records an audit event. The web pages, the CLI and any future API
 //! all come through here, so none can bypass the rules.
+pub mod api_tokens;
 pub mod audit_log;
 pub mod change_requests;
 pub mod concurrency;

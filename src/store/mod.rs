@@ -1,5 +1,6 @@
 //! Queries and writes over any `ConnectionTrait` (a pool or a transaction),
 //! converting between entities and domain types.
+pub mod api_tokens;
 pub mod audit;
 pub mod funding;
 pub mod open_data;

@@ -146,6 +146,9 @@ pub fn page(title: &str, current: Nav, chrome: &Chrome, body: Markup) -> Markup 
                                 ul.nhsuk-header__account-list {
                                     li.nhsuk-header__account-item { (user.name) " (" (user.role.label()) ")" }
                                     li.nhsuk-header__account-item {
+                                        a.nhsuk-header__account-link href="/account/tokens" { "API tokens" }
+                                    }
+                                    li.nhsuk-header__account-item {
                                         form.nhsuk-header__account-form method="post" action="/logout" {
                                             (csrf_field(chrome))
                                             button.nhsuk-header__account-button type="submit" { "Sign out" }

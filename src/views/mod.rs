@@ -1,4 +1,5 @@
 //! maud views: a layout, small components (functions returning `Markup`) and pages.
+pub mod api_reference;
 pub mod audit;
 pub mod change_requests;
 pub mod components;
@@ -15,4 +16,5 @@ pub mod participants;
 pub mod partners;
 pub mod returns;
 pub mod sign_in;
+pub mod tokens;
 pub mod users;

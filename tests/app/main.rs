@@ -4,6 +4,9 @@
 mod support;
 
 mod access;
+mod api;
+mod api_docs;
+mod api_routes;
 mod approval_order;
 mod briefing;
 mod cli;

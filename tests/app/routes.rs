@@ -163,6 +163,8 @@ fn admitted(access: Access, who: Who) -> bool {
         (Access::Reporting, who) => who != Who::Reader,
         (Access::OwnTrust, who) => who == Who::Reporter,
         (Access::Office, who) => who == Who::Office,
+        // GDE_360G_PUBLIC is off in this walk: the office only.
+        (Access::OpenData, who) => who == Who::Office,
     }
 }
 

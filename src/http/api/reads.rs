@@ -1,0 +1,646 @@
+//! The API's reads: each calls the same service as the page, with the
+//! token's user, and pages long lists.
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderValue;
+use axum::response::Response;
+use serde::Deserialize;
+use time::{Date, OffsetDateTime};
+use utoipa::IntoParams;
+
+use super::model::*;
+use super::problem::{ApiError, query};
+use super::{BASE, Caller, json};
+use crate::domain::api_page::PageRequest;
+use crate::domain::as_at::parse_as_at;
+use crate::domain::participant::{Role, Sector};
+use crate::domain::programme::{Filter, ListRequest};
+use crate::domain::region::RegionCode;
+use crate::http::AppState;
+use crate::services::milestones::{self, MilestoneFilterValues};
+use crate::services::returns::{self, PeriodRef};
+use crate::services::{programme, snapshot};
+
+pub(super) fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+/// `page`, `per_page` and `as_at`, which every list takes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct ListParams {
+    /// Which page, from 1.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000)]
+    pub page: Option<String>,
+    /// Rows a page, 1–200 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    pub per_page: Option<String>,
+    /// `YYYY-MM-DD`, today or earlier. Lists answer only as at today for now:
+    /// an earlier day is a 400 problem; `GET /api/v1/snapshot?as_at=` gives
+    /// the programme as it stood then.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_at: Option<String>,
+}
+
+/// `as_at` on a read that answers only as things are now: today (or none)
+/// passes; an earlier day is refused with where to look instead.
+pub(super) fn now_only(as_at: Option<&str>) -> Result<(), ApiError> {
+    let today = today();
+    let as_at = given("as_at", as_at)?;
+    let day =
+        parse_as_at(as_at, today).map_err(|e| ApiError::bad_request(format!("as_at: {e}")))?;
+    if day != today {
+        return Err(ApiError::bad_request(format!(
+            "as_at: this resource can only be read as at today ({today}) for now; \
+             GET {BASE}/snapshot?as_at={day} gives the programme's records as they stood then"
+        )));
+    }
+    Ok(())
+}
+
+/// One page of `items`, with the `Link` header and `X-Total-Count`.
+fn paged<T, P: serde::Serialize>(
+    items: Vec<T>,
+    params: &ListParams,
+    path: &str,
+    raw: Option<&str>,
+    wrap: impl FnOnce(Vec<T>, usize, PageRequest) -> P,
+) -> Result<Response, ApiError> {
+    let request = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())
+        .map_err(|(_, message)| ApiError::bad_request(message))?;
+    let total = items.len();
+    let range = request.range(total);
+    let rows: Vec<T> = items
+        .into_iter()
+        .skip(range.start)
+        .take(range.len())
+        .collect();
+    let base: String = raw
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("page=") && !p.starts_with("per_page="))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut response = json(&wrap(rows, total, request), None);
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request.links(&format!("{BASE}{path}"), &base, total)) {
+        headers.insert(axum::http::header::LINK, v);
+    }
+    headers.insert("x-total-count", HeaderValue::from(total));
+    Ok(response)
+}
+
+macro_rules! wrap {
+    ($page:ident) => {
+        |items, total, r: PageRequest| $page {
+            items,
+            total,
+            page: r.page,
+            per_page: r.per_page,
+        }
+    };
+}
+
+/// The participants list's filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct ParticipantFilter {
+    /// A participant role code.
+    #[param(inline, value_type = Option<RoleCode>)]
+    pub role: Option<String>,
+    /// A sector code.
+    #[param(inline, value_type = Option<SectorCode>)]
+    pub sector: Option<String>,
+    /// An NHS region code, e.g. `Y56`.
+    pub region: Option<String>,
+}
+
+/// A query parameter as given: absent is `None`; present but empty is a
+/// 400 (leave a parameter out to mean "none").
+pub(super) fn given<'a>(name: &str, v: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
+    match v {
+        Some(text) if text.trim().is_empty() => Err(ApiError::bad_request(format!(
+            "{name} is empty; leave it out instead"
+        ))),
+        other => Ok(other),
+    }
+}
+
+fn chosen<'a>(name: &str, v: &'a Option<String>) -> Result<Option<&'a str>, ApiError> {
+    given(name, v.as_deref())
+}
+
+#[utoipa::path(get, path = "/api/v1/participants", tag = "participants",
+    params(ListParams, ParticipantFilter),
+    responses(
+        (status = 200, description = "Participants this token may see (a trust reporter: their own), by name", body = ParticipantPage,
+            headers(("Link" = String, description = "first, prev, next and last pages"), ("X-Total-Count" = i64))),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests with this token this minute", body = crate::domain::problem::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "seconds"))),
+    ),
+    security(("bearer" = [])))]
+pub async fn participants(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params: ListParams = query(raw.as_deref())?;
+    let f: ParticipantFilter = query(raw.as_deref())?;
+    now_only(params.as_at.as_deref())?;
+    let bad = |name: &str, e: String| ApiError::bad_request(format!("{name}: {e}"));
+    let request = ListRequest {
+        filter: Filter {
+            role: chosen("role", &f.role)?
+                .map(|v| Role::from_code(v).map_err(|e| bad("role", e.to_string())))
+                .transpose()?,
+            sector: chosen("sector", &f.sector)?
+                .map(|v| Sector::from_code(v).map_err(|e| bad("sector", e.to_string())))
+                .transpose()?,
+            region: chosen("region", &f.region)?
+                .map(|v| RegionCode::parse(v).map_err(|e| bad("region", e.to_string())))
+                .transpose()?,
+        },
+        ..Default::default()
+    };
+    let (rows, _) = programme::participants(&state.db, &caller.by(), &request, today()).await?;
+    let items: Vec<ParticipantOut> = rows.iter().map(ParticipantOut::from).collect();
+    paged(
+        items,
+        &params,
+        "/participants",
+        raw.as_deref(),
+        wrap!(ParticipantPage),
+    )
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct AsAtParam {
+    /// `YYYY-MM-DD`, today or earlier. Answered only as at today for now
+    /// (an earlier day is a 400 problem naming `/api/v1/snapshot`).
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_at: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/participants/{ods_code}", tag = "participants",
+    params(("ods_code" = String, Path, description = "The trust's ODS code, e.g. RAL", example = "RAL"), AsAtParam),
+    responses(
+        (status = 200, description = "One participant", body = ParticipantDetailOut),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such participant, or another trust's (to a trust reporter)", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn participant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(ods_code): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p: AsAtParam = query(raw.as_deref())?;
+    now_only(p.as_at.as_deref())?;
+    let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
+    Ok(json(&ParticipantDetailOut::from(&detail), None))
+}
+
+#[utoipa::path(get, path = "/api/v1/participants/{ods_code}/allocations", tag = "funding",
+    params(("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), ListParams),
+    responses(
+        (status = 200, description = "The participant's allocations, each with its financial-year profile and tranches", body = AllocationPage,
+            headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such participant, or another trust's", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn allocations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(ods_code): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params: ListParams = query(raw.as_deref())?;
+    now_only(params.as_at.as_deref())?;
+    let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
+    let items: Vec<AllocationOut> = detail.allocations.iter().map(AllocationOut::from).collect();
+    let path = format!("/participants/{}/allocations", detail.summary.ods_code);
+    paged(items, &params, &path, raw.as_deref(), wrap!(AllocationPage))
+}
+
+#[utoipa::path(get, path = "/api/v1/participants/{ods_code}/tranches", tag = "funding",
+    params(("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), ListParams),
+    responses(
+        (status = 200, description = "The tranches of all the participant's allocations", body = TranchePage,
+            headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such participant, or another trust's", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn tranches(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(ods_code): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params: ListParams = query(raw.as_deref())?;
+    now_only(params.as_at.as_deref())?;
+    let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
+    let items: Vec<TrancheOut> = detail
+        .allocations
+        .iter()
+        .flat_map(|a| a.tranches.iter().map(|t| TrancheOut::from_view(t, a.id)))
+        .collect();
+    let path = format!("/participants/{}/tranches", detail.summary.ods_code);
+    paged(items, &params, &path, raw.as_deref(), wrap!(TranchePage))
+}
+
+#[utoipa::path(get, path = "/api/v1/participants/{ods_code}/returns", tag = "returns",
+    params(("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), ListParams),
+    responses(
+        (status = 200, description = "The trust's returns, one per period, newest period first", body = ReturnSummaryPage,
+            headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such participant, or another trust's", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn participant_returns(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(ods_code): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params: ListParams = query(raw.as_deref())?;
+    now_only(params.as_at.as_deref())?;
+    let (trust, rows) = returns::history(&state.db, &caller.by(), &ods_code, today()).await?;
+    let items: Vec<ReturnSummaryOut> = rows.iter().map(ReturnSummaryOut::from).collect();
+    let path = format!("/participants/{}/returns", trust.ods_code);
+    paged(
+        items,
+        &params,
+        &path,
+        raw.as_deref(),
+        wrap!(ReturnSummaryPage),
+    )
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations",
+    params(ListParams),
+    responses(
+        (status = 200, description = "Participating trusts (a trust reporter: their own) then partner organisations, each by name", body = OrganisationPage,
+            headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn organisations(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params: ListParams = query(raw.as_deref())?;
+    now_only(params.as_at.as_deref())?;
+    let by = caller.by();
+    let (trusts, _) =
+        programme::participants(&state.db, &by, &ListRequest::default(), today()).await?;
+    let partners = programme::partners(&state.db, &by).await?;
+    let mut items: Vec<OrganisationOut> = trusts
+        .iter()
+        .map(|s| OrganisationOut {
+            kind: "nhs_trust".to_owned(),
+            name: s.name.clone(),
+            ods_code: Some(s.ods_code.clone()),
+            country_code: Some("GB".to_owned()),
+            region: s.region.as_ref().map(|r| r.as_str().to_owned()),
+            closed_on: s.closed_on.map(day),
+        })
+        .collect();
+    items.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut others: Vec<OrganisationOut> = partners
+        .iter()
+        .map(|p| OrganisationOut {
+            kind: p.kind.code().to_owned(),
+            name: p.name.clone(),
+            ods_code: None,
+            country_code: Some(p.country_code.clone()),
+            region: None,
+            closed_on: None,
+        })
+        .collect();
+    others.sort_by(|a, b| a.name.cmp(&b.name));
+    items.extend(others);
+    paged(
+        items,
+        &params,
+        "/organisations",
+        raw.as_deref(),
+        wrap!(OrganisationPage),
+    )
+}
+
+#[utoipa::path(get, path = "/api/v1/partners", tag = "organisations",
+    params(ListParams),
+    responses(
+        (status = 200, description = "Partner organisations and the participants each works with (a trust reporter sees only their own trust's links)", body = PartnerPage,
+            headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn partners(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params: ListParams = query(raw.as_deref())?;
+    now_only(params.as_at.as_deref())?;
+    let partners = programme::partners(&state.db, &caller.by()).await?;
+    let items: Vec<PartnerOut> = partners.iter().map(PartnerOut::from).collect();
+    paged(
+        items,
+        &params,
+        "/partners",
+        raw.as_deref(),
+        wrap!(PartnerPage),
+    )
+}
+
+/// The milestones list's filters (as on the milestones page).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct MilestoneParams {
+    /// A participant's ODS code.
+    pub participant: Option<String>,
+    /// A milestone status code.
+    #[param(inline, value_type = Option<StatusCode>)]
+    pub status: Option<String>,
+    /// A milestone category code.
+    #[param(inline, value_type = Option<CategoryCode>)]
+    pub category: Option<String>,
+    /// `yes` (or `true`, `1`, `on`): only overdue milestones.
+    #[param(inline, value_type = Option<YesCode>)]
+    pub overdue: Option<String>,
+    /// Only milestones slipped by more than this many days.
+    #[param(value_type = Option<i64>, minimum = 0)]
+    pub slipped_over: Option<String>,
+    /// How to sort: by participant (default), baseline, forecast or slippage.
+    #[param(inline, value_type = Option<SortCode>)]
+    pub sort: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/milestones", tag = "milestones",
+    params(ListParams, MilestoneParams),
+    responses(
+        (status = 200, description = "Milestones this token may see, filtered and sorted as on the milestones page", body = MilestonePage,
+            headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn milestones(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params: ListParams = query(raw.as_deref())?;
+    now_only(params.as_at.as_deref())?;
+    let m: MilestoneParams = query(raw.as_deref())?;
+    for (name, v) in [
+        ("participant", &m.participant),
+        ("status", &m.status),
+        ("category", &m.category),
+        ("overdue", &m.overdue),
+        ("slipped_over", &m.slipped_over),
+        ("sort", &m.sort),
+    ] {
+        chosen(name, v)?;
+    }
+    let values = MilestoneFilterValues {
+        participant: m.participant.unwrap_or_default(),
+        status: m.status.unwrap_or_default(),
+        category: m.category.unwrap_or_default(),
+        overdue: m.overdue.unwrap_or_default(),
+        slipped_over: m.slipped_over.unwrap_or_default(),
+        sort: m.sort.unwrap_or_default(),
+    };
+    let filter = values.parse().map_err(ApiError::bad_request)?;
+    let list = milestones::list(&state.db, &caller.by(), &filter, today()).await?;
+    let items: Vec<MilestoneOut> = list.rows.iter().map(MilestoneOut::from).collect();
+    paged(
+        items,
+        &params,
+        "/milestones",
+        raw.as_deref(),
+        wrap!(MilestonePage),
+    )
+}
+
+/// A record id in a path: a whole number, or not found.
+pub(super) fn id_of(text: &str) -> Result<i32, ApiError> {
+    text.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(ApiError::not_found)
+}
+
+#[utoipa::path(get, path = "/api/v1/milestones/{id}", tag = "milestones",
+    params(("id" = i32, Path, description = "The milestone's id"), AsAtParam),
+    responses(
+        (status = 200, description = "One milestone; `ETag` is its version", body = MilestoneDetailOut,
+            headers(("ETag" = String, description = "the version, quoted"))),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such milestone, or another trust's", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn milestone(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p: AsAtParam = query(raw.as_deref())?;
+    now_only(p.as_at.as_deref())?;
+    let id = id_of(&id)?;
+    let detail = milestones::detail(&state.db, &caller.by(), id, today()).await?;
+    Ok(json(
+        &MilestoneDetailOut::from(&detail),
+        Some(detail.version),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/periods", tag = "returns",
+    params(ListParams),
+    responses(
+        (status = 200, description = "Reporting periods, latest first (the programme office; a trust sees its periods in its returns list)", body = PeriodPage,
+            headers(("Link" = String), ("X-Total-Count" = i64))),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the programme office", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn periods(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let params: ListParams = query(raw.as_deref())?;
+    now_only(params.as_at.as_deref())?;
+    let periods = returns::list_periods(&state.db, &caller.by()).await?;
+    let items: Vec<PeriodOut> = periods.iter().map(PeriodOut::from).collect();
+    paged(
+        items,
+        &params,
+        "/periods",
+        raw.as_deref(),
+        wrap!(PeriodPage),
+    )
+}
+
+#[utoipa::path(get, path = "/api/v1/returns/{period}/{ods_code}", tag = "returns",
+    params(("period" = String, Path, description = "The period's slug, e.g. 2020-21-q3", example = "2020-21-q4"),
+           ("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), AsAtParam),
+    responses(
+        (status = 200, description = "One return (or the blank a trust starts from: status null, version 0); `ETag` is its version", body = ReturnOut,
+            headers(("ETag" = String, description = "the version, quoted"))),
+        (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such period or trust, or another trust's return", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn one_return(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((period, ods_code)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p: AsAtParam = query(raw.as_deref())?;
+    now_only(p.as_at.as_deref())?;
+    let data = returns::load(
+        &state.db,
+        &caller.by(),
+        &PeriodRef::parse(&period),
+        &ods_code,
+        state.config.rating_scale,
+    )
+    .await?;
+    Ok(json(&ReturnOut::from(&data), Some(data.version)))
+}
+
+#[utoipa::path(get, path = "/api/v1/snapshot", tag = "figures",
+    params(AsAtParamSnapshot),
+    responses(
+        (status = 200, description = "The programme's records as they stood at the end of as_at (UK time)", body = SnapshotOut),
+        (status = 400, description = "A bad or future as_at", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A trust reporter (programme-wide figures are for the office and briefing readers)", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn snapshot(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p: AsAtParamSnapshot = query(raw.as_deref())?;
+    let day = parse_as_at(given("as_at", p.as_at.as_deref())?, today())
+        .map_err(|e| ApiError::bad_request(format!("as_at: {e}")))?;
+    let s = snapshot::as_at(&state.db, &caller.by(), day).await?;
+    Ok(json(&SnapshotOut::from(&s), None))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct AsAtParamSnapshot {
+    /// `YYYY-MM-DD`, today or earlier (default today): the end of that day, UK time.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_at: Option<String>,
+}
+
+/// Participant role codes.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RoleCode {
+    GlobalDigitalExemplar,
+    FastFollower,
+}
+
+/// Sector codes.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SectorCode {
+    Acute,
+    MentalHealth,
+    Community,
+    Ambulance,
+}
+
+/// Milestone status codes.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum StatusCode {
+    NotStarted,
+    InProgress,
+    AtRisk,
+    Complete,
+    Cancelled,
+}
+
+/// Milestone category codes.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum CategoryCode {
+    EprGoLive,
+    HimssEmramValidation,
+    BlueprintPublished,
+    FastFollowerGoLive,
+    Infrastructure,
+    Other,
+}
+
+/// Yes.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum YesCode {
+    #[schema(rename = "yes")]
+    Yes,
+    #[schema(rename = "true")]
+    True,
+    #[schema(rename = "1")]
+    One,
+    #[schema(rename = "on")]
+    On,
+}
+
+/// Milestone list orders.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SortCode {
+    Participant,
+    Baseline,
+    Forecast,
+    Slippage,
+}

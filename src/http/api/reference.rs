@@ -1,0 +1,91 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and
+//! the models, and a reference page rendered from it on the server (no
+//! script, so it works under the app's Content-Security-Policy).
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+
+use super::{reads, writes};
+use crate::domain::problem::{Problem, ProblemField};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "GDE Tracker API",
+        version = "1",
+        description = "The programme's records for programs: the same services, permissions, \
+versions and audit events as the web pages.\n\n\
+**Tokens.** Send `Authorization: Bearer <token>`. Make a token at `/account/tokens` (signed in), \
+or `gde token create --user EMAIL`. A token acts as its user, never more: a trust reporter's \
+token reads only their own trust (another trust's records answer 404, as on the pages), and a \
+disabled account's tokens stop working. The API accepts only bearer tokens, never the web \
+session, so it needs no CSRF token.\n\n\
+**Errors** are RFC 9457 `application/problem+json`, with `errors` listing each wrong field (422).\n\n\
+**Lists** are paged: `page` (from 1) and `per_page` (1–200, default 50); the body gives \
+`total`, and the `Link` header the first, prev, next and last pages.\n\n\
+**as_at.** Every read takes `as_at` (`YYYY-MM-DD`, today or earlier). `GET /api/v1/snapshot` \
+answers the programme's records as they stood at the end of that day (UK time). The other \
+reads answer only as at today for now: an earlier day is a 400 problem pointing to the snapshot.\n\n\
+**Versions.** A change sends the version it read, as `version` in the body or `If-Match` with \
+the `ETag`; a stale one is a 409 and nothing changes; none at all is a 428.\n\n\
+**Rate limit.** Each token may make `GDE_API_RATE_PER_MINUTE` requests a minute (default 120), \
+counted by each app instance separately; over it, 429 with `Retry-After`.\n\n\
+**Writes offered.** Trust reporters: save and submit their own trust's return (PUT), ask \
+to move a milestone's baseline. Programme office: milestone progress and sign-off, tranche \
+release, reviewing returns (approve or return for changes), baseline change requests, opening \
+reporting periods. Not yet in the API (use the pages): allocation change requests, deciding change \
+requests, creating participants, partners, allocations, tranches and milestones, and account \
+administration.",
+    ),
+    paths(
+        reads::participants, reads::participant, reads::allocations, reads::tranches,
+        reads::participant_returns, reads::organisations, reads::partners, reads::milestones,
+        reads::milestone, reads::periods, reads::one_return, reads::snapshot,
+        writes::progress, writes::sign_off, writes::release, writes::save_return,
+        writes::review, writes::request_baseline, writes::open_period,
+    ),
+    components(schemas(Problem, ProblemField)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "participants", description = "Exemplars and fast followers"),
+        (name = "organisations", description = "Trusts and partner organisations"),
+        (name = "funding", description = "Allocations, profiles and tranches"),
+        (name = "milestones", description = "Milestones and their progress"),
+        (name = "returns", description = "Reporting periods and trusts' returns"),
+        (name = "figures", description = "The programme as at a date"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        openapi.servers = Some(vec![utoipa::openapi::Server::new("/")]);
+    }
+}
+
+/// The document as JSON.
+pub fn document_json() -> serde_json::Value {
+    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+}
+
+pub async fn document() -> Response {
+    let body = serde_json::to_string_pretty(&document_json()).unwrap_or_default();
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+pub async fn page() -> maud::Markup {
+    crate::views::api_reference::page(&document_json())
+}
