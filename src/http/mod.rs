@@ -50,6 +50,9 @@ pub struct AppState {
     pub csrf: CsrfConfig,
     /// Sign-in throttling: the policy and this instance's per-address counts.
     pub sign_in: Arc<SignInLimits>,
+    /// "Now" for programme data (`crate::clock`): the system clock, or a
+    /// test's manual one. Every request runs inside its scope.
+    pub clock: crate::clock::Clock,
 }
 
 impl FromRef<AppState> for CsrfConfig {
@@ -73,8 +76,24 @@ impl AppState {
             sign_in: Arc::new(SignInLimits::new(config.sign_in)),
             config: Arc::new(config),
             csrf,
+            clock: crate::clock::Clock::system(),
         }
     }
+
+    /// The same, with `clock` as "now" for programme data.
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> AppState {
+        self.clock = clock;
+        self
+    }
+}
+
+/// Runs the request with the app's clock as "now" (`crate::clock::now`).
+async fn with_clock(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    state.clock.clone().scope(next.run(request)).await
 }
 
 /// The whole application: the route table, then the layers every request
@@ -100,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(error::with_chrome))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(auth)
+        .layer(middleware::from_fn_with_state(state.clone(), with_clock))
         .with_state(state);
     operable(router, timeout)
 }

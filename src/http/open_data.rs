@@ -9,7 +9,7 @@ use crate::services::open_data::{self, Audience, OpenDataError};
 
 pub async fn giving360(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let by = ctx.by()?;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = crate::clock::now().date();
     let publication = open_data::giving360(
         &state.db,
         Some(&by),

@@ -74,6 +74,7 @@ async fn begin_alone(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbE
 
 pub async fn write(db: &DatabaseConnection, seed: &Seed) -> Result<SeedReport, LoadError> {
     let txn = begin_alone(db).await?;
+    crate::store::history::stamp(&txn, crate::clock::now()).await?;
     let report = write_in(&txn, seed).await?;
     if report.total_added() > 0 {
         let after = serde_json::json!(

@@ -2,6 +2,7 @@
 //! converting between entities and domain types.
 pub mod audit;
 pub mod funding;
+pub mod history;
 pub mod open_data;
 pub mod participants;
 pub mod partners;

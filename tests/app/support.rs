@@ -463,3 +463,15 @@ pub async fn add_fast_follower(office: &Browser, ods_code: &str) -> Page {
     assert_eq!(page.status, 303, "{}", page.body);
     page
 }
+
+/// A transaction for writing straight to the database in a test's set-up,
+/// stamped with the instant its changes are recorded at (as every write to
+/// a versioned table must be; see `gde::store::history`).
+pub async fn stamped(db: &DatabaseConnection) -> sea_orm::DatabaseTransaction {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await.expect("begin");
+    gde::store::history::stamp(&txn, gde::clock::now())
+        .await
+        .expect("stamp");
+    txn
+}
