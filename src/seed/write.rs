@@ -146,6 +146,15 @@ const REFERENCE_DATA_FROM: Date = time::macros::date!(2016 - 04 - 01);
 /// end, forecast, status).
 type ApprovedLine = (OffsetDateTime, Date, Option<Date>, String);
 
+/// A new version of a milestone: (recorded at, id, its fields, and for the
+/// office's own update, its organisation and the fields it replaced).
+type MilestoneChange = (
+    OffsetDateTime,
+    i32,
+    MilestoneFacts,
+    Option<(i32, MilestoneFacts)>,
+);
+
 /// A milestone's live fields, as a return line or the seed's final record sets them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct MilestoneFacts {
@@ -734,6 +743,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             report.added("tranches");
         }
     }
+    releases.sort_by_key(|(_, on)| *on);
     for (id, on) in releases {
         let at = stamp.at(txn, noon(on)).await?;
         Tranches::update_many()
@@ -950,6 +960,9 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
     // period's report), then whatever the seed holds beyond them, recorded
     // after the last return that reported on it (or on the completion or
     // sign-off date, if later), as the office's own update.
+    // Every milestone's versions, then written in time order, so that one
+    // stamp serves all the changes of one instant (a return's lines).
+    let mut changes: Vec<MilestoneChange> = Vec::new();
     for (id, organisation_id, created, baseline_on, last) in new_milestones {
         let mut facts = MilestoneFacts {
             forecast_on: Some(baseline_on),
@@ -979,8 +992,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             };
             recorded = recorded.max(at);
             if next != facts {
-                let at = stamp.at(txn, at).await?;
-                set_milestone(txn, id, &next, at).await?;
+                changes.push((at, id, next.clone(), None));
                 facts = next;
             }
         }
@@ -997,8 +1009,15 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
         if let Some(on) = last.signed_off_on {
             at = at.max(noon(on));
         }
+        changes.push((at.min(load), id, last, Some((organisation_id, facts))));
+    }
+    changes.sort_by_key(|(at, ..)| *at);
+    for (at, id, facts, office) in changes {
         let at = stamp.at(txn, at).await?;
-        set_milestone(txn, id, &last, at).await?;
+        set_milestone(txn, id, &facts, at).await?;
+        let Some((organisation_id, before)) = office else {
+            continue;
+        };
         let facts_json = |f: &MilestoneFacts| {
             serde_json::json!({
                 "forecast_on": f.forecast_on.map(|d| d.to_string()),
@@ -1012,8 +1031,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                 txn,
                 AuditEntry::system("seed", "milestone.progress", "milestone", &id.to_string())
                     .organisation(organisation_id)
-                    .before(facts_json(&facts))
-                    .after(facts_json(&last))
+                    .before(facts_json(&before))
+                    .after(facts_json(&facts))
                     .reason(
                         "progress recorded in the seed data after the returns approved by then",
                     ),
