@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod charts;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;

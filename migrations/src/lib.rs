@@ -21,6 +21,7 @@ mod m20261201_000005_pending_request_unique;
 mod m20261201_000006_unique_names;
 mod m20261201_000007_sign_in_failures;
 mod m20261201_000008_cap_groups;
+mod m20261202_000009_history;
 
 /// The name-key rule as migration 6 applied it (for a test that the
 /// application's `NameKey` still agrees with the database's keys).
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_unique_names::Migration),
             Box::new(m20261201_000007_sign_in_failures::Migration),
             Box::new(m20261201_000008_cap_groups::Migration),
+            Box::new(m20261202_000009_history::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(InTransaction(m)) as Box<dyn MigrationTrait>)

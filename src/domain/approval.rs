@@ -11,8 +11,8 @@ pub enum Newer {
     LaterReturn { period: String, ends_on: Date },
     /// Its live value was recorded, other than by approving a return, after
     /// the return under review was submitted: a progress update by the
-    /// programme office, or the milestone's own creation (the seed loads
-    /// today's milestones with the instant they were loaded).
+    /// programme office (the seed records, dated, the progress it holds
+    /// beyond its approved returns), or the milestone's own creation.
     RecordedAfter { at: OffsetDateTime },
 }
 

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::Markup;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use super::{AppError, AppState, Ctx};
 use crate::reports::briefing::{self, HEIGHT, WIDTH};
@@ -16,7 +16,7 @@ use crate::reports::catalogue::{ChartData, ChartKind};
 use crate::services::dashboard::{self, DashboardQuery, DashboardRequest};
 
 fn today() -> Date {
-    OffsetDateTime::now_utc().date()
+    crate::clock::now().date()
 }
 
 async fn pack(

@@ -248,7 +248,7 @@ pub async fn confirm_release(
 ) -> Result<Markup, AppError> {
     let by = ctx.by()?;
     by.change_programme().map_err(ServiceError::from)?;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = crate::clock::now().date();
     let preview = service::release_preview(&state.db, &by, id(&tranche_id)?, today).await?;
     Ok(view::confirm_release(
         &ctx.chrome,
@@ -268,7 +268,7 @@ pub async fn release(
     let by = ctx.by()?;
     by.change_programme().map_err(ServiceError::from)?;
     let tranche_id = id(&tranche_id)?;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = crate::clock::now().date();
     let typed = form.released_on.clone();
     match service::release_tranche(&state.db, &by, tranche_id, form, today).await {
         Ok(released) => {

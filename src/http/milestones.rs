@@ -6,7 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::Markup;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use super::respond::{conflict, id, respond};
 use super::{AppError, AppState, Ctx};
@@ -17,7 +17,7 @@ use crate::services::{By, FieldError, ServiceError};
 use crate::views::milestones::{self as view, MilestonePage};
 
 fn today() -> Date {
-    OffsetDateTime::now_utc().date()
+    crate::clock::now().date()
 }
 
 pub async fn list(

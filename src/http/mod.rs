@@ -53,6 +53,9 @@ pub struct AppState {
     pub sign_in: Arc<SignInLimits>,
     /// API requests per token per minute, counted in this instance.
     pub api_limit: Arc<api::limit::RateLimiter>,
+    /// "Now" for programme data (`crate::clock`): the system clock, or a
+    /// test's manual one. Every request, pages and API alike, runs inside its scope.
+    pub clock: crate::clock::Clock,
 }
 
 impl FromRef<AppState> for CsrfConfig {
@@ -77,8 +80,24 @@ impl AppState {
             api_limit: Arc::new(api::limit::RateLimiter::new(config.api_rate_per_minute)),
             config: Arc::new(config),
             csrf,
+            clock: crate::clock::Clock::system(),
         }
     }
+
+    /// The same, with `clock` as "now" for programme data.
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> AppState {
+        self.clock = clock;
+        self
+    }
+}
+
+/// Runs the request with the app's clock as "now" (`crate::clock::now`).
+async fn with_clock(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    state.clock.clone().scope(next.run(request)).await
 }
 
 /// The whole application: the route table, then the layers every request
@@ -107,8 +126,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(error::with_chrome))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(auth)
-        .with_state(state)
-        .nest(api::BASE, api);
+        .with_state(state.clone())
+        .nest(api::BASE, api)
+        .layer(middleware::from_fn_with_state(state, with_clock));
     operable(router, timeout)
 }
 

@@ -18,7 +18,7 @@ pub async fn giving360(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         Audience::Public => ctx.by().ok(),
         Audience::Office => Some(ctx.by()?),
     };
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = crate::clock::now().date();
     let publication = open_data::giving360(
         &state.db,
         by.as_ref(),

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::Markup;
 use serde::Deserialize;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use super::{AppError, AppState, Ctx};
 use crate::domain::ods::OdsCode;
@@ -19,7 +19,7 @@ use crate::views;
 use crate::views::overview::OverviewSort;
 
 fn today() -> Date {
-    OffsetDateTime::now_utc().date()
+    crate::clock::now().date()
 }
 
 /// The overview's query string: how each of its two tables is sorted.

@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::Markup;
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use super::respond::respond;
 use super::{AppError, AppState, Ctx};
@@ -19,7 +18,7 @@ use crate::services::{FieldError, ServiceError};
 use crate::views::returns::{self as view, ReturnAccess};
 
 fn today() -> time::Date {
-    OffsetDateTime::now_utc().date()
+    crate::clock::now().date()
 }
 
 /// The queue's query string: how the latest-period table is sorted.

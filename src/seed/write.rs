@@ -3,11 +3,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter, Set, TransactionTrait,
 };
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
+
+use crate::domain::reporting::ReturnStatus;
 
 use super::LoadError;
 use super::records::Origin;
@@ -76,6 +79,7 @@ pub async fn write(db: &DatabaseConnection, seed: &Seed) -> Result<SeedReport, L
     let txn = begin_alone(db).await?;
     let report = write_in(&txn, seed).await?;
     if report.total_added() > 0 {
+        crate::store::history::stamp(&txn, crate::clock::now()).await?;
         let after = serde_json::json!(
             report
                 .counts
@@ -106,8 +110,64 @@ fn unique_at(error: DbErr, origin: &Origin, column: &str) -> LoadError {
     }
 }
 
+/// Stamps the seed's transaction with the instant each record was made
+/// (`store::history`), so the history it loads has its original dates;
+/// nothing is recorded after the load itself.
+struct Stamper {
+    load: OffsetDateTime,
+    last: Option<OffsetDateTime>,
+}
+
+impl Stamper {
+    async fn at(
+        &mut self,
+        txn: &DatabaseTransaction,
+        at: OffsetDateTime,
+    ) -> Result<OffsetDateTime, DbErr> {
+        let at = at.min(self.load);
+        if self.last != Some(at) {
+            crate::store::history::stamp(txn, at).await?;
+            self.last = Some(at);
+        }
+        Ok(at)
+    }
+}
+
+/// Things recorded on a date are recorded at noon UTC that day.
+fn noon(date: Date) -> OffsetDateTime {
+    date.with_time(time::macros::time!(12:00)).assume_utc()
+}
+
+/// When the programme's reference data (organisations, caps, groups) is
+/// recorded: the start of 2016/17, before the first designation.
+const REFERENCE_DATA_FROM: Date = time::macros::date!(2016 - 04 - 01);
+
+/// An approved return's line for a milestone: (approved at, its period's
+/// end, forecast, status).
+type ApprovedLine = (OffsetDateTime, Date, Option<Date>, String);
+
+/// A new version of a milestone: (recorded at, id, its fields, and for the
+/// office's own update, its organisation and the fields it replaced).
+type MilestoneChange = (
+    OffsetDateTime,
+    i32,
+    MilestoneFacts,
+    Option<(i32, MilestoneFacts)>,
+);
+
+/// A milestone's live fields, as a return line or the seed's final record sets them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct MilestoneFacts {
+    forecast_on: Option<Date>,
+    actual_on: Option<Date>,
+    status: String,
+    signed_off_on: Option<Date>,
+}
+
 async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, LoadError> {
-    let now = OffsetDateTime::now_utc();
+    let load = crate::clock::now();
+    let mut stamp = Stamper { load, last: None };
+    let now = stamp.at(txn, noon(REFERENCE_DATA_FROM)).await?;
     let mut report = SeedReport::default();
 
     // Every organisation on record, by name key and country: a trust or
@@ -245,6 +305,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             }
             None => {
                 let (designated_on, designated_precision) = p.designated.to_storage();
+                let now = stamp.at(txn, noon(designated_on)).await?;
                 let accredited = p.accredited.map(|a| a.to_storage());
                 let id = e::participant::ActiveModel {
                     organisation_id: Set(org_id),
@@ -470,6 +531,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             report.present("maturity assessments");
             continue;
         }
+        let now = stamp.at(txn, noon(assessed_on)).await?;
         e::maturity_assessment::ActiveModel {
             participant_id: Set(key.0),
             scale: Set(key.1),
@@ -494,22 +556,54 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
         .into_iter()
         .map(|m| ((m.participant_id, m.reference), m.id))
         .collect();
+    // A milestone is recorded with its participant's first award or first
+    // return, whichever came first (or its designation), at its baseline and not started; the returns approved
+    // later move it (below), and what the seed holds beyond them is
+    // recorded after the last of those returns.
+    let mut first_award: HashMap<&str, Date> = HashMap::new();
+    for a in &seed.allocations {
+        let entry = first_award
+            .entry(a.ods_code.as_str())
+            .or_insert(a.awarded_on);
+        *entry = (*entry).min(a.awarded_on);
+    }
+    // A trust reporting before its award had its plan on record by then.
+    for r in &seed.returns {
+        if let Some(on) = r.submitted_on {
+            let entry = first_award.entry(r.ods_code.as_str()).or_insert(on);
+            *entry = (*entry).min(on);
+        }
+    }
+    let designated: HashMap<&str, Date> = seed
+        .participants
+        .iter()
+        .map(|p| (p.ods_code.as_str(), p.designated.to_storage().0))
+        .collect();
+    // New milestones: (id, organisation, recorded at, final facts).
+    let mut new_milestones: Vec<(i32, i32, OffsetDateTime, Date, MilestoneFacts)> = Vec::new();
     for m in &seed.milestones {
         let key = (pid(m.ods_code.as_str()), m.reference.as_str().to_owned());
         if milestone_ids.contains_key(&key) {
             report.present("milestones");
             continue;
         }
+        let ods = m.ods_code.as_str();
+        let planned = first_award
+            .get(ods)
+            .or_else(|| designated.get(ods))
+            .copied()
+            .unwrap_or(REFERENCE_DATA_FROM);
+        let now = stamp.at(txn, noon(planned)).await?;
         let id = e::milestone::ActiveModel {
             participant_id: Set(key.0),
             reference: Set(key.1.clone()),
             title: Set(m.title.clone()),
             category: Set(m.category.code().to_owned()),
             baseline_on: Set(m.baseline_on),
-            forecast_on: Set(m.forecast_on),
-            actual_on: Set(m.actual_on),
-            status: Set(m.status.code().to_owned()),
-            signed_off_on: Set(m.signed_off_on),
+            forecast_on: Set(Some(m.baseline_on)),
+            actual_on: Set(None),
+            status: Set("not_started".to_owned()),
+            signed_off_on: Set(None),
             signed_off_by: Set(None),
             illustrative: Set(true),
             version: Set(1),
@@ -522,12 +616,40 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
         .map_err(|e| unique_at(e, &m.origin, "reference"))?
         .id;
         milestone_ids.insert(key, id);
+        new_milestones.push((
+            id,
+            org_ids[ods],
+            now,
+            m.baseline_on,
+            MilestoneFacts {
+                forecast_on: m.forecast_on,
+                actual_on: m.actual_on,
+                status: m.status.code().to_owned(),
+                signed_off_on: m.signed_off_on,
+            },
+        ));
         report.added("milestones");
     }
 
     // Allocations (within the cap, counting what the database already holds),
     // then their profiles and tranches; an allocation already present keeps its own.
     let existing_allocations = Allocations::find().all(txn).await?;
+    let mut profiles_of: HashMap<(&str, &str), Vec<_>> = HashMap::new();
+    for p in &seed.profiles {
+        profiles_of
+            .entry((p.ods_code.as_str(), p.allocation_reference.as_str()))
+            .or_default()
+            .push(p);
+    }
+    let mut tranches_of: HashMap<(&str, &str), Vec<_>> = HashMap::new();
+    for t in &seed.tranches {
+        tranches_of
+            .entry((t.ods_code.as_str(), t.allocation_reference.as_str()))
+            .or_default()
+            .push(t);
+    }
+    // Tranches released later than they were recorded: (id, released on).
+    let mut releases: Vec<(i32, Date)> = Vec::new();
     for a in &seed.allocations {
         let (participant_id, role, sector) = participant_by_ods[a.ods_code.as_str()];
         if existing_allocations
@@ -562,6 +684,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             check_group_allocation(&group, a.ods_code.as_str(), &members, a.central)
                 .map_err(|err| a.origin.error(Some("central"), err.to_string()))?;
         }
+        let now = stamp.at(txn, noon(a.awarded_on)).await?;
         let allocation_id = e::allocation::ActiveModel {
             participant_id: Set(participant_id),
             reference: Set(a.reference.clone()),
@@ -579,11 +702,8 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
         .map_err(|e| unique_at(e, &a.origin, "reference"))?
         .id;
         report.added("allocations");
-        for p in seed
-            .profiles
-            .iter()
-            .filter(|p| p.ods_code == a.ods_code && p.allocation_reference == a.reference)
-        {
+        let key = (a.ods_code.as_str(), a.reference.as_str());
+        for p in profiles_of.get(&key).into_iter().flatten() {
             e::allocation_profile::ActiveModel {
                 allocation_id: Set(allocation_id),
                 financial_year: Set(p.financial_year.start_year()),
@@ -595,22 +715,18 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             .map_err(|e| unique_at(e, &p.origin, "financial_year"))?;
             report.added("allocation profile years");
         }
-        for t in seed
-            .tranches
-            .iter()
-            .filter(|t| t.ods_code == a.ods_code && t.allocation_reference == a.reference)
-        {
+        for t in tranches_of.get(&key).into_iter().flatten() {
             let milestone_id = t
                 .milestone_reference
                 .as_ref()
                 .map(|r| milestone_ids[&(participant_id, r.as_str().to_owned())]);
-            e::tranche::ActiveModel {
+            let tranche = e::tranche::ActiveModel {
                 allocation_id: Set(allocation_id),
                 name: Set(t.name.clone()),
                 kind: Set(t.kind.code().to_owned()),
                 milestone_id: Set(milestone_id),
                 amount_pence: Set(t.amount.value()),
-                released_on: Set(t.released_on),
+                released_on: Set(None),
                 released_by: Set(None),
                 illustrative: Set(true),
                 version: Set(1),
@@ -621,23 +737,38 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             .insert(txn)
             .await
             .map_err(|e| unique_at(e, &t.origin, "name"))?;
+            if let Some(on) = t.released_on {
+                releases.push((tranche.id, on));
+            }
             report.added("tranches");
         }
+    }
+    releases.sort_by_key(|(_, on)| *on);
+    for (id, on) in releases {
+        let at = stamp.at(txn, noon(on)).await?;
+        Tranches::update_many()
+            .col_expr(e::tranche::Column::ReleasedOn, Expr::value(on))
+            .col_expr(e::tranche::Column::UpdatedAt, Expr::value(at))
+            .filter(e::tranche::Column::Id.eq(id))
+            .exec(txn)
+            .await?;
     }
 
     // Reporting periods, by label; returns, by period and participant, with
     // their milestone updates and risks (an existing return keeps its own).
-    let mut period_ids: HashMap<String, i32> = ReportingPeriods::find()
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|p| (p.label, p.id))
+    let on_record = ReportingPeriods::find().all(txn).await?;
+    let mut period_ends: HashMap<String, Date> = on_record
+        .iter()
+        .map(|p| (p.label.clone(), p.ends_on))
         .collect();
+    let mut period_ids: HashMap<String, i32> =
+        on_record.into_iter().map(|p| (p.label, p.id)).collect();
     for p in &seed.periods {
         if period_ids.contains_key(&p.label) {
             report.present("reporting periods");
             continue;
         }
+        let now = stamp.at(txn, noon(p.starts_on)).await?;
         let id = e::reporting_period::ActiveModel {
             label: Set(p.label.clone()),
             frequency: Set(p.frequency.code().to_owned()),
@@ -655,17 +786,35 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
         .map_err(|e| unique_at(e, &p.origin, "label"))?
         .id;
         period_ids.insert(p.label.clone(), id);
+        period_ends.insert(p.label.clone(), p.ends_on);
         report.added("reporting periods");
     }
-    let existing_returns: Vec<(i32, i32)> = Returns::find()
+    let existing_returns: std::collections::HashSet<(i32, i32)> = Returns::find()
         .all(txn)
         .await?
         .into_iter()
         .map(|r| (r.period_id, r.participant_id))
         .collect();
-    let mut updates = Vec::new();
-    let mut risks = Vec::new();
-    let at_noon = |d: time::Date| d.with_hms(12, 0, 0).map(|t| t.assume_utc()).ok();
+    // Each return's lines and risks, by trust and period (one pass, not one
+    // scan of every line per return).
+    let mut updates_of: HashMap<(&str, &str), Vec<_>> = HashMap::new();
+    for u in &seed.updates {
+        updates_of
+            .entry((u.ods_code.as_str(), u.period.as_str()))
+            .or_default()
+            .push(u);
+    }
+    let mut risks_of: HashMap<(&str, &str), Vec<_>> = HashMap::new();
+    for k in &seed.risks {
+        risks_of
+            .entry((k.ods_code.as_str(), k.period.as_str()))
+            .or_default()
+            .push(k);
+    }
+    // Approved lines per milestone: (approved at, period end, forecast, status).
+    let mut approved_lines: HashMap<i32, Vec<ApprovedLine>> = HashMap::new();
+    // The latest submission that reported on each milestone.
+    let mut reported_at: HashMap<i32, OffsetDateTime> = HashMap::new();
     for r in &seed.returns {
         let participant_id = pid(r.ods_code.as_str());
         let period_id = period_ids[&r.period];
@@ -673,25 +822,32 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             report.present("returns");
             continue;
         }
+        // A return is recorded when it was submitted, then approved on its
+        // date. What the seed does not date (when a draft never submitted
+        // was started, when a return was sent back for changes) is recorded
+        // when the seed is loaded.
+        let ends_on = period_ends.get(&r.period).copied();
+        let submitted = r.submitted_on.map(noon);
+        let drafted = stamp.at(txn, submitted.unwrap_or(load)).await?;
         let return_id = e::progress_return::ActiveModel {
             period_id: Set(period_id),
             participant_id: Set(participant_id),
-            status: Set(r.status.code().to_owned()),
+            status: Set(ReturnStatus::Draft.code().to_owned()),
             spend_to_date_pence: Set(r.spend_to_date.map(|p| p.value())),
             rating_scale: Set(crate::domain::rating::RatingScale::Rag.code().to_owned()),
             self_rating: Set(r.self_rating.map(|x| x.code().to_owned())),
             rating_justification: Set(r.rating_justification.clone()),
             narrative: Set(r.narrative.clone()),
-            office_rating: Set(r.office_rating.map(|x| x.code().to_owned())),
-            office_comment: Set(r.office_comment.clone()),
-            submitted_at: Set(r.submitted_on.and_then(at_noon)),
+            office_rating: Set(None),
+            office_comment: Set(None),
+            submitted_at: Set(None),
             submitted_by: Set(None),
-            approved_at: Set(r.approved_on.and_then(at_noon)),
+            approved_at: Set(None),
             approved_by: Set(None),
             illustrative: Set(true),
             version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            created_at: Set(drafted),
+            updated_at: Set(drafted),
             ..Default::default()
         }
         .insert(txn)
@@ -699,28 +855,38 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
         .map_err(|e| unique_at(e, &r.origin, "period"))?
         .id;
         report.added("returns");
-        for u in seed
-            .updates
-            .iter()
-            .filter(|u| u.ods_code == r.ods_code && u.period == r.period)
-        {
-            updates.push(e::return_milestone_update::ActiveModel {
+        let key = (r.ods_code.as_str(), r.period.as_str());
+        let mut lines = Vec::new();
+        for u in updates_of.get(&key).into_iter().flatten() {
+            let milestone_id =
+                milestone_ids[&(participant_id, u.milestone_reference.as_str().to_owned())];
+            lines.push(e::return_milestone_update::ActiveModel {
                 return_id: Set(return_id),
-                milestone_id: Set(
-                    milestone_ids[&(participant_id, u.milestone_reference.as_str().to_owned())]
-                ),
+                milestone_id: Set(milestone_id),
                 forecast_on: Set(u.forecast_on),
                 status: Set(u.status.code().to_owned()),
                 comment: Set(u.comment.clone()),
                 ..Default::default()
             });
+            if let Some(at) = submitted {
+                let latest = reported_at.entry(milestone_id).or_insert(at);
+                *latest = (*latest).max(at);
+            }
+            if let (Some(at), Some(ends_on), ReturnStatus::Approved) =
+                (r.approved_on.map(noon), ends_on, r.status)
+            {
+                approved_lines.entry(milestone_id).or_default().push((
+                    at,
+                    ends_on,
+                    u.forecast_on,
+                    u.status.code().to_owned(),
+                ));
+            }
             report.added("return milestone updates");
         }
-        for k in seed
-            .risks
-            .iter()
-            .filter(|k| k.ods_code == r.ods_code && k.period == r.period)
-        {
+        insert_in_batches(txn, lines).await?;
+        let mut risks = Vec::new();
+        for k in risks_of.get(&key).into_iter().flatten() {
             risks.push(e::return_risk::ActiveModel {
                 return_id: Set(return_id),
                 position: Set(k.position),
@@ -731,10 +897,171 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             });
             report.added("return risks");
         }
+        insert_in_batches(txn, risks).await?;
+
+        // Its later states, in order.
+        let set = |status: ReturnStatus, at: OffsetDateTime| {
+            use sea_orm::sea_query::ExprTrait;
+            Returns::update_many()
+                .col_expr(
+                    e::progress_return::Column::Status,
+                    Expr::value(status.code()),
+                )
+                .col_expr(e::progress_return::Column::UpdatedAt, Expr::value(at))
+                .col_expr(
+                    e::progress_return::Column::Version,
+                    Expr::col(e::progress_return::Column::Version).add(1),
+                )
+                .filter(e::progress_return::Column::Id.eq(return_id))
+        };
+        if r.status == ReturnStatus::Draft {
+            continue;
+        }
+        if let Some(at) = submitted {
+            let at = stamp.at(txn, at).await?;
+            set(ReturnStatus::Submitted, at)
+                .col_expr(e::progress_return::Column::SubmittedAt, Expr::value(at))
+                .exec(txn)
+                .await?;
+        }
+        match r.status {
+            ReturnStatus::Returned => {
+                let at = stamp.at(txn, load).await?;
+                set(ReturnStatus::Returned, at)
+                    .col_expr(
+                        e::progress_return::Column::OfficeComment,
+                        Expr::value(r.office_comment.clone()),
+                    )
+                    .exec(txn)
+                    .await?;
+            }
+            ReturnStatus::Approved => {
+                let at = r.approved_on.map(noon).unwrap_or(drafted);
+                let at = stamp.at(txn, at).await?;
+                set(ReturnStatus::Approved, at)
+                    .col_expr(e::progress_return::Column::ApprovedAt, Expr::value(at))
+                    .col_expr(
+                        e::progress_return::Column::OfficeRating,
+                        Expr::value(r.office_rating.map(|x| x.code().to_owned())),
+                    )
+                    .col_expr(
+                        e::progress_return::Column::OfficeComment,
+                        Expr::value(r.office_comment.clone()),
+                    )
+                    .exec(txn)
+                    .await?;
+            }
+            _ => {}
+        }
     }
-    insert_in_batches(txn, updates).await?;
-    insert_in_batches(txn, risks).await?;
+
+    // Each new milestone's history: the approved returns' lines in the
+    // order they were approved (never moving it back to an earlier
+    // period's report), then whatever the seed holds beyond them, recorded
+    // after the last return that reported on it (or on the completion or
+    // sign-off date, if later), as the office's own update.
+    // Every milestone's versions, then written in time order, so that one
+    // stamp serves all the changes of one instant (a return's lines).
+    let mut changes: Vec<MilestoneChange> = Vec::new();
+    for (id, organisation_id, created, baseline_on, last) in new_milestones {
+        let mut facts = MilestoneFacts {
+            forecast_on: Some(baseline_on),
+            actual_on: None,
+            status: "not_started".to_owned(),
+            signed_off_on: None,
+        };
+        let mut recorded = created;
+        let mut lines = approved_lines.remove(&id).unwrap_or_default();
+        lines.sort_by_key(|(at, ends_on, _, _)| (*at, *ends_on));
+        let mut latest_end: Option<Date> = None;
+        for (at, ends_on, forecast_on, status) in lines {
+            if latest_end.is_some_and(|end| end > ends_on) {
+                continue;
+            }
+            latest_end = Some(ends_on);
+            let complete = status == "complete";
+            let next = MilestoneFacts {
+                forecast_on,
+                actual_on: if complete {
+                    last.actual_on.or(forecast_on)
+                } else {
+                    None
+                },
+                status,
+                signed_off_on: None,
+            };
+            recorded = recorded.max(at);
+            if next != facts {
+                changes.push((at, id, next.clone(), None));
+                facts = next;
+            }
+        }
+        if facts == last {
+            continue;
+        }
+        let mut at =
+            recorded.max(reported_at.get(&id).copied().unwrap_or(created)) + time::Duration::DAY;
+        if last.status == "complete"
+            && let Some(on) = last.actual_on
+        {
+            at = at.max(noon(on));
+        }
+        if let Some(on) = last.signed_off_on {
+            at = at.max(noon(on));
+        }
+        changes.push((at.min(load), id, last, Some((organisation_id, facts))));
+    }
+    changes.sort_by_key(|(at, ..)| *at);
+    for (at, id, facts, office) in changes {
+        let at = stamp.at(txn, at).await?;
+        set_milestone(txn, id, &facts, at).await?;
+        let Some((organisation_id, before)) = office else {
+            continue;
+        };
+        let facts_json = |f: &MilestoneFacts| {
+            serde_json::json!({
+                "forecast_on": f.forecast_on.map(|d| d.to_string()),
+                "actual_on": f.actual_on.map(|d| d.to_string()),
+                "status": f.status,
+                "signed_off_on": f.signed_off_on.map(|d| d.to_string()),
+            })
+        };
+        crate::clock::Clock::manual(at)
+            .scope(audit::record(
+                txn,
+                AuditEntry::system("seed", "milestone.progress", "milestone", &id.to_string())
+                    .organisation(organisation_id)
+                    .before(facts_json(&before))
+                    .after(facts_json(&facts))
+                    .reason(
+                        "progress recorded in the seed data after the returns approved by then",
+                    ),
+            ))
+            .await?;
+    }
     Ok(report)
+}
+
+/// Sets a milestone's live fields at `at` (a new version).
+async fn set_milestone(
+    txn: &DatabaseTransaction,
+    id: i32,
+    facts: &MilestoneFacts,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    use e::milestone::Column as C;
+    use sea_orm::sea_query::ExprTrait;
+    Milestones::update_many()
+        .col_expr(C::ForecastOn, Expr::value(facts.forecast_on))
+        .col_expr(C::ActualOn, Expr::value(facts.actual_on))
+        .col_expr(C::Status, Expr::value(facts.status.clone()))
+        .col_expr(C::SignedOffOn, Expr::value(facts.signed_off_on))
+        .col_expr(C::UpdatedAt, Expr::value(at))
+        .col_expr(C::Version, Expr::col(C::Version).add(1))
+        .filter(C::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Many rows in a few statements: the seed's thousands of return lines would

@@ -136,7 +136,7 @@ pub(crate) async fn decide<K: Kind>(
             &form.comment,
         )
         .map_err(|e| ServiceError::invalid("decision", e.to_string()))?;
-        let now = OffsetDateTime::now_utc();
+        let now = crate::clock::now();
         let comment = Some(form.comment.trim().to_owned()).filter(|c| !c.is_empty());
         let (new_status, verb) = match decision {
             Decision::Approve => (RequestStatus::Approved, "approve"),

@@ -2,7 +2,6 @@
 //! the version its form was built from and succeeds only if it still holds.
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, RuntimeErr, SqlErr};
-use time::OffsetDateTime;
 
 use super::ServiceError;
 use crate::entities::{
@@ -37,7 +36,7 @@ where
     }
     let result = update
         .col_expr(columns.version, Expr::value(version + 1))
-        .col_expr(columns.updated_at, Expr::value(OffsetDateTime::now_utc()))
+        .col_expr(columns.updated_at, Expr::value(crate::clock::now()))
         .filter(columns.id.eq(id))
         .filter(columns.version.eq(version))
         .exec(db)

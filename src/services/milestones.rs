@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::{Value, json};
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use super::audit_log::HistoryEntry;
 use super::change_requests::{self, DecisionForm, Header, Kind, Outcome, one_pending};
@@ -187,9 +187,9 @@ pub async fn create(
         return Err(ServiceError::Invalid(f.errors));
     };
     f.finish()?;
-    let now = OffsetDateTime::now_utc();
+    let now = crate::clock::now();
     let result = async {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         let created = milestone::ActiveModel {
             participant_id: Set(participant.id),
             reference: Set(reference.as_str().to_owned()),
@@ -267,7 +267,7 @@ pub async fn update_progress(
             f.error(field, e.to_string());
         }
         if let Some(actual) = actual
-            && actual > OffsetDateTime::now_utc().date()
+            && actual > crate::clock::now().date()
         {
             f.error("actual_on", "The actual date cannot be in the future");
         }
@@ -280,7 +280,7 @@ pub async fn update_progress(
     f.finish()?;
     let result = async {
         // The versioned update is the first statement: it claims the row.
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         let updated = update_versioned::<Milestones, _>(
             &txn,
             Versioned {
@@ -352,7 +352,7 @@ pub async fn sign_off(
     f.finish()?;
     let result = async {
         // The versioned update is the first statement: it claims the row.
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         let updated = update_versioned::<Milestones, _>(
             &txn,
             Versioned {
@@ -423,7 +423,7 @@ pub async fn request_baseline_change(
         f.error("reason", e.to_string());
     }
     let result = async {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         claim_milestone(&txn, id).await?;
         let (current, _) = load(&txn, id).await?;
         if proposed == Some(current.baseline_on) {
@@ -436,7 +436,7 @@ pub async fn request_baseline_change(
             return Err(ServiceError::Invalid(std::mem::take(&mut f.errors)));
         };
         std::mem::take(&mut f).finish()?;
-        let now = OffsetDateTime::now_utc();
+        let now = crate::clock::now();
         let created = baseline_change_request::ActiveModel {
             milestone_id: Set(id),
             previous_baseline_on: Set(current.baseline_on),
@@ -508,7 +508,7 @@ impl Kind for BaselineChange {
         db: &DatabaseConnection,
         r: &Self::Request,
     ) -> Result<DatabaseTransaction, ServiceError> {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         claim_milestone(&txn, r.milestone_id).await?;
         Ok(txn)
     }

@@ -155,3 +155,17 @@ pub fn unique_as(
         None => ServiceError::Database(error),
     }
 }
+
+/// Begins a transaction that changes programme data: stamped with the
+/// clock's instant (`crate::clock::now`), which the database's history
+/// triggers record as the instant each change was made (see
+/// `store::history`). Every writing transaction starts here; on PostgreSQL
+/// a change to a versioned table in an unstamped transaction is refused.
+pub(crate) async fn begin_write(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    crate::store::history::stamp(&txn, crate::clock::now()).await?;
+    Ok(txn)
+}

@@ -3,10 +3,9 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 use super::concurrency::{Versioned, update_versioned};
 use super::fields::Fields;
@@ -224,8 +223,8 @@ pub async fn create(
         return Err(ServiceError::Invalid(f.errors));
     };
     f.finish()?;
-    let now = OffsetDateTime::now_utc();
-    let txn = db.begin().await?;
+    let now = crate::clock::now();
+    let txn = crate::services::begin_write(db).await?;
     let org = match existing_org {
         Some(org) => org,
         None => {
@@ -332,7 +331,7 @@ pub async fn update(
         None
     };
     let result = async {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         if let Some(group) = group {
             super::concurrency::claim_cap_group(&txn, group).await?;
         }
@@ -486,8 +485,8 @@ pub async fn set_pairing(
     if existing.as_ref().map(|p| p.exemplar_id) == exemplar.as_ref().map(|e| e.id) {
         return Ok(());
     }
-    let now = OffsetDateTime::now_utc();
-    let txn = db.begin().await?;
+    let now = crate::clock::now();
+    let txn = crate::services::begin_write(db).await?;
     if let Some(old) = &existing {
         Pairings::delete_by_id(old.id).exec(&txn).await?;
     }
@@ -561,8 +560,8 @@ pub async fn create_partner(
         return Err(ServiceError::Invalid(f.errors));
     };
     f.finish()?;
-    let now = OffsetDateTime::now_utc();
-    let txn = db.begin().await?;
+    let now = crate::clock::now();
+    let txn = crate::services::begin_write(db).await?;
     let created = organisation::ActiveModel {
         ods_code: Set(None),
         name_key: Set(NameKey::of(&name).into_inner()),
@@ -654,10 +653,10 @@ pub async fn link_partner(
         return Err(ServiceError::Invalid(f.errors));
     };
     f.finish()?;
-    let now = OffsetDateTime::now_utc();
+    let now = crate::clock::now();
     let started = started.map(|d| d.to_storage());
     let ended = ended.map(|d| d.to_storage());
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let created = partnership::ActiveModel {
         participant_id: Set(participant.id),
         partner_id: Set(partner.id),

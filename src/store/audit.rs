@@ -3,7 +3,6 @@
 //! application never updates or deletes an audit event.
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use serde_json::Value;
-use time::OffsetDateTime;
 
 use crate::entities::audit_event;
 
@@ -76,7 +75,7 @@ impl AuditEntry {
 
 pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry) -> Result<(), DbErr> {
     audit_event::ActiveModel {
-        occurred_at: Set(OffsetDateTime::now_utc()),
+        occurred_at: Set(crate::clock::now()),
         user_id: Set(entry.user_id),
         actor: Set(entry.actor),
         action: Set(entry.action),

@@ -3,6 +3,7 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod funding;
+pub mod history;
 pub mod open_data;
 pub mod participants;
 pub mod partners;

@@ -146,7 +146,7 @@ pub async fn start_draft(
     participant_id: i32,
     scale: RatingScale,
 ) -> Result<Option<progress_return::Model>, DbErr> {
-    let now = OffsetDateTime::now_utc();
+    let now = crate::clock::now();
     let inserted = Returns::insert(progress_return::ActiveModel {
         period_id: Set(period_id),
         participant_id: Set(participant_id),

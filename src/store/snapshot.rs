@@ -1,16 +1,23 @@
-//! Reads the programme as it stood at a date: the live records with every
-//! audited change made after that date undone, and only what had happened
-//! by then (designations, awards, releases, completions, and each return in
-//! the state it was in then).
-//! Because approved returns and audit events never change, the same date
-//! always gives the same figures, however the records are edited later.
-use std::collections::HashMap;
+//! Reads the programme as it stood at a date: for each versioned table, the
+//! version of each row that was current at the end of that date (UK time),
+//! from the current rows and their history (`store::history`), with plain
+//! indexed SQL: `recorded_from <= T` over the current table, `recorded_to >
+//! T AND recorded_from <= T` over its history, instants compared as
+//! integers (unix microseconds). Of those, only what had happened by the
+//! date counts (designations, awards, releases, completions, periods ended,
+//! assessments made), and each return is in the state it was in then.
+//! Whatever is edited, corrected, approved or opened later, the same date
+//! gives the same figures.
+use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::Value;
-use time::Date;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
+use time::{Date, OffsetDateTime};
 
 use super::decode;
+use super::history::as_at_sql;
+use crate::clock::to_micros;
+use crate::domain::funding::{CapTable, FundingCap};
+use crate::domain::money::Pence;
 use crate::domain::participant::{Role, Sector};
 use crate::domain::period_states::{ReturnInstants, status_at};
 use crate::domain::region::RegionCode;
@@ -18,75 +25,149 @@ use crate::domain::reporting::ReturnStatus;
 use crate::domain::snapshot::{
     AllocationAt, MilestoneAt, ParticipantAt, PeriodAt, ReturnAt, Snapshot, TrancheAt, end_of,
 };
-use crate::entities::{
-    AllocationProfiles, Allocations, AuditEvents, MaturityAssessments, Milestones, Organisations,
-    Participants, ReportingPeriods, Returns, Tranches, audit_event,
-};
 
-fn date_field(v: &Value, key: &str) -> Option<Option<Date>> {
-    let field = v.get(key)?;
-    Some(field.as_str().and_then(|s| {
-        Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
-    }))
+/// The versions of `table`'s `columns` current at unix microsecond `at`.
+async fn rows_at<T: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    table: &str,
+    columns: &str,
+    at: i64,
+) -> Result<Vec<T>, DbErr> {
+    let backend = db.get_database_backend();
+    let placeholder = match backend {
+        DbBackend::Postgres => "$1",
+        _ => "?1",
+    };
+    let sql = as_at_sql(table, columns).replace('?', placeholder);
+    T::find_by_statement(Statement::from_sql_and_values(backend, sql, [at.into()]))
+        .all(db)
+        .await
+}
+
+#[derive(FromQueryResult)]
+struct OrganisationRow {
+    id: i32,
+    ods_code: Option<String>,
+    name: String,
+    region_code: Option<String>,
+}
+
+#[derive(FromQueryResult)]
+struct ParticipantRow {
+    id: i32,
+    organisation_id: i32,
+    role: String,
+    sector: String,
+    designated_on: Date,
+}
+
+#[derive(FromQueryResult)]
+struct MilestoneRow {
+    id: i32,
+    participant_id: i32,
+    reference: String,
+    baseline_on: Date,
+    forecast_on: Option<Date>,
+    actual_on: Option<Date>,
+    status: String,
+    illustrative: bool,
+}
+
+#[derive(FromQueryResult)]
+struct AllocationRow {
+    id: i32,
+    participant_id: i32,
+    central_pence: i64,
+    local_match_pence: i64,
+    awarded_on: Date,
+    illustrative: bool,
+}
+
+#[derive(FromQueryResult)]
+struct ProfileRow {
+    allocation_id: i32,
+    financial_year: i32,
+    amount_pence: i64,
+}
+
+#[derive(FromQueryResult)]
+struct TrancheRow {
+    id: i32,
+    allocation_id: i32,
+    amount_pence: i64,
+    released_on: Option<Date>,
+    illustrative: bool,
+}
+
+#[derive(FromQueryResult)]
+struct PeriodRow {
+    id: i32,
+    label: String,
+    ends_on: Date,
+    due_on: Date,
+}
+
+#[derive(FromQueryResult)]
+struct ReturnRow {
+    id: i32,
+    period_id: i32,
+    participant_id: i32,
+    status: String,
+    spend_to_date_pence: Option<i64>,
+    self_rating: Option<String>,
+    office_rating: Option<String>,
+    submitted_at: Option<OffsetDateTime>,
+    approved_at: Option<OffsetDateTime>,
+    illustrative: bool,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+#[derive(FromQueryResult)]
+struct AssessmentRow {
+    participant_id: i32,
+    scale: String,
+    score: i32,
+    assessed_on: Date,
+    illustrative: bool,
+}
+
+#[derive(FromQueryResult)]
+struct CapRow {
+    role: String,
+    sector: String,
+    cap_pence: i64,
 }
 
 /// Run it inside one transaction, so every table is read at the same moment.
 pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, DbErr> {
     let cutoff = end_of(as_at);
-    // Changes after the date, newest first, so undoing them in order restores the past.
-    let later: Vec<audit_event::Model> = AuditEvents::find()
-        .filter(audit_event::Column::OccurredAt.gt(cutoff))
-        .order_by_desc(audit_event::Column::OccurredAt)
-        .order_by_desc(audit_event::Column::Id)
-        .all(db)
-        .await?;
-    let parse = |s: &Option<String>| {
-        s.as_deref()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-    };
+    let at = to_micros(cutoff);
 
-    let orgs: HashMap<i32, crate::entities::organisation::Model> = Organisations::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
+    let orgs: HashMap<i32, OrganisationRow> =
+        rows_at::<OrganisationRow>(db, "organisations", "id, ods_code, name, region_code", at)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
 
-    // Participants.
-    let mut participants: HashMap<i32, crate::entities::participant::Model> = Participants::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    for e in later.iter().filter(|e| e.entity_type == "participant") {
-        let Ok(id) = e.entity_id.parse::<i32>() else {
+    // Participants designated by the date, as recorded then.
+    let mut participants = Vec::new();
+    for p in rows_at::<ParticipantRow>(
+        db,
+        "participants",
+        "id, organisation_id, role, sector, designated_on",
+        at,
+    )
+    .await?
+    {
+        if p.designated_on > as_at {
             continue;
-        };
-        match e.action.as_str() {
-            "participant.create" => {
-                participants.remove(&id);
-            }
-            "participant.update" => {
-                if let (Some(p), Some(before)) = (participants.get_mut(&id), parse(&e.before_json))
-                {
-                    if let Some(r) = before.get("role").and_then(Value::as_str) {
-                        p.role = r.to_owned();
-                    }
-                    if let Some(s) = before.get("sector").and_then(Value::as_str) {
-                        p.sector = s.to_owned();
-                    }
-                }
-            }
-            _ => {}
         }
-    }
-    let mut participant_list = Vec::new();
-    for p in participants.values().filter(|p| p.designated_on <= as_at) {
         let Some(org) = orgs.get(&p.organisation_id) else {
             continue;
         };
-        participant_list.push(ParticipantAt {
+        participants.push(ParticipantAt {
             id: p.id,
             organisation_id: org.id,
             ods_code: org.ods_code.clone().unwrap_or_default(),
@@ -99,233 +180,137 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
                 .and_then(|r| RegionCode::parse(r).ok()),
         });
     }
-    participant_list.sort_by(|a, b| a.ods_code.cmp(&b.ods_code));
-    let included: std::collections::HashSet<i32> = participant_list.iter().map(|p| p.id).collect();
+    participants.sort_by(|a, b| a.ods_code.cmp(&b.ods_code));
+    let included: HashSet<i32> = participants.iter().map(|p| p.id).collect();
 
-    // Milestones, with later changes undone field by field.
-    let mut milestones: HashMap<i32, MilestoneAt> = Milestones::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| {
-            (
-                m.id,
-                MilestoneAt {
-                    id: m.id,
-                    participant_id: m.participant_id,
-                    reference: m.reference,
-                    baseline_on: m.baseline_on,
-                    forecast_on: m.forecast_on,
-                    actual_on: m.actual_on,
-                    status: m.status,
-                    illustrative: m.illustrative,
-                },
-            )
-        })
-        .collect();
-    let by_reference: HashMap<(i32, String), i32> = milestones
-        .values()
-        .filter_map(|m| {
-            participants
-                .get(&m.participant_id)
-                .map(|p| ((p.organisation_id, m.reference.clone()), m.id))
-        })
-        .collect();
-    for e in &later {
-        match (e.entity_type.as_str(), e.action.as_str()) {
-            ("milestone", "milestone.create") => {
-                if let Ok(id) = e.entity_id.parse::<i32>() {
-                    milestones.remove(&id);
-                }
-            }
-            ("milestone", _) => {
-                let (Ok(id), Some(before)) = (e.entity_id.parse::<i32>(), parse(&e.before_json))
-                else {
-                    continue;
-                };
-                let Some(m) = milestones.get_mut(&id) else {
-                    continue;
-                };
-                if let Some(Some(b)) = date_field(&before, "baseline_on") {
-                    m.baseline_on = b;
-                }
-                if let Some(f) = date_field(&before, "forecast_on") {
-                    m.forecast_on = f;
-                }
-                if let Some(a) = date_field(&before, "actual_on") {
-                    m.actual_on = a;
-                }
-                if let Some(s) = before.get("status").and_then(Value::as_str) {
-                    m.status = s.to_owned();
-                }
-            }
-            ("return", "return.approve") => {
-                let (Some(org), Some(after)) = (e.organisation_id, parse(&e.after_json)) else {
-                    continue;
-                };
-                for change in after
-                    .get("milestones_updated")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let Some(reference) = change.get("reference").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    let Some(id) = by_reference.get(&(org, reference.to_owned())) else {
-                        continue;
-                    };
-                    let Some(m) = milestones.get_mut(id) else {
-                        continue;
-                    };
-                    if let Some(before) = change.get("forecast_on").and_then(|v| v.get(0)) {
-                        m.forecast_on = before.as_str().and_then(|s| {
-                            Date::parse(
-                                s,
-                                time::macros::format_description!("[year]-[month]-[day]"),
-                            )
-                            .ok()
-                        });
-                    }
-                    if let Some(before) = change
-                        .get("status")
-                        .and_then(|v| v.get(0))
-                        .and_then(Value::as_str)
-                    {
-                        m.status = before.to_owned();
-                        if before != "complete" {
-                            m.actual_on = None;
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut milestone_list: Vec<MilestoneAt> = milestones
-        .into_values()
-        .filter(|m| included.contains(&m.participant_id))
-        .map(|mut m| {
-            // Completion after the date had not happened yet.
-            if m.actual_on.is_some_and(|a| a > as_at) {
-                m.actual_on = None;
-                if m.status == "complete" {
-                    m.status = "in_progress".into();
-                }
-            }
-            m
-        })
-        .collect();
-    milestone_list.sort_by_key(|m| m.id);
-
-    // Allocations and their profiles.
-    let mut allocations: HashMap<i32, AllocationAt> = HashMap::new();
-    let profiles = AllocationProfiles::find().all(db).await?;
-    for a in Allocations::find().all(db).await? {
-        if a.awarded_on > as_at || !included.contains(&a.participant_id) {
-            continue;
-        }
-        let mut profile: Vec<(i32, i64)> = profiles
-            .iter()
-            .filter(|p| p.allocation_id == a.id)
-            .map(|p| (p.financial_year, p.amount_pence))
-            .collect();
-        profile.sort();
-        allocations.insert(
-            a.id,
-            AllocationAt {
-                id: a.id,
-                participant_id: a.participant_id,
-                central: a.central_pence,
-                local_match: a.local_match_pence,
-                profile,
-                illustrative: a.illustrative,
-            },
-        );
-    }
-    for e in later.iter().filter(|e| e.entity_type == "allocation") {
-        let Ok(id) = e.entity_id.parse::<i32>() else {
-            continue;
+    // Milestones as recorded then; a completion dated after the date had
+    // not happened yet.
+    let mut milestones: Vec<MilestoneAt> = rows_at::<MilestoneRow>(
+        db,
+        "milestones",
+        "id, participant_id, reference, baseline_on, forecast_on, actual_on, status, illustrative",
+        at,
+    )
+    .await?
+    .into_iter()
+    .filter(|m| included.contains(&m.participant_id))
+    .map(|m| {
+        let mut m = MilestoneAt {
+            id: m.id,
+            participant_id: m.participant_id,
+            reference: m.reference,
+            baseline_on: m.baseline_on,
+            forecast_on: m.forecast_on,
+            actual_on: m.actual_on,
+            status: m.status,
+            illustrative: m.illustrative,
         };
-        match e.action.as_str() {
-            "allocation.create" => {
-                allocations.remove(&id);
+        if m.actual_on.is_some_and(|a| a > as_at) {
+            m.actual_on = None;
+            if m.status == "complete" {
+                m.status = "in_progress".into();
             }
-            "allocation_change.approve" => {
-                let (Some(a), Some(before)) = (allocations.get_mut(&id), parse(&e.before_json))
-                else {
-                    continue;
-                };
-                if let Some(c) = before.get("central_pence").and_then(Value::as_i64) {
-                    a.central = c;
-                }
-                if let Some(l) = before.get("local_match_pence").and_then(Value::as_i64) {
-                    a.local_match = l;
-                }
-                if let Some(profile) = before.get("profile").and_then(Value::as_object) {
-                    a.profile = profile
-                        .iter()
-                        .filter_map(|(fy, p)| Some((fy.get(..4)?.parse().ok()?, p.as_i64()?)))
-                        .collect();
-                    a.profile.sort();
-                }
-            }
-            _ => {}
         }
-    }
-    let mut allocation_list: Vec<AllocationAt> = allocations.into_values().collect();
-    allocation_list.sort_by_key(|a| a.id);
+        m
+    })
+    .collect();
+    milestones.sort_by_key(|m| m.id);
 
-    // Tranches released by the date (and recorded as released by then).
-    let released_later: std::collections::HashSet<i32> = later
-        .iter()
-        .filter(|e| e.action == "tranche.release")
-        .filter_map(|e| e.entity_id.parse().ok())
-        .collect();
-    let created_later: std::collections::HashSet<i32> = later
-        .iter()
-        .filter(|e| e.action == "tranche.create")
-        .filter_map(|e| e.entity_id.parse().ok())
-        .collect();
-    let kept: std::collections::HashSet<i32> = allocation_list.iter().map(|a| a.id).collect();
-    let tranches = Tranches::find()
-        .all(db)
-        .await?
+    // Allocations awarded by the date, with their profiles as recorded then.
+    let mut profiles: HashMap<i32, Vec<(i32, i64)>> = HashMap::new();
+    for p in rows_at::<ProfileRow>(
+        db,
+        "allocation_profiles",
+        "allocation_id, financial_year, amount_pence",
+        at,
+    )
+    .await?
+    {
+        profiles
+            .entry(p.allocation_id)
+            .or_default()
+            .push((p.financial_year, p.amount_pence));
+    }
+    let mut allocations: Vec<AllocationAt> = rows_at::<AllocationRow>(
+        db,
+        "allocations",
+        "id, participant_id, central_pence, local_match_pence, awarded_on, illustrative",
+        at,
+    )
+    .await?
+    .into_iter()
+    .filter(|a| a.awarded_on <= as_at && included.contains(&a.participant_id))
+    .map(|a| {
+        let mut profile = profiles.remove(&a.id).unwrap_or_default();
+        profile.sort();
+        AllocationAt {
+            id: a.id,
+            participant_id: a.participant_id,
+            central: a.central_pence,
+            local_match: a.local_match_pence,
+            profile,
+            illustrative: a.illustrative,
+        }
+    })
+    .collect();
+    allocations.sort_by_key(|a| a.id);
+    let kept: HashSet<i32> = allocations.iter().map(|a| a.id).collect();
+
+    // Tranches, released only if recorded as released by then, on a date by then.
+    let mut tranches: Vec<TrancheRow> = rows_at::<TrancheRow>(
+        db,
+        "tranches",
+        "id, allocation_id, amount_pence, released_on, illustrative",
+        at,
+    )
+    .await?
+    .into_iter()
+    .filter(|t| kept.contains(&t.allocation_id))
+    .collect();
+    tranches.sort_by_key(|t| t.id);
+    let tranches = tranches
         .into_iter()
-        .filter(|t| kept.contains(&t.allocation_id) && !created_later.contains(&t.id))
         .map(|t| TrancheAt {
             allocation_id: t.allocation_id,
             amount: t.amount_pence,
-            released_on: t
-                .released_on
-                .filter(|d| *d <= as_at && !released_later.contains(&t.id)),
+            released_on: t.released_on.filter(|d| *d <= as_at),
             illustrative: t.illustrative,
         })
         .collect();
 
-    // Periods ended by the date, and returns as they stood then.
-    let mut periods: Vec<PeriodAt> = ReportingPeriods::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|p| p.ends_on <= as_at)
-        .map(|p| PeriodAt {
-            id: p.id,
-            label: p.label,
-            ends_on: p.ends_on,
-            due_on: p.due_on,
-        })
-        .collect();
-    periods.sort_by_key(|p| p.ends_on);
-    let period_ids: std::collections::HashSet<i32> = periods.iter().map(|p| p.id).collect();
-    // Every return as it stood at the end of the date: drafts, submitted,
-    // returned and approved (see `domain::period_states` for how its status
-    // then is read from the instants the row keeps).
+    // Periods on record then and ended by the date.
+    let mut periods: Vec<PeriodAt> =
+        rows_at::<PeriodRow>(db, "reporting_periods", "id, label, ends_on, due_on", at)
+            .await?
+            .into_iter()
+            .filter(|p| p.ends_on <= as_at)
+            .map(|p| PeriodAt {
+                id: p.id,
+                label: p.label,
+                ends_on: p.ends_on,
+                due_on: p.due_on,
+            })
+            .collect();
+    periods.sort_by_key(|p| (p.ends_on, p.id));
+    let period_ids: HashSet<i32> = periods.iter().map(|p| p.id).collect();
+
+    // Every return as it stood at the end of the date (the version then,
+    // read through `domain::period_states` for rows kept from before
+    // history was recorded).
+    let mut return_rows: Vec<ReturnRow> = rows_at::<ReturnRow>(
+        db,
+        "returns",
+        "id, period_id, participant_id, status, spend_to_date_pence, self_rating, office_rating, \
+         submitted_at, approved_at, illustrative, created_at, updated_at",
+        at,
+    )
+    .await?
+    .into_iter()
+    .filter(|r| period_ids.contains(&r.period_id) && included.contains(&r.participant_id))
+    .collect();
+    return_rows.sort_by_key(|r| r.id);
     let mut returns = Vec::new();
-    for r in Returns::find().all(db).await? {
-        if !period_ids.contains(&r.period_id) || !included.contains(&r.participant_id) {
-            continue;
-        }
+    for r in return_rows {
         let instants = ReturnInstants {
             status: decode("return status", ReturnStatus::from_code(&r.status))?,
             created_at: r.created_at,
@@ -334,7 +319,6 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
             approved_at: r.approved_at,
         };
         let Some(status) = status_at(&instants, cutoff) else {
-            // Created after the date: it did not exist then.
             continue;
         };
         let submitted = matches!(
@@ -345,8 +329,7 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
             period_id: r.period_id,
             participant_id: r.participant_id,
             status,
-            // What the trust wrote is known only once submitted; a draft's
-            // content at a past date is not kept.
+            // What the trust wrote counts once submitted.
             self_rating: if submitted { r.self_rating } else { None },
             office_rating: if status == ReturnStatus::Approved {
                 r.office_rating
@@ -364,21 +347,33 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
 
     // Latest HIMSS EMRAM stage assessed by the date.
     let mut emram: HashMap<i32, (Date, u8, bool)> = HashMap::new();
-    for m in MaturityAssessments::find().all(db).await? {
+    let mut assessments = rows_at::<AssessmentRow>(
+        db,
+        "maturity_assessments",
+        "participant_id, scale, score, assessed_on, illustrative",
+        at,
+    )
+    .await?;
+    assessments.sort_by_key(|m| (m.participant_id, m.assessed_on));
+    for m in assessments {
         if m.scale != "himss_emram" || m.assessed_on > as_at {
             continue;
         }
         let stage = u8::try_from(m.score).unwrap_or(0);
-        let entry = emram
-            .entry(m.participant_id)
-            .or_insert((m.assessed_on, stage, m.illustrative));
-        if m.assessed_on >= entry.0 {
-            *entry = (m.assessed_on, stage, m.illustrative);
-        }
+        emram.insert(m.participant_id, (m.assessed_on, stage, m.illustrative));
     }
 
-    let cap_table = crate::store::funding::cap_table(db).await?;
-    let caps = participant_list
+    // The caps as recorded then.
+    let mut caps = Vec::new();
+    for row in rows_at::<CapRow>(db, "funding_caps", "role, sector, cap_pence", at).await? {
+        caps.push(FundingCap {
+            role: decode("role", Role::from_code(&row.role))?,
+            sector: decode("sector", Sector::from_code(&row.sector))?,
+            cap: decode("cap", Pence::new(row.cap_pence))?,
+        });
+    }
+    let cap_table = decode("cap table", CapTable::new(caps))?;
+    let caps = participants
         .iter()
         .map(|p| {
             (
@@ -393,9 +388,9 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
 
     Ok(Snapshot {
         as_at,
-        participants: participant_list,
-        milestones: milestone_list,
-        allocations: allocation_list,
+        participants,
+        milestones,
+        allocations,
         tranches,
         periods,
         returns,

@@ -266,6 +266,7 @@ async fn second_open_milestone(app: &TestApp) {
     use sea_orm::{ActiveModelTrait, Set};
     let first = open_milestones(app, "RAL").await.remove(0);
     let now = time::OffsetDateTime::now_utc();
+    let txn = crate::support::stamped(&app.db).await;
     milestone::ActiveModel {
         participant_id: Set(first.participant_id),
         reference: Set(format!("{}-B", first.reference)),
@@ -280,9 +281,10 @@ async fn second_open_milestone(app: &TestApp) {
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&app.db)
+    .insert(&txn)
     .await
     .unwrap();
+    txn.commit().await.unwrap();
 }
 
 async fn live(app: &TestApp, id: i32) -> milestone::Model {

@@ -249,6 +249,7 @@ async fn the_seed_loader_refuses_a_group_over_its_cap_at_file_line_and_column() 
     .unwrap();
     let rx6 = crate::support::participant_id(&t.db, "RX6").await;
     let now = time::OffsetDateTime::now_utc();
+    let txn = crate::support::stamped(&t.db).await;
     use sea_orm::{ActiveModelTrait, Set};
     allocation::ActiveModel {
         participant_id: Set(rx6),
@@ -262,9 +263,10 @@ async fn the_seed_loader_refuses_a_group_over_its_cap_at_file_line_and_column() 
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&t.db)
+    .insert(&txn)
     .await
     .unwrap();
+    txn.commit().await.unwrap();
     let err = gde::seed::load(&t.db, &SeedSet::embedded(), SeedOptions::default())
         .await
         .unwrap_err()

@@ -29,5 +29,6 @@ mod schema;
 mod security;
 mod seeding;
 mod sign_in;
+mod time_travel;
 mod uniqueness;
 mod users_admin;

@@ -401,7 +401,9 @@ async fn set_status(app: &TestApp, period: i32, status: &str) {
         .unwrap();
     let mut row = row.into_active_model();
     row.status = Set(status.to_owned());
-    row.update(&app.db).await.unwrap();
+    let txn = crate::support::stamped(&app.db).await;
+    row.update(&txn).await.unwrap();
+    txn.commit().await.unwrap();
 }
 
 #[tokio::test]

@@ -139,6 +139,61 @@ impl TestApp {
         TestApp::serve_with(test_db, test_config(settings)).await
     }
 
+    /// As `seeded`, with `clock` as the application's "now" for programme
+    /// data: the seed is loaded at the clock's instant, and every request
+    /// runs by it, so a test can script a history day by day.
+    pub async fn seeded_at(clock: gde::clock::Clock) -> TestApp {
+        let test_db = fresh_db().await;
+        clock
+            .clone()
+            .scope(gde::seed::load(
+                &test_db.db,
+                &SeedSet::embedded(),
+                SeedOptions::default(),
+            ))
+            .await
+            .expect("seed loads");
+        for (email, role, organisation) in [
+            (OFFICE, "programme-office", ""),
+            (REPORTER, "trust-reporter", REPORTER_ORG),
+            (READER, "briefing-reader", ""),
+            (OFFICE2, "programme-office", ""),
+        ] {
+            gde::services::users::add(
+                &test_db.db,
+                &gde::services::By::Cli,
+                gde::services::users::NewUser {
+                    email: email.into(),
+                    name: format!("Test {role}"),
+                    role: role.into(),
+                    organisation: organisation.into(),
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .expect("test user");
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let state =
+            gde::http::AppState::new(test_db.db.clone(), test_config(&[])).with_clock(clock);
+        let app = gde::http::router(state);
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        TestApp {
+            address,
+            db: test_db.db.clone(),
+            url: test_db.url.clone(),
+            _test_db: test_db,
+        }
+    }
+
     pub async fn serve_with(test_db: TestDb, config: gde::Config) -> TestApp {
         let address = spawn_instance_with(test_db.db.clone(), config).await;
         TestApp {
@@ -462,4 +517,16 @@ pub async fn add_fast_follower(office: &Browser, ods_code: &str) -> Page {
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
     page
+}
+
+/// A transaction for writing straight to the database in a test's set-up,
+/// stamped with the instant its changes are recorded at (as every write to
+/// a versioned table must be; see `gde::store::history`).
+pub async fn stamped(db: &DatabaseConnection) -> sea_orm::DatabaseTransaction {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await.expect("begin");
+    gde::store::history::stamp(&txn, gde::clock::now())
+        .await
+        .expect("stamp");
+    txn
 }

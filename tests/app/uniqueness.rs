@@ -11,7 +11,7 @@ use gde::services::By;
 use gde::services::participants::{PartnerForm, create_partner};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set,
+    Set, TransactionTrait,
 };
 
 use crate::support::{OFFICE, Page, TestApp, fresh_db};
@@ -205,15 +205,23 @@ async fn the_database_refuses_a_second_name_with_the_same_key_and_the_service_na
         updated_at: Set(now),
         ..Default::default()
     };
+    // Straight into the database, in transactions stamped with the instant
+    // their changes are recorded at (as every write to a versioned table is).
+    let txn = t.db.begin().await.unwrap();
+    gde::store::history::stamp(&txn, now).await.unwrap();
     organisation("Karolinska Institutet")
-        .insert(&t.db)
+        .insert(&txn)
         .await
         .unwrap();
+    txn.commit().await.unwrap();
     // Past every check in the application: the unique index still holds.
+    let txn = t.db.begin().await.unwrap();
+    gde::store::history::stamp(&txn, now).await.unwrap();
     let error = organisation("KAROLINSKA  institutet")
-        .insert(&t.db)
+        .insert(&txn)
         .await
         .unwrap_err();
+    txn.rollback().await.unwrap();
     assert!(gde::services::unique_violation(&error).is_some(), "{error}");
     let as_field = gde::services::unique_as("name", "taken")(error);
     assert!(

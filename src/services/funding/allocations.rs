@@ -62,7 +62,7 @@ pub async fn create_allocation(
         |reference: &str| format!("This participant already has an allocation {reference}");
     let group = group_id_of(db, participant.id).await?;
     let result = async {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         claim_group_and_participant(&txn, group, participant.id).await?;
         let place = place(&txn, participant.id).await?;
         if let Some(central) = central {
@@ -106,7 +106,7 @@ pub async fn create_allocation(
             return Err(ServiceError::Invalid(std::mem::take(&mut f.errors)));
         };
         std::mem::take(&mut f).finish()?;
-        let now = OffsetDateTime::now_utc();
+        let now = crate::clock::now();
         let created = allocation::ActiveModel {
             participant_id: Set(participant.id),
             reference: Set(reference),

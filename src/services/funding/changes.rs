@@ -80,7 +80,7 @@ pub async fn request_allocation_change(
         f.error("reason", e.to_string());
     }
     let result = async {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         claim_allocation(&txn, allocation_id).await?;
         let current = load_allocation(&txn, allocation_id).await?;
         let place = place(&txn, current.participant_id).await?;
@@ -157,7 +157,7 @@ pub async fn request_allocation_change(
                 .collect::<BTreeMap<_, _>>()
         )
         .to_string();
-        let now = OffsetDateTime::now_utc();
+        let now = crate::clock::now();
         let created = allocation_change_request::ActiveModel {
             allocation_id: Set(allocation_id),
             previous_central_pence: Set(current.central_pence),
@@ -252,7 +252,7 @@ impl Kind for AllocationChangeKind {
         // An allocation never moves to another participant.
         let participant_id = load_allocation(db, r.allocation_id).await?.participant_id;
         let group = group_id_of(db, participant_id).await?;
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         claim_group_and_participant(&txn, group, participant_id).await?;
         claim_allocation(&txn, r.allocation_id).await?;
         Ok(txn)

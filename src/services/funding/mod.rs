@@ -19,10 +19,10 @@ use std::collections::BTreeMap;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, Set, TransactionTrait,
+    EntityTrait, QueryFilter, Set,
 };
 use serde_json::{Value, json};
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use super::change_requests::{self, DecisionForm, Header, Kind, Outcome, one_pending};
 use super::concurrency::{
@@ -64,7 +64,7 @@ pub use tranches::*;
 /// allocation already profiles.
 pub fn profile_years(awarded_on: &str, already: &ProfileInput) -> Vec<FinancialYear> {
     let awarded = crate::domain::dates::parse_form_date(awarded_on)
-        .unwrap_or_else(|_| OffsetDateTime::now_utc().date());
+        .unwrap_or_else(|_| crate::clock::now().date());
     let already: Vec<FinancialYear> = already
         .iter()
         .filter(|(_, amount)| !amount.trim().is_empty())

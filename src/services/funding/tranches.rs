@@ -79,7 +79,7 @@ pub async fn create_tranche(
     );
     let amount = f.money("amount", &form.amount, "Enter the amount");
     let result = async {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         claim_allocation(&txn, allocation_id).await?;
         let allocation = load_allocation(&txn, allocation_id).await?;
         let place = place(&txn, allocation.participant_id).await?;
@@ -139,7 +139,7 @@ pub async fn create_tranche(
             return Err(ServiceError::Invalid(std::mem::take(&mut f.errors)));
         };
         std::mem::take(&mut f).finish()?;
-        let now = OffsetDateTime::now_utc();
+        let now = crate::clock::now();
         let created = tranche::ActiveModel {
             allocation_id: Set(allocation_id),
             name: Set(name),
@@ -225,7 +225,7 @@ pub async fn release_tranche(
         .ok_or(ServiceError::NotFound)?
         .allocation_id;
     let result = async {
-        let txn = db.begin().await?;
+        let txn = crate::services::begin_write(db).await?;
         claim_allocation(&txn, allocation_id).await?;
         let current = Tranches::find_by_id(tranche_id)
             .one(&txn)

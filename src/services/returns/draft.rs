@@ -8,9 +8,8 @@
 //! alike, and every one but the first finds the version moved: a conflict,
 //! with nothing of theirs written. Then it reads, validates and writes the
 //! return row, its milestone lines and its risks; any refusal rolls it all back.
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde_json::json;
-use time::OffsetDateTime;
 
 use super::read::{build, locate};
 use super::{PeriodRef, RiskLine, check_write, field, posted_risks, store};
@@ -100,7 +99,7 @@ async fn save_fields(
     // Returns are never deleted, so the id found here still names the row below.
     let existing = store::record_for(db, period.id, trust.participant_id).await?;
 
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let (claimed, before) = match (existing, version) {
         (None, 0) => (
             store::start_draft(&txn, period.id, trust.participant_id, default_scale)
@@ -233,7 +232,7 @@ async fn save_fields(
     };
     f.finish()?;
 
-    let now = OffsetDateTime::now_utc();
+    let now = crate::clock::now();
     let new_status = if submit {
         ReturnStatus::Submitted
     } else {

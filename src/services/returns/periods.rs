@@ -1,7 +1,7 @@
 //! Reporting periods: the programme office opens them and lists them.
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde_json::json;
-use time::{Month, OffsetDateTime};
+use time::Month;
 
 use super::{Period, store};
 use crate::domain::financial_year::FinancialYear;
@@ -91,8 +91,8 @@ pub async fn open_period(
         f.errors.push(already());
     }
     f.finish()?;
-    let now = OffsetDateTime::now_utc();
-    let txn = db.begin().await?;
+    let now = crate::clock::now();
+    let txn = crate::services::begin_write(db).await?;
     // The unique index on the label decides between two offices opening the
     // same period at once; the loser sees the same field error.
     let created = reporting_period::ActiveModel {

@@ -21,11 +21,8 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
-use time::OffsetDateTime;
 
 use super::draft::{posted_version, return_columns};
 use super::read::{build, locate};
@@ -377,7 +374,7 @@ async fn decide(
             )
         })?;
 
-    let txn = db.begin().await?;
+    let txn = crate::services::begin_write(db).await?;
     let record =
         update_versioned::<Returns, _>(&txn, return_columns(), existing.id, version, vec![])
             .await?;
@@ -400,7 +397,7 @@ async fn decide(
     };
     f.finish()?;
 
-    let now = OffsetDateTime::now_utc();
+    let now = crate::clock::now();
     let new_status = if approve {
         ReturnStatus::Approved
     } else {
