@@ -624,3 +624,173 @@ pub async fn followers_of(
     out.sort_by(|a, b| a.2.cmp(&b.2));
     Ok(out)
 }
+
+/// Which milestones a list page reads, in store terms.
+#[derive(Clone, Debug, Default)]
+pub struct MilestoneQuery {
+    /// Only this organisation's milestones (a trust reporter's scope).
+    pub organisation: Option<i32>,
+    pub ods_code: Option<String>,
+    pub status: Option<&'static str>,
+    pub category: Option<&'static str>,
+    /// Open and due (forecast, else baseline) before today.
+    pub overdue: bool,
+    /// Slipped (actual, else forecast, against baseline) by more than this many days.
+    pub slipped_over: Option<i64>,
+    pub order: MilestoneOrder,
+}
+
+/// How a milestone list is ordered; every order ends with ODS code,
+/// reference and id, so pages never overlap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MilestoneOrder {
+    /// ODS code, then baseline date.
+    #[default]
+    Participant,
+    Baseline,
+    /// No forecast first, then by forecast date.
+    Forecast,
+    /// Most slipped first.
+    Slippage,
+}
+
+/// A milestone row with its participant's ODS code, name and organisation id.
+pub struct MilestoneListRow {
+    pub milestone: e::milestone::Model,
+    pub ods_code: String,
+    pub name: String,
+    pub organisation_id: i32,
+}
+
+fn slippage_sql(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "(COALESCE(m.actual_on, m.forecast_on, m.baseline_on) - m.baseline_on)"
+        }
+        _ => {
+            "CAST(julianday(COALESCE(m.actual_on, m.forecast_on, m.baseline_on)) \
+             - julianday(m.baseline_on) AS INTEGER)"
+        }
+    }
+}
+
+fn push_milestone_where(sql: &mut Sql, q: &MilestoneQuery, today: Date) {
+    sql.push(
+        " FROM milestones m JOIN participants p ON p.id = m.participant_id \
+         JOIN organisations o ON o.id = p.organisation_id WHERE 1 = 1",
+    );
+    if let Some(org) = q.organisation {
+        sql.push(" AND p.organisation_id = ").bind(org);
+    }
+    if let Some(ods) = &q.ods_code {
+        sql.push(" AND o.ods_code = ").bind(ods.clone());
+    }
+    if let Some(status) = q.status {
+        sql.push(" AND m.status = ").bind(status);
+    }
+    if let Some(category) = q.category {
+        sql.push(" AND m.category = ").bind(category);
+    }
+    if q.overdue {
+        sql.push(&format!(
+            " AND m.status NOT IN ('{}', '{}') AND COALESCE(m.forecast_on, m.baseline_on) < ",
+            MilestoneStatus::Complete.code(),
+            MilestoneStatus::Cancelled.code()
+        ))
+        .bind(today);
+    }
+    if let Some(days) = q.slipped_over {
+        let slip = slippage_sql(sql.backend);
+        sql.push(&format!(" AND {slip} > ")).bind(days);
+    }
+}
+
+/// One page of milestones, filtered, sorted and counted in SQL; a page past
+/// the end is the last page.
+pub async fn milestone_page(
+    db: &impl ConnectionTrait,
+    today: Date,
+    q: &MilestoneQuery,
+    page: PageRequest,
+) -> Result<Page<MilestoneListRow>, DbErr> {
+    use sea_orm::FromQueryResult;
+    let backend = db.get_database_backend();
+    let mut count = Sql::new(backend);
+    count.push("SELECT COUNT(*) AS n");
+    push_milestone_where(&mut count, q, today);
+    let total: i64 = match db.query_one_raw(count.statement()).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    let total = u64::try_from(total).unwrap_or(0);
+    let page = page.within(total);
+
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT m.*, o.ods_code AS list_ods_code, o.name AS list_name, \
+         p.organisation_id AS list_organisation_id",
+    );
+    push_milestone_where(&mut sql, q, today);
+    let ods = sql.text_order("o.ods_code");
+    let reference = sql.text_order("m.reference");
+    let tie = format!("{ods}, {reference}, m.id");
+    let order = match q.order {
+        MilestoneOrder::Participant => format!("{ods}, m.baseline_on, {reference}, m.id"),
+        MilestoneOrder::Baseline => format!("m.baseline_on, {tie}"),
+        MilestoneOrder::Forecast => {
+            format!("CASE WHEN m.forecast_on IS NULL THEN 0 ELSE 1 END, m.forecast_on, {tie}")
+        }
+        MilestoneOrder::Slippage => format!("{} DESC, {tie}", slippage_sql(backend)),
+    };
+    sql.push(" ORDER BY ")
+        .push(&order)
+        .push(" LIMIT ")
+        .bind(page.limit() as i64)
+        .push(" OFFSET ")
+        .bind(page.offset() as i64);
+    let mut rows = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        rows.push(MilestoneListRow {
+            milestone: e::milestone::Model::from_query_result(&row, "")?,
+            ods_code: row
+                .try_get::<Option<String>>("", "list_ods_code")?
+                .unwrap_or_default(),
+            name: row.try_get("", "list_name")?,
+            organisation_id: row.try_get("", "list_organisation_id")?,
+        });
+    }
+    Ok(Page::new(rows, total, page))
+}
+
+/// Participants as (ODS code, "Name (ODS)") for a filter's choices, by ODS
+/// code: `None` when there are more than `limit` (a list too long to choose
+/// from; the page asks for a code instead).
+pub async fn participant_choices(
+    db: &impl ConnectionTrait,
+    organisation: Option<i32>,
+    limit: u64,
+) -> Result<Option<Vec<(String, String)>>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    let ods = sql.text_order("o.ods_code");
+    sql.push(
+        "SELECT o.ods_code, o.name FROM participants p \
+         JOIN organisations o ON o.id = p.organisation_id WHERE o.ods_code IS NOT NULL",
+    );
+    if let Some(org) = organisation {
+        sql.push(" AND p.organisation_id = ").bind(org);
+    }
+    sql.push(&format!(" ORDER BY {ods} LIMIT "))
+        .bind(limit as i64 + 1);
+    let rows = db.query_all_raw(sql.statement()).await?;
+    if rows.len() as u64 > limit {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    for row in rows {
+        let code: String = row.try_get("", "ods_code")?;
+        let name: String = row.try_get("", "name")?;
+        out.push((code.clone(), format!("{name} ({code})")));
+    }
+    Ok(Some(out))
+}

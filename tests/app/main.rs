@@ -17,6 +17,7 @@ mod layering;
 mod office_ux;
 mod open_data;
 mod pages;
+mod pagination;
 mod period_states;
 mod programme_office;
 mod return_form;
