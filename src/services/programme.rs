@@ -185,6 +185,19 @@ pub async fn overview(
     })
 }
 
+/// Whether the programme was made by `gde generate` (its organisations
+/// carry the synthetic marker), so every page can say so. A database that
+/// cannot answer is reported as not synthetic, and logged.
+pub async fn synthetic(db: &DatabaseConnection) -> bool {
+    match programme::has_synthetic(db).await {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::warn!(%error, "could not check for synthetic data");
+            false
+        }
+    }
+}
+
 /// One page of the participants list: filtered, sorted and counted in SQL,
 /// within this person's scope.
 pub async fn participants(

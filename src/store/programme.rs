@@ -794,3 +794,16 @@ pub async fn participant_choices(
     }
     Ok(Some(out))
 }
+
+/// Whether any organisation carries `gde generate`'s marker. Synthetic codes
+/// start with `Z`, so the ODS code index finds them without a scan.
+pub async fn has_synthetic(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT 1 AS found FROM organisations WHERE ods_code >= 'Z' AND ods_code < '[' \
+         AND source = ",
+    )
+    .bind(crate::generate::SOURCE)
+    .push(" LIMIT 1");
+    Ok(db.query_one_raw(sql.statement()).await?.is_some())
+}

@@ -11,6 +11,7 @@ mod concurrency_funding;
 mod concurrency_returns;
 mod dashboard_layout;
 mod faults;
+mod generate;
 mod group_caps;
 mod history;
 mod layering;

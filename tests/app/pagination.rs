@@ -44,6 +44,10 @@ async fn participants_come_a_page_at_a_time_in_one_order() {
         .get("/participants?sort=allocated&dir=desc&size=25")
         .await;
     assert_eq!(first.status, 200);
+    assert!(
+        !first.body.contains("synthetic-data"),
+        "the real programme is not called synthetic"
+    );
     let first_codes = codes_in(first.element("participants"));
     assert_eq!(first_codes.len(), 25);
     assert!(
