@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod entities;
+pub mod generate;
 pub mod http;
 pub mod reports;
 pub mod seed;

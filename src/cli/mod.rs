@@ -9,6 +9,7 @@ use crate::config::{Config, redact_password};
 use crate::seed::{SeedOptions, SeedSet};
 
 mod export;
+mod generate;
 mod report;
 mod token;
 mod user;
@@ -47,6 +48,25 @@ pub enum Command {
         /// Load only the confirmed programme facts, not the illustrative set.
         #[arg(long)]
         confirmed_only: bool,
+    },
+    /// Write a synthetic programme as seed CSVs (load it with `gde seed --dir DIR`).
+    /// The same options give byte-identical files; every row is marked synthetic.
+    Generate {
+        /// How many participants (ODS codes Z0000, Z0001, …).
+        #[arg(long, default_value_t = 1000)]
+        participants: u32,
+        /// Milestones per participant.
+        #[arg(long, default_value_t = 10)]
+        milestones_per_participant: u32,
+        /// Quarterly reporting periods from April 2017.
+        #[arg(long, default_value_t = 12)]
+        periods: u32,
+        /// Seed of the pseudo-random generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Folder to write the files into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -247,6 +267,21 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::Generate {
+            participants,
+            milestones_per_participant,
+            periods,
+            seed,
+            out,
+        } => generate::run(
+            &crate::generate::Options {
+                participants,
+                milestones_per_participant,
+                periods,
+                seed,
+            },
+            &out,
+        ),
         Command::Report(ReportCommand::Briefing { as_at, out }) => {
             // The same rule as the dashboard's `as_at`, checked before the database is opened.
             let today = time::OffsetDateTime::now_utc().date();

@@ -22,6 +22,7 @@ pub mod money;
 pub mod names;
 pub mod network;
 pub mod ods;
+pub mod pagination;
 pub mod participant;
 pub mod period_states;
 pub mod problem;

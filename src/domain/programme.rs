@@ -147,6 +147,8 @@ pub struct ListRequest {
     pub filter: Filter,
     pub sort: SortKey,
     pub descending: bool,
+    /// Which page of the list, and how long a page is.
+    pub page: crate::domain::pagination::PageRequest,
 }
 
 /// The columns a participants list can be sorted by.

@@ -55,13 +55,21 @@ impl FromRequestParts<AppState> for Ctx {
         } else {
             None
         };
+        // Only signed-in pages show programme data, so only they say it is synthetic.
+        let synthetic =
+            auth.user.is_some() && crate::services::programme::synthetic(&state.db).await;
         let user = auth.user.as_ref().map(|u| UserBadge {
             name: u.name.clone(),
             role: u.role,
         });
         Ok(Ctx {
             auth,
-            chrome: Chrome { user, csrf, flash },
+            chrome: Chrome {
+                user,
+                csrf,
+                flash,
+                synthetic,
+            },
         })
     }
 }

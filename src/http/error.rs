@@ -125,6 +125,7 @@ pub async fn with_chrome(
         }),
         csrf,
         flash: None,
+        synthetic: false,
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);

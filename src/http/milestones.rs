@@ -32,8 +32,8 @@ pub async fn list(
     Ok(view::list(
         &ctx.chrome,
         &values,
-        &list.rows,
-        &list.participants,
+        &list.page,
+        list.participants.as_deref(),
         today,
     ))
 }

@@ -10,6 +10,7 @@ use time::Date;
 
 use super::{AppError, AppState, Ctx};
 use crate::domain::ods::OdsCode;
+use crate::domain::pagination::PageRequest;
 use crate::domain::participant::{Role, Sector};
 use crate::domain::programme::{Filter, ListRequest, SortKey};
 use crate::domain::region::RegionCode;
@@ -58,7 +59,8 @@ pub async fn overview(
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let sort = query.into_sort().map_err(AppError::BadRequest)?;
     let today = today();
-    let data = service::overview(&state.db, &ctx.by()?, today).await?;
+    let data =
+        service::overview(&state.db, &ctx.by()?, today, sort.exemplars, sort.followers).await?;
     Ok(views::overview::page(&ctx.chrome, &data, today, sort))
 }
 
@@ -70,10 +72,13 @@ pub struct ListQuery {
     region: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
+    page: Option<String>,
+    size: Option<String>,
 }
 
 impl ListQuery {
     fn into_request(self) -> Result<ListRequest, String> {
+        let page = PageRequest::parse(self.page.as_deref(), self.size.as_deref())?;
         let chosen = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
         let role = chosen(self.role)
             .map(|v| Role::from_code(&v).map_err(|e| format!("role: {e}")))
@@ -105,6 +110,7 @@ impl ListQuery {
             },
             sort,
             descending,
+            page,
         })
     }
 }
@@ -116,13 +122,8 @@ pub async fn participants(
 ) -> Result<Markup, AppError> {
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let request = query.into_request().map_err(AppError::BadRequest)?;
-    let (rows, total) = service::participants(&state.db, &ctx.by()?, &request, today()).await?;
-    Ok(views::participants::list_page(
-        &ctx.chrome,
-        &rows,
-        total,
-        &request,
-    ))
+    let page = service::participants(&state.db, &ctx.by()?, &request, today()).await?;
+    Ok(views::participants::list_page(&ctx.chrome, &page, &request))
 }
 
 pub async fn participant(

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::respond::respond;
 use super::{AppError, AppState, Ctx};
 use crate::domain::access::UserRole;
+use crate::domain::pagination::PageRequest;
 use crate::domain::reporting::{ReturnStatus, check_editable};
 use crate::services::audit_log;
 use crate::services::returns::{
@@ -26,6 +27,12 @@ fn today() -> time::Date {
 pub struct QueueQuery {
     sort: Option<String>,
     dir: Option<String>,
+    page: Option<String>,
+    size: Option<String>,
+    review_page: Option<String>,
+    review_size: Option<String>,
+    overdue_page: Option<String>,
+    overdue_size: Option<String>,
 }
 
 pub async fn queue(
@@ -41,10 +48,30 @@ pub async fn queue(
         StandingColumn::Trust,
     )
     .map_err(AppError::BadRequest)?;
-    let rows = service::standings(&state.db, &ctx.by()?, today()).await?;
+    let pages = |page: &Option<String>, size: &Option<String>, p: &str, s: &str| {
+        PageRequest::parse_named(page.as_deref(), size.as_deref(), p, s)
+            .map_err(AppError::BadRequest)
+    };
+    let request = service::QueueRequest {
+        sort,
+        latest: pages(&query.page, &query.size, "page", "size")?,
+        review: pages(
+            &query.review_page,
+            &query.review_size,
+            "review_page",
+            "review_size",
+        )?,
+        overdue: pages(
+            &query.overdue_page,
+            &query.overdue_size,
+            "overdue_page",
+            "overdue_size",
+        )?,
+    };
+    let queue = service::queue(&state.db, &ctx.by()?, today(), request).await?;
     Ok(view::queue(
         &ctx.chrome,
-        &rows,
+        &queue,
         ctx.user()?.actor().is_office(),
         sort,
     ))

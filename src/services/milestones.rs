@@ -1,7 +1,6 @@
 //! Milestones: created by the programme office, kept current (forecast,
 //! status, actual date), signed off, and re-baselined only through an
 //! approved change request. Pages get read models from here, never rows.
-use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -22,12 +21,14 @@ use crate::domain::milestone::{
     MilestoneCategory, MilestoneReference, MilestoneStatus, Timeliness, check_dates, slippage_days,
     timeliness,
 };
+use crate::domain::pagination::{Page, PageRequest};
 use crate::entities::{
     BaselineChangeRequests, Milestones, Organisations, Participants, baseline_change_request,
     milestone, organisation, participant,
 };
 use crate::store::audit::{self, AuditEntry};
 use crate::store::decode;
+use crate::store::programme::{self as programme_store, MilestoneOrder, MilestoneQuery};
 
 /// The participant and organisation behind an ODS code.
 pub async fn participant_by_ods(
@@ -579,6 +580,8 @@ pub struct MilestoneFilterValues {
     pub overdue: String,
     pub slipped_over: String,
     pub sort: String,
+    pub page: String,
+    pub size: String,
 }
 
 /// The filter in domain terms.
@@ -590,6 +593,7 @@ pub struct MilestoneFilter {
     pub overdue: bool,
     pub slipped_over: Option<i64>,
     pub sort: MilestoneSort,
+    pub page: PageRequest,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -626,6 +630,7 @@ impl MilestoneFilterValues {
                         .ok_or_else(|| format!("slipped_over: {s:?} is not a whole number of days"))
                 })
                 .transpose()?,
+            page: PageRequest::parse(Some(&self.page), Some(&self.size))?,
             sort: match chosen(&self.sort).as_deref() {
                 None | Some("participant") => MilestoneSort::Participant,
                 Some("baseline") => MilestoneSort::Baseline,
@@ -696,29 +701,16 @@ fn row(
     })
 }
 
-fn sort(rows: &mut [MilestoneRow], sort: MilestoneSort) {
-    rows.sort_by(|a, b| {
-        let primary = match sort {
-            MilestoneSort::Participant => {
-                (a.ods_code.as_str(), a.baseline_on).cmp(&(b.ods_code.as_str(), b.baseline_on))
-            }
-            MilestoneSort::Baseline => a.baseline_on.cmp(&b.baseline_on),
-            MilestoneSort::Forecast => a.forecast_on.cmp(&b.forecast_on),
-            MilestoneSort::Slippage => b.slippage_days.cmp(&a.slippage_days),
-        };
-        primary.then_with(|| {
-            (a.ods_code.as_str(), a.reference.as_str())
-                .cmp(&(b.ods_code.as_str(), b.reference.as_str()))
-        })
-    });
+/// One page of the milestone list (filtered, sorted and counted in SQL,
+/// within this person's scope), and the participants the filter offers
+/// (`None` when there are too many to list; the page asks for a code).
+pub struct MilestoneList {
+    pub page: Page<MilestoneRow>,
+    pub participants: Option<Vec<(String, String)>>,
 }
 
-/// The milestone list: the rows this person may read that pass the filter,
-/// and the participants the filter offers.
-pub struct MilestoneList {
-    pub rows: Vec<MilestoneRow>,
-    pub participants: Vec<(String, String)>,
-}
+/// The most participants the filter offers as a drop-down list.
+pub const PARTICIPANT_CHOICES: u64 = 300;
 
 pub async fn list(
     db: &DatabaseConnection,
@@ -726,45 +718,41 @@ pub async fn list(
     filter: &MilestoneFilter,
     today: Date,
 ) -> Result<MilestoneList, ServiceError> {
-    let readable = |org: i32| match by {
-        By::User(actor) => actor.can_read_organisation(org),
-        By::Cli => true,
+    let scope = crate::services::programme::read_scope(by)?;
+    let query = MilestoneQuery {
+        organisation: scope,
+        ods_code: filter.participant.clone(),
+        status: filter.status.map(|s| s.code()),
+        category: filter.category.map(|c| c.code()),
+        overdue: filter.overdue,
+        slipped_over: filter.slipped_over,
+        order: match filter.sort {
+            MilestoneSort::Participant => MilestoneOrder::Participant,
+            MilestoneSort::Baseline => MilestoneOrder::Baseline,
+            MilestoneSort::Forecast => MilestoneOrder::Forecast,
+            MilestoneSort::Slippage => MilestoneOrder::Slippage,
+        },
     };
-    let orgs: HashMap<i32, (String, String)> = Organisations::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, (o.ods_code.unwrap_or_default(), o.name)))
-        .collect();
-    let participant_org: HashMap<i32, i32> = Participants::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.organisation_id))
-        .filter(|(_, org)| readable(*org))
-        .collect();
-    let mut visible = Vec::new();
-    for m in Milestones::find().all(db).await? {
-        let Some(org) = participant_org.get(&m.participant_id) else {
-            continue;
-        };
-        let (ods, name) = orgs.get(org).cloned().unwrap_or_default();
-        visible.push(row(m, &ods, &name, *org, today)?);
+    let txn = super::reading::consistent(db).await?;
+    let found = programme_store::milestone_page(&txn, today, &query, filter.page).await?;
+    let participants =
+        programme_store::participant_choices(&txn, scope, PARTICIPANT_CHOICES).await?;
+    txn.commit().await?;
+    let (total, request) = (found.total, found.request);
+    let mut rows = Vec::with_capacity(found.rows.len());
+    for r in found.rows {
+        rows.push(row(
+            r.milestone,
+            &r.ods_code,
+            &r.name,
+            r.organisation_id,
+            today,
+        )?);
     }
-    let mut participants: Vec<(String, String)> = visible
-        .iter()
-        .map(|r| {
-            (
-                r.ods_code.clone(),
-                format!("{} ({})", r.participant_name, r.ods_code),
-            )
-        })
-        .collect();
-    participants.sort();
-    participants.dedup();
-    let mut rows: Vec<_> = visible.into_iter().filter(|r| filter.matches(r)).collect();
-    sort(&mut rows, filter.sort);
-    Ok(MilestoneList { rows, participants })
+    Ok(MilestoneList {
+        page: Page::new(rows, total, request),
+        participants,
+    })
 }
 
 /// One baseline change request as the milestone page lists it.

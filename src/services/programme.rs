@@ -8,26 +8,37 @@ use time::Date;
 
 use super::{By, ServiceError, reading};
 use crate::domain::access::{AccessError, UserRole};
+use crate::domain::pagination::{Page, PageRequest};
+use crate::domain::participant::Role;
 use crate::domain::programme::{
-    ListRequest, Overview, ParticipantDetail, ParticipantSummary, PartnerSummary,
-    overview as totals, select,
+    Filter, ListRequest, Overview, ParticipantDetail, ParticipantSummary, PartnerSummary,
 };
 use crate::domain::reporting::{PeriodStatus, ReportState, ReturnStatus};
+use crate::domain::table_sort::{ParticipantColumn, SortOrder};
 use crate::services::audit_log::{self, HistoryEntry};
 use crate::store::participants as participant_store;
 use crate::store::partners as partner_store;
-use crate::store::programme;
+use crate::store::programme::{self, SummaryOrder, SummaryScope};
 
-/// Programme totals over every participant, and the rows this person may list.
+/// How many rows of each of the overview's participant tables are shown;
+/// the rest are a link away, on the participants list.
+pub const OVERVIEW_ROWS: u32 = 50;
+
+/// Programme totals over every participant, and the rows this person may see.
 pub struct OverviewData {
     pub overview: Overview,
     pub total_participants: usize,
-    pub visible: Vec<ParticipantSummary>,
+    /// The first exemplars in the chosen order, with how many there are.
+    pub exemplars: Page<ParticipantSummary>,
+    /// The first fast followers in the chosen order, with how many there are.
+    pub followers: Page<ParticipantSummary>,
+    /// For a trust reporter: their own organisation's row (if a participant).
+    pub own: Vec<ParticipantSummary>,
     pub scoped: bool,
     /// For a trust reporter: their returns that still need something (an
     /// open period not yet approved, or one returned for changes).
     pub returns_due: Vec<ReturnDue>,
-    /// The fast followers of the exemplars in `visible`:
+    /// The fast followers of the exemplars shown:
     /// (exemplar's ODS code, follower's ODS code, follower's name).
     pub fast_followers: Vec<(String, String, String)>,
 }
@@ -90,60 +101,127 @@ pub(crate) fn read_scope(by: &By) -> Result<Option<i32>, AccessError> {
     }
 }
 
-async fn summaries(
-    db: &DatabaseConnection,
-    by: &By,
-    today: Date,
-) -> Result<(Vec<ParticipantSummary>, Vec<ParticipantSummary>), ServiceError> {
-    let scope = read_scope(by)?;
-    let txn = reading::consistent(db).await?;
-    let all = programme::participant_summaries(&txn, today).await?;
-    txn.commit().await?;
-    let visible = all
-        .iter()
-        .filter(|s| scope.is_none_or(|id| id == s.organisation_id))
-        .cloned()
-        .collect();
-    Ok((all, visible))
-}
-
-/// Programme totals (every participant counts) and the rows this person may see.
+/// Programme totals (every participant counts, summed in the database) and
+/// the first rows of each table this person may see, sorted in SQL.
 pub async fn overview(
     db: &DatabaseConnection,
     by: &By,
     today: Date,
+    exemplar_order: SortOrder<ParticipantColumn>,
+    follower_order: SortOrder<ParticipantColumn>,
 ) -> Result<OverviewData, ServiceError> {
-    let (all, visible) = summaries(db, by, today).await?;
-    let fast_followers = all
+    let scope = read_scope(by)?;
+    let first = PageRequest {
+        page: 1,
+        size: OVERVIEW_ROWS,
+    };
+    let txn = reading::consistent(db).await?;
+    let overview = programme::overview_totals(&txn, today).await?;
+    let total_participants = overview.by_role_sector.iter().map(|(_, _, n)| n).sum();
+    let of_role = |role: Role| SummaryScope {
+        filter: Filter {
+            role: Some(role),
+            ..Filter::default()
+        },
+        ..SummaryScope::default()
+    };
+    let (exemplars, followers, own) = match scope {
+        None => (
+            programme::summary_page(
+                &txn,
+                today,
+                &of_role(Role::GlobalDigitalExemplar),
+                SummaryOrder::Overview(exemplar_order),
+                first,
+            )
+            .await?,
+            programme::summary_page(
+                &txn,
+                today,
+                &of_role(Role::FastFollower),
+                SummaryOrder::Overview(follower_order),
+                first,
+            )
+            .await?,
+            Vec::new(),
+        ),
+        Some(org) => {
+            let own = programme::summaries(
+                &txn,
+                today,
+                &SummaryScope {
+                    organisation: Some(org),
+                    ..SummaryScope::default()
+                },
+                SummaryOrder::Standard,
+                None,
+            )
+            .await?;
+            (
+                Page::new(Vec::new(), 0, first),
+                Page::new(Vec::new(), 0, first),
+                own,
+            )
+        }
+    };
+    let exemplar_ids: Vec<i32> = exemplars
+        .rows
         .iter()
-        .filter_map(|f| {
-            let (code, _) = f.exemplar.as_ref()?;
-            visible
-                .iter()
-                .any(|e| &e.ods_code == code)
-                .then(|| (code.clone(), f.ods_code.clone(), f.name.clone()))
-        })
+        .chain(&own)
+        .filter(|s| s.role == Role::GlobalDigitalExemplar)
+        .map(|s| s.id)
         .collect();
+    let fast_followers = programme::followers_of(&txn, &exemplar_ids).await?;
+    txn.commit().await?;
     Ok(OverviewData {
         fast_followers,
-        overview: totals(&all),
-        total_participants: all.len(),
-        visible,
-        scoped: read_scope(by)?.is_some(),
+        overview,
+        total_participants,
+        exemplars,
+        followers,
+        own,
+        scoped: scope.is_some(),
         returns_due: returns_due(db, by, today).await?,
     })
 }
 
-/// The participants list: filtered and sorted, within this person's scope.
+/// Whether the programme was made by `gde generate` (its organisations
+/// carry the synthetic marker), so every page can say so. A database that
+/// cannot answer is reported as not synthetic, and logged.
+pub async fn synthetic(db: &DatabaseConnection) -> bool {
+    match programme::has_synthetic(db).await {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::warn!(%error, "could not check for synthetic data");
+            false
+        }
+    }
+}
+
+/// One page of the participants list: filtered, sorted and counted in SQL,
+/// within this person's scope.
 pub async fn participants(
     db: &DatabaseConnection,
     by: &By,
     request: &ListRequest,
     today: Date,
-) -> Result<(Vec<ParticipantSummary>, usize), ServiceError> {
-    let (_, visible) = summaries(db, by, today).await?;
-    let rows = select(&visible, &request.filter, request.sort, request.descending);
-    Ok((rows, visible.len()))
+) -> Result<Page<ParticipantSummary>, ServiceError> {
+    let scope = SummaryScope {
+        filter: request.filter.clone(),
+        organisation: read_scope(by)?,
+        participant: None,
+    };
+    let txn = reading::consistent(db).await?;
+    let page = programme::summary_page(
+        &txn,
+        today,
+        &scope,
+        SummaryOrder::List(request.sort, request.descending),
+        request.page,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(page)
 }
 
 /// One participant, with its history; out of scope looks exactly like absent.

@@ -61,8 +61,15 @@ pub async fn by_ods_code(
         None => None,
     };
 
-    // Pairings in both directions.
-    let pairings = Pairings::find().all(db).await?;
+    // Pairings in both directions, this participant's only.
+    let pairings = Pairings::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(e::pairing::Column::FastFollowerId.eq(participant.id))
+                .add(e::pairing::Column::ExemplarId.eq(participant.id)),
+        )
+        .all(db)
+        .await?;
     let pairing_confidence = pairings
         .iter()
         .find(|p| p.fast_follower_id == participant.id)

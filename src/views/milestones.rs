@@ -7,20 +7,45 @@ use super::components::{date, illustrative_tag, optional_date, slippage, timelin
 use super::forms::{error_summary, input, select};
 use super::layout::{Chrome, Nav, csrf_field, page};
 use super::manage::{DATE_HINT, options, text};
+use super::pagination::{Pager, controls, summary};
 use crate::domain::dates::display_date;
 use crate::domain::milestone::{MilestoneCategory, MilestoneStatus};
+use crate::domain::pagination::Page;
 use crate::services::FieldError;
 use crate::services::milestones::{
     BaselineRequest, MilestoneDetail, MilestoneFilterValues, MilestoneRow, NewMilestone, Progress,
 };
 
+/// The query parameters that choose the list (filters and sort), which
+/// every page link keeps.
+fn kept(filter: &MilestoneFilterValues) -> Vec<(&'static str, String)> {
+    vec![
+        ("participant", filter.participant.clone()),
+        ("status", filter.status.clone()),
+        ("category", filter.category.clone()),
+        ("slipped_over", filter.slipped_over.clone()),
+        ("overdue", filter.overdue.clone()),
+        ("sort", filter.sort.clone()),
+    ]
+}
+
 pub fn list(
     chrome: &Chrome,
     filter: &MilestoneFilterValues,
-    rows: &[MilestoneRow],
-    participants: &[(String, String)],
+    found: &Page<MilestoneRow>,
+    participants: Option<&[(String, String)]>,
     today: Date,
 ) -> Markup {
+    let rows = &found.rows;
+    let pager = Pager {
+        path: "/milestones",
+        keep: kept(filter),
+        page_param: "page",
+        size_param: "size",
+        anchor: None,
+        noun: "milestones",
+        id: "milestones",
+    };
     page(
         "Milestones",
         Nav::Milestones,
@@ -34,7 +59,13 @@ pub fn list(
                 }
             }
             form.filters method="get" action="/milestones" {
-                (select("participant", "Participant", participants, &filter.participant, "All participants", &[]))
+                @match participants {
+                    Some(choices) => (select("participant", "Participant", choices, &filter.participant, "All participants", &[])),
+                    None => div.nhsuk-form-group {
+                        label.nhsuk-label for="participant" { "Participant's ODS code" }
+                        input.nhsuk-input #participant name="participant" type="text" value=(filter.participant) autocomplete="off" spellcheck="false";
+                    },
+                }
                 (select("status", "Status", &options(MilestoneStatus::ALL, MilestoneStatus::code, MilestoneStatus::label), &filter.status, "Any status", &[]))
                 (select("category", "Category", &options(MilestoneCategory::ALL, MilestoneCategory::code, MilestoneCategory::label), &filter.category, "Any category", &[]))
                 div.nhsuk-form-group {
@@ -50,20 +81,21 @@ pub fn list(
                     }
                 }
                 input type="hidden" name="sort" value=(filter.sort);
+                input type="hidden" name="size" value=(found.request.size);
                 div.form-actions {
                     button.nhsuk-button type="submit" { "Apply filters" }
                     a href="/milestones" { "Clear filters" }
                 }
             }
             table.nhsuk-table #milestones {
-                caption.nhsuk-table__caption { (rows.len()) " milestones, as at " (display_date(today)) ". Overdue: forecast date passed and not complete." }
+                caption.nhsuk-table__caption { (summary(found, "milestones")) ", as at " (display_date(today)) ". Overdue: forecast date passed and not complete." }
                 thead.nhsuk-table__head { tr.nhsuk-table__row {
-                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "participant")) { "Participant" } }
+                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "participant", found.request.size)) { "Participant" } }
                     th.nhsuk-table__header scope="col" { "Ref" } th.nhsuk-table__header scope="col" { "Milestone" } th.nhsuk-table__header scope="col" { "Category" }
-                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "baseline")) { "Baseline" } }
-                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "forecast")) { "Forecast" } }
+                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "baseline", found.request.size)) { "Baseline" } }
+                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "forecast", found.request.size)) { "Forecast" } }
                     th.nhsuk-table__header scope="col" { "Actual" }
-                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "slippage")) { "Slippage" } }
+                    th.nhsuk-table__header scope="col" { a href=(sort_href(filter, "slippage", found.request.size)) { "Slippage" } }
                     th.nhsuk-table__header scope="col" { "Status" }
                 } }
                 tbody.nhsuk-table__body {
@@ -83,11 +115,14 @@ pub fn list(
                     }
                 }
             }
+            (controls(&pager, found))
         },
     )
 }
 
-fn sort_href(filter: &MilestoneFilterValues, key: &str) -> String {
+/// A header link sorting by `key`, keeping the filters and the page size
+/// (and starting again at page 1).
+fn sort_href(filter: &MilestoneFilterValues, key: &str, size: u32) -> String {
     let mut pairs = vec![("sort", key.to_owned())];
     for (k, v) in [
         ("participant", &filter.participant),
@@ -100,6 +135,7 @@ fn sort_href(filter: &MilestoneFilterValues, key: &str) -> String {
             pairs.push((k, v.clone()));
         }
     }
+    pairs.push(("size", size.to_string()));
     format!(
         "/milestones?{}",
         serde_urlencoded::to_string(pairs).unwrap_or_default()

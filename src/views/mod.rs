@@ -11,6 +11,7 @@ pub mod layout;
 pub mod manage;
 pub mod milestones;
 pub mod overview;
+pub mod pagination;
 pub mod participant;
 pub mod participants;
 pub mod partners;

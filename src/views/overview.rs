@@ -4,12 +4,14 @@ use time::Date;
 
 use super::components::{illustrative_tag, money};
 use super::layout::{Chrome, Nav, page as layout};
+use super::pagination::thousands;
 use crate::domain::dates::display_date;
 use crate::domain::milestone::DUE_SOON_DAYS;
+use crate::domain::pagination::Page;
 use crate::domain::participant::Role;
 use crate::domain::programme::ParticipantSummary;
 use crate::domain::reporting::{ReportState, ReturnStatus};
-use crate::domain::table_sort::{Column, ParticipantColumn, SortOrder, sort_participants};
+use crate::domain::table_sort::{Column, ParticipantColumn, SortOrder};
 use crate::services::programme::{OverviewData, ReturnDue};
 
 /// How the overview's two tables are sorted (query `sort`/`dir` for the
@@ -35,7 +37,6 @@ impl Default for OverviewSort {
 
 pub fn page(chrome: &Chrome, data: &OverviewData, today: Date, sort: OverviewSort) -> Markup {
     let overview = &data.overview;
-    let summaries = &data.visible;
     let count = |role: Role| {
         overview
             .by_role_sector
@@ -48,16 +49,8 @@ pub fn page(chrome: &Chrome, data: &OverviewData, today: Date, sort: OverviewSor
         count(Role::GlobalDigitalExemplar),
         count(Role::FastFollower),
     );
-    let mut exemplars: Vec<&ParticipantSummary> = summaries
-        .iter()
-        .filter(|s| s.role == Role::GlobalDigitalExemplar)
-        .collect();
-    sort_participants(&mut exemplars, sort.exemplars);
-    let mut followers: Vec<&ParticipantSummary> = summaries
-        .iter()
-        .filter(|s| s.role == Role::FastFollower)
-        .collect();
-    sort_participants(&mut followers, sort.followers);
+    let exemplars: Vec<&ParticipantSummary> = data.exemplars.rows.iter().collect();
+    let followers: Vec<&ParticipantSummary> = data.followers.rows.iter().collect();
     let remaining = overview.allocated.saturating_sub(overview.released);
     let m = &overview.milestones;
     layout(
@@ -125,13 +118,13 @@ pub fn page(chrome: &Chrome, data: &OverviewData, today: Date, sort: OverviewSor
 
             @if data.scoped {
                 h2 { "Your organisation" }
-                @if summaries.is_empty() {
+                @if data.own.is_empty() {
                     p { "Your account's organisation is not a participant in the programme." }
                 } @else {
                     (participant_table(&Table {
                         id: "own-participant",
                         caption: "Your organisation's place in the programme",
-                        rows: &summaries.iter().collect::<Vec<_>>(),
+                        rows: &data.own.iter().collect::<Vec<_>>(),
                         pairing: true,
                         followers: &data.fast_followers,
                         sorting: None,
@@ -147,6 +140,7 @@ pub fn page(chrome: &Chrome, data: &OverviewData, today: Date, sort: OverviewSor
                     followers: &data.fast_followers,
                     sorting: Some(Sorting { order: sort.exemplars, sort: "sort", dir: "dir", keep: query_of("ff_sort", "ff_dir", sort.followers) }),
                 }))
+                (see_all(&data.exemplars, Role::GlobalDigitalExemplar, "exemplars", sort.exemplars))
 
                 h2 #followers-heading { "Fast followers" }
                 (participant_table(&Table {
@@ -157,9 +151,42 @@ pub fn page(chrome: &Chrome, data: &OverviewData, today: Date, sort: OverviewSor
                     followers: &data.fast_followers,
                     sorting: Some(Sorting { order: sort.followers, sort: "ff_sort", dir: "ff_dir", keep: query_of("sort", "dir", sort.exemplars) }),
                 }))
+                (see_all(&data.followers, Role::FastFollower, "fast followers", sort.followers))
             }
         },
     )
+}
+
+/// Under a table that shows only the first rows: how many there are, and
+/// a link to them all on the participants list, in the same order where
+/// the list sorts by that column.
+fn see_all(
+    page: &Page<ParticipantSummary>,
+    role: Role,
+    noun: &str,
+    order: SortOrder<ParticipantColumn>,
+) -> Markup {
+    let list_sort = match order.key {
+        ParticipantColumn::Ods => Some("ods"),
+        ParticipantColumn::Trust => Some("name"),
+        ParticipantColumn::Sector => Some("sector"),
+        ParticipantColumn::Allocated => Some("allocated"),
+        ParticipantColumn::Released => Some("released"),
+        ParticipantColumn::Overdue => Some("overdue"),
+        ParticipantColumn::Wave | ParticipantColumn::Pairing => None,
+    };
+    let mut href = format!("/participants?role={}", role.code());
+    if let Some(key) = list_sort {
+        href.push_str(&format!("&sort={key}&dir={}", order.dir_code()));
+    }
+    html! {
+        @if page.total > page.rows.len() as u64 {
+            p.see-all {
+                "The first " (page.rows.len()) " of " (thousands(page.total)) " " (noun) " are shown. "
+                a href=(href) { "See all " (thousands(page.total)) " " (noun) }
+            }
+        }
+    }
 }
 
 /// How a sortable table's header links are made.

@@ -3,17 +3,56 @@ use maud::{Markup, html};
 
 use super::components::money;
 use super::layout::{Chrome, Nav, page as layout};
+use super::pagination::{Pager, controls, summary};
+use crate::domain::pagination::Page;
 use crate::domain::participant::{Role, Sector};
 use crate::domain::programme::{ListRequest, ParticipantSummary, SortKey};
 use crate::domain::region::RegionCode;
 
+/// The query parameters that choose the list (filters and sort), which
+/// every page link keeps.
+fn kept(request: &ListRequest) -> Vec<(&'static str, String)> {
+    let f = &request.filter;
+    vec![
+        (
+            "role",
+            f.role.map(|r| r.code().to_owned()).unwrap_or_default(),
+        ),
+        (
+            "sector",
+            f.sector.map(|s| s.code().to_owned()).unwrap_or_default(),
+        ),
+        (
+            "region",
+            f.region
+                .as_ref()
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        ("sort", request.sort.code().to_owned()),
+        (
+            "dir",
+            (if request.descending { "desc" } else { "asc" }).to_owned(),
+        ),
+    ]
+}
+
 pub fn list_page(
     chrome: &Chrome,
-    rows: &[ParticipantSummary],
-    total: usize,
+    page: &Page<ParticipantSummary>,
     request: &ListRequest,
 ) -> Markup {
     let f = &request.filter;
+    let rows = &page.rows;
+    let pager = Pager {
+        path: "/participants",
+        keep: kept(request),
+        page_param: "page",
+        size_param: "size",
+        anchor: None,
+        noun: "participants",
+        id: "participants",
+    };
     layout(
         "Participants",
         Nav::Participants,
@@ -53,6 +92,7 @@ pub fn list_page(
                 }
                 input type="hidden" name="sort" value=(request.sort.code());
                 input type="hidden" name="dir" value=(if request.descending { "desc" } else { "asc" });
+                input type="hidden" name="size" value=(page.request.size);
                 div.form-actions {
                     button.nhsuk-button type="submit" { "Apply filters" }
                     a href="/participants" { "Clear filters" }
@@ -60,7 +100,7 @@ pub fn list_page(
             }
             table.nhsuk-table #participants {
                 caption.nhsuk-table__caption {
-                    "Showing " (rows.len()) " of " (total) " participants"
+                    (summary(page, "participants"))
                     @if request.sort != SortKey::Name || request.descending {
                         ", sorted by " (sort_label(request.sort))
                         @if request.descending { " (descending)" } @else { " (ascending)" }
@@ -101,6 +141,7 @@ pub fn list_page(
                     }
                 }
             }
+            (controls(&pager, page))
         },
     )
 }
@@ -138,6 +179,7 @@ fn sortable(request: &ListRequest, key: SortKey, label: &str, numeric: bool) -> 
     if let Some(region) = &f.region {
         href.push_str(&format!("&region={}", region.as_str()));
     }
+    href.push_str(&format!("&size={}", request.page.size));
     let aria_sort = match (active, request.descending) {
         (false, _) => None,
         (true, false) => Some("ascending"),

@@ -6,14 +6,17 @@ use super::components::{date, illustrative_tag, optional_date, slippage};
 use super::forms::{error_summary, input, select};
 use super::layout::{Chrome, Nav, csrf_field, page};
 use super::manage::{options, text};
+use super::pagination::{Pager, controls, summary, thousands};
 use crate::domain::dates::FORM_DATE_HINT;
 use crate::domain::milestone::MilestoneStatus;
+use crate::domain::pagination::DEFAULT_PAGE_SIZE;
 use crate::domain::rating::{Rating, RatingScale};
 use crate::domain::reporting::{Frequency, ReportState, ReturnStatus};
 use crate::services::FieldError;
 use crate::services::audit_log::HistoryEntry;
 use crate::services::returns::{
-    ApprovalPreview, MAX_RISKS, Period, PeriodForm, QueueRow, ReturnData, RiskRow, posted_risks,
+    ApprovalPreview, MAX_RISKS, Period, PeriodForm, Queue, QueueRow, ReturnData, RiskRow,
+    posted_risks,
 };
 
 pub fn rating_tag(r: Option<Rating>) -> Markup {
@@ -53,13 +56,20 @@ fn standing_header(
     order: crate::domain::table_sort::SortOrder<crate::domain::table_sort::StandingColumn>,
     key: crate::domain::table_sort::StandingColumn,
     label: &str,
+    size: u32,
 ) -> Markup {
     use crate::domain::table_sort::Column;
     let next = order.toggled(key);
     let aria = order.aria_sort(key);
+    // A chosen page size is kept; sorting starts again at the first page.
+    let size = if size == DEFAULT_PAGE_SIZE {
+        String::new()
+    } else {
+        format!("&size={size}")
+    };
     html! {
         th.nhsuk-table__header scope="col" aria-sort=[aria] {
-            a href={ "/returns?sort=" (key.code()) "&dir=" (next.dir_code()) "#latest-period" } {
+            a href={ "/returns?sort=" (key.code()) "&dir=" (next.dir_code()) (size) "#latest-period" } {
                 (label)
                 @if let Some(a) = aria {
                     span.nhsuk-u-visually-hidden { ", sorted " (a) }
@@ -70,32 +80,63 @@ fn standing_header(
     }
 }
 
+/// The query parameters every page link of the queue keeps: the sort and
+/// the other tables' pages.
+fn queue_keep(
+    q: &Queue,
+    sort: crate::domain::table_sort::SortOrder<crate::domain::table_sort::StandingColumn>,
+    except: &str,
+) -> Vec<(&'static str, String)> {
+    use crate::domain::table_sort::Column;
+    let mut keep = vec![
+        ("sort", sort.key.code().to_owned()),
+        ("dir", sort.dir_code().to_owned()),
+    ];
+    let latest = q.latest.as_ref().map(|(_, p)| p.request);
+    for (name, size_name, request) in [
+        ("review_page", "review_size", Some(q.review.request)),
+        ("overdue_page", "overdue_size", Some(q.overdue.request)),
+        ("page", "size", latest),
+    ] {
+        if name == except {
+            continue;
+        }
+        if let Some(r) = request {
+            keep.push((name, r.page.to_string()));
+            keep.push((size_name, r.size.to_string()));
+        }
+    }
+    keep
+}
+
+fn queue_pager<'a>(
+    q: &Queue,
+    sort: crate::domain::table_sort::SortOrder<crate::domain::table_sort::StandingColumn>,
+    page_param: &'static str,
+    size_param: &'static str,
+    anchor: &'a str,
+    noun: &'a str,
+) -> Pager<'a> {
+    Pager {
+        path: "/returns",
+        keep: queue_keep(q, sort, page_param),
+        page_param,
+        size_param,
+        anchor: Some(anchor),
+        noun,
+        id: anchor,
+    }
+}
+
 pub fn queue(
     chrome: &Chrome,
-    rows: &[QueueRow],
+    q: &Queue,
     office: bool,
     sort: crate::domain::table_sort::SortOrder<crate::domain::table_sort::StandingColumn>,
 ) -> Markup {
-    use crate::domain::table_sort::{StandingColumn, StandingKey, compare_standings};
-    let submitted: Vec<&QueueRow> = rows
-        .iter()
-        .filter(|r| r.state == ReportState::Is(ReturnStatus::Submitted))
-        .collect();
-    let overdue: Vec<&QueueRow> = rows.iter().filter(|r| r.overdue).collect();
-    let latest = rows.first().map(|r| r.period.id);
-    let mut current: Vec<&QueueRow> = rows
-        .iter()
-        .filter(|r| Some(r.period.id) == latest)
-        .collect();
-    fn key(r: &QueueRow) -> StandingKey<'_> {
-        StandingKey {
-            name: &r.name,
-            state: r.state,
-            trust_rating: r.self_rating,
-            office_rating: r.office_rating,
-        }
-    }
-    current.sort_by(|a, b| compare_standings(&key(a), &key(b), sort));
+    use crate::domain::table_sort::StandingColumn;
+    let submitted = &q.review.rows;
+    let overdue = &q.overdue.rows;
     page(
         "Returns",
         Nav::Returns,
@@ -105,14 +146,14 @@ pub fn queue(
             @if office { p { a href="/periods" { "Reporting periods" } } }
             h2 { "Awaiting review" }
             table.nhsuk-table #review-queue {
-                caption.nhsuk-table__caption { (submitted.len()) " submitted returns. A flag marks a suggested rating that differs from the trust's." }
+                caption.nhsuk-table__caption { (thousands(q.review.total)) " submitted returns. A flag marks a suggested rating that differs from the trust's." }
                 thead.nhsuk-table__head { tr.nhsuk-table__row {
                     th.nhsuk-table__header scope="col" { "Period" } th.nhsuk-table__header scope="col" { "Trust" } th.nhsuk-table__header scope="col" { "Trust's rating" }
                     th.nhsuk-table__header scope="col" { "Suggested" } th.nhsuk-table__header scope="col" { "Check" }
                 } }
                 tbody.nhsuk-table__body {
                     @if submitted.is_empty() { tr.nhsuk-table__row { td.nhsuk-table__cell colspan="5" { "Nothing is awaiting review." } } }
-                    @for r in &submitted {
+                    @for r in submitted {
                         tr.nhsuk-table__row {
                             td.nhsuk-table__cell { (r.period.label) }
                             td.nhsuk-table__cell { a href=(return_href(r)) { (r.name) " (" (r.ods_code) ")" } }
@@ -123,13 +164,16 @@ pub fn queue(
                     }
                 }
             }
+            @if q.review.pages() > 1 {
+                (controls(&queue_pager(q, sort, "review_page", "review_size", "review-queue", "returns awaiting review"), &q.review))
+            }
             h2 { "Not reported (overdue)" }
             table.nhsuk-table #overdue {
-                caption.nhsuk-table__caption { (overdue.len()) " returns past their due date and not submitted" }
+                caption.nhsuk-table__caption { (thousands(q.overdue.total)) " returns past their due date and not submitted" }
                 thead.nhsuk-table__head { tr.nhsuk-table__row { th.nhsuk-table__header scope="col" { "Period" } th.nhsuk-table__header scope="col" { "Due" } th.nhsuk-table__header scope="col" { "Trust" } th.nhsuk-table__header scope="col" { "State" } } }
                 tbody.nhsuk-table__body {
                     @if overdue.is_empty() { tr.nhsuk-table__row { td.nhsuk-table__cell colspan="4" { "None." } } }
-                    @for r in &overdue {
+                    @for r in overdue {
                         tr.nhsuk-table__row {
                             td.nhsuk-table__cell { (r.period.label) }
                             td.nhsuk-table__cell { (date(r.period.due_on)) }
@@ -139,26 +183,32 @@ pub fn queue(
                     }
                 }
             }
-            @if let Some(first) = current.first() {
-                h2 { "Latest period: " (first.period.label) }
-                table.nhsuk-table #latest-period {
-                    caption.nhsuk-table__caption { "Every participant's return for " (first.period.label) ", due " (date(first.period.due_on)) }
-                    thead.nhsuk-table__head { tr.nhsuk-table__row {
-                        (standing_header(sort, StandingColumn::Trust, "Trust"))
-                        (standing_header(sort, StandingColumn::State, "State"))
-                        (standing_header(sort, StandingColumn::TrustRating, "Trust's rating"))
-                        (standing_header(sort, StandingColumn::OfficeRating, "Office rating"))
-                    } }
-                    tbody.nhsuk-table__body {
-                        @for r in &current {
-                            tr.nhsuk-table__row {
-                                td.nhsuk-table__cell { a href=(return_href(r)) { (r.name) " (" (r.ods_code) ")" } }
-                                td.nhsuk-table__cell { (state_tag(r.state)) }
-                                td.nhsuk-table__cell { (rating_tag(r.self_rating)) }
-                                td.nhsuk-table__cell { (rating_tag(r.office_rating)) }
+            @if q.overdue.pages() > 1 {
+                (controls(&queue_pager(q, sort, "overdue_page", "overdue_size", "overdue", "overdue returns"), &q.overdue))
+            }
+            @if let Some((period, latest)) = &q.latest {
+                @if !latest.rows.is_empty() {
+                    h2 { "Latest period: " (period.label) }
+                    table.nhsuk-table #latest-period {
+                        caption.nhsuk-table__caption { "Every participant's return for " (period.label) ", due " (date(period.due_on)) ". " (summary(latest, "participants")) }
+                        thead.nhsuk-table__head { tr.nhsuk-table__row {
+                            (standing_header(sort, StandingColumn::Trust, "Trust", latest.request.size))
+                            (standing_header(sort, StandingColumn::State, "State", latest.request.size))
+                            (standing_header(sort, StandingColumn::TrustRating, "Trust's rating", latest.request.size))
+                            (standing_header(sort, StandingColumn::OfficeRating, "Office rating", latest.request.size))
+                        } }
+                        tbody.nhsuk-table__body {
+                            @for r in &latest.rows {
+                                tr.nhsuk-table__row {
+                                    td.nhsuk-table__cell { a href=(return_href(r)) { (r.name) " (" (r.ods_code) ")" } }
+                                    td.nhsuk-table__cell { (state_tag(r.state)) }
+                                    td.nhsuk-table__cell { (rating_tag(r.self_rating)) }
+                                    td.nhsuk-table__cell { (rating_tag(r.office_rating)) }
+                                }
                             }
                         }
                     }
+                    (controls(&queue_pager(q, sort, "page", "size", "latest-period", "participants"), latest))
                 }
             }
         },

@@ -66,8 +66,7 @@ fn paged<T, P: serde::Serialize>(
     raw: Option<&str>,
     wrap: impl FnOnce(Vec<T>, usize, PageRequest) -> P,
 ) -> Result<Response, ApiError> {
-    let request = PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())
-        .map_err(|(_, message)| ApiError::bad_request(message))?;
+    let request = page_request(params)?;
     let total = items.len();
     let range = request.range(total);
     let rows: Vec<T> = items
@@ -75,6 +74,31 @@ fn paged<T, P: serde::Serialize>(
         .skip(range.start)
         .take(range.len())
         .collect();
+    Ok(page_response(rows, total, request, path, raw, wrap))
+}
+
+fn page_request(params: &ListParams) -> Result<PageRequest, ApiError> {
+    PageRequest::parse(params.page.as_deref(), params.per_page.as_deref())
+        .map_err(|(_, message)| ApiError::bad_request(message))
+}
+
+/// The same request as the pages' lists take, so the database returns only this page.
+fn sql_page(request: PageRequest) -> crate::domain::pagination::PageRequest {
+    crate::domain::pagination::PageRequest {
+        page: request.page,
+        size: request.per_page,
+    }
+}
+
+/// One page the database already cut (`rows` of `total`), with its links.
+fn page_response<T, P: serde::Serialize>(
+    rows: Vec<T>,
+    total: usize,
+    request: PageRequest,
+    path: &str,
+    raw: Option<&str>,
+    wrap: impl FnOnce(Vec<T>, usize, PageRequest) -> P,
+) -> Response {
     let base: String = raw
         .unwrap_or("")
         .split('&')
@@ -87,7 +111,7 @@ fn paged<T, P: serde::Serialize>(
         headers.insert(axum::http::header::LINK, v);
     }
     headers.insert("x-total-count", HeaderValue::from(total));
-    Ok(response)
+    response
 }
 
 macro_rules! wrap {
@@ -163,17 +187,19 @@ pub async fn participants(
                 .map(|v| RegionCode::parse(v).map_err(|e| bad("region", e.to_string())))
                 .transpose()?,
         },
+        page: sql_page(page_request(&params)?),
         ..Default::default()
     };
-    let (rows, _) = programme::participants(&state.db, &caller.by(), &request, today()).await?;
-    let items: Vec<ParticipantOut> = rows.iter().map(ParticipantOut::from).collect();
-    paged(
+    let page = programme::participants(&state.db, &caller.by(), &request, today()).await?;
+    let items: Vec<ParticipantOut> = page.rows.iter().map(ParticipantOut::from).collect();
+    Ok(page_response(
         items,
-        &params,
+        usize::try_from(page.total).unwrap_or(usize::MAX),
+        page_request(&params)?,
         "/participants",
         raw.as_deref(),
         wrap!(ParticipantPage),
-    )
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -311,8 +337,17 @@ pub async fn organisations(
     let params: ListParams = query(raw.as_deref())?;
     now_only(params.as_at.as_deref())?;
     let by = caller.by();
-    let (trusts, _) =
-        programme::participants(&state.db, &by, &ListRequest::default(), today()).await?;
+    // Trusts and partners are merged and sorted by name, so this list is cut here.
+    let every_trust = ListRequest {
+        page: crate::domain::pagination::PageRequest {
+            page: 1,
+            size: u32::MAX,
+        },
+        ..Default::default()
+    };
+    let trusts = programme::participants(&state.db, &by, &every_trust, today())
+        .await?
+        .rows;
     let partners = programme::partners(&state.db, &by).await?;
     let mut items: Vec<OrganisationOut> = trusts
         .iter()
@@ -435,17 +470,21 @@ pub async fn milestones(
         overdue: m.overdue.unwrap_or_default(),
         slipped_over: m.slipped_over.unwrap_or_default(),
         sort: m.sort.unwrap_or_default(),
+        ..Default::default()
     };
-    let filter = values.parse().map_err(ApiError::bad_request)?;
+    let mut filter = values.parse().map_err(ApiError::bad_request)?;
+    let request = page_request(&params)?;
+    filter.page = sql_page(request);
     let list = milestones::list(&state.db, &caller.by(), &filter, today()).await?;
-    let items: Vec<MilestoneOut> = list.rows.iter().map(MilestoneOut::from).collect();
-    paged(
+    let items: Vec<MilestoneOut> = list.page.rows.iter().map(MilestoneOut::from).collect();
+    Ok(page_response(
         items,
-        &params,
+        usize::try_from(list.page.total).unwrap_or(usize::MAX),
+        request,
         "/milestones",
         raw.as_deref(),
         wrap!(MilestonePage),
-    )
+    ))
 }
 
 /// A record id in a path: a whole number, or not found.

@@ -21,7 +21,7 @@ use time::{Date, OffsetDateTime};
 
 pub use draft::save;
 pub use periods::{PeriodForm, list_periods, open_period};
-pub use read::{load, return_path};
+pub use read::{Queue, QueueRequest, load, queue, return_path};
 pub use review::{ApprovalPreview, MilestoneChange, ReviewForm, preview_approval, review};
 pub use risks::{MAX_RISKS, RiskEdit, RiskRow, posted_risks};
 pub use standings::{history, standings};

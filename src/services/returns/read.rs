@@ -3,19 +3,25 @@
 use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
+use time::Date;
 
 use super::{
-    Period, PeriodRef, ReturnData, RiskLine, Trust, UpdateLine, check_read, find_period, store,
+    Period, PeriodRef, QueueRow, ReturnData, RiskLine, Trust, UpdateLine, check_read, find_period,
+    store,
 };
 use crate::domain::milestone::{MilestoneStatus, Timeliness, slippage_days, timeliness};
 use crate::domain::money::Pence;
+use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::rating::{Rating, RatingScale};
+use crate::domain::reporting::ReportState;
 use crate::domain::reporting::ReturnStatus;
 use crate::domain::suggested_rating::{Evidence, Suggestion, profiled_to, suggest};
+use crate::domain::table_sort::{SortOrder, StandingColumn};
 use crate::entities::{milestone, return_milestone_update};
 use crate::services::milestones::participant_by_ods;
 use crate::services::{By, ServiceError};
 use crate::store::decode;
+use crate::store::programme::Sql;
 
 /// A participant's return for a period, within the reader's scope.
 pub async fn load(
@@ -264,4 +270,283 @@ async fn previous_approved(
         )),
         None => Ok(None),
     }
+}
+
+/// Which pages of the returns queue's three tables, and how the latest
+/// period's table is sorted.
+#[derive(Clone, Copy, Debug)]
+pub struct QueueRequest {
+    pub sort: SortOrder<StandingColumn>,
+    /// Submitted returns awaiting review.
+    pub review: PageRequest,
+    /// Returns past their due date and not submitted.
+    pub overdue: PageRequest,
+    /// Every participant's standing in the latest period.
+    pub latest: PageRequest,
+}
+
+/// The returns queue, each table one page of rows read (and counted) in SQL.
+pub struct Queue {
+    pub review: Page<QueueRow>,
+    pub overdue: Page<QueueRow>,
+    /// The latest period and its page of standings (none before any period).
+    pub latest: Option<(Period, Page<QueueRow>)>,
+}
+
+/// Periods and participants joined as standings: a participant owes a
+/// return for a period designated before it ended, unless withdrawn.
+const STANDINGS: &str = " FROM reporting_periods per \
+     JOIN participants p ON p.designated_on <= per.ends_on AND p.status <> 'withdrawn' \
+     JOIN organisations o ON o.id = p.organisation_id \
+     LEFT JOIN returns r ON r.period_id = per.id AND r.participant_id = p.id \
+     WHERE 1 = 1";
+
+const STANDING_COLUMNS: &str = "SELECT per.id AS period_id, p.id AS participant_id, \
+     o.id AS organisation_id, o.ods_code, o.name, r.status AS return_status, \
+     r.self_rating, r.office_rating";
+
+fn state_rank_sql() -> String {
+    let mut sql = "CASE WHEN r.id IS NULL THEN 0".to_owned();
+    for (rank, status) in [
+        ReturnStatus::Draft,
+        ReturnStatus::Returned,
+        ReturnStatus::Submitted,
+        ReturnStatus::Approved,
+    ]
+    .iter()
+    .enumerate()
+    {
+        sql.push_str(&format!(
+            " WHEN r.status = '{}' THEN {}",
+            status.code(),
+            rank + 1
+        ));
+    }
+    sql.push_str(" ELSE 5 END");
+    sql
+}
+
+/// Worst rating first; no rating before any (as `domain::table_sort`).
+fn rating_rank_sql(column: &str) -> String {
+    let mut sql = format!("CASE {column}");
+    for (rank, rating) in Rating::ALL.iter().enumerate() {
+        sql.push_str(&format!(" WHEN '{}' THEN {rank}", rating.code()));
+    }
+    sql.push_str(" ELSE -1 END");
+    sql
+}
+
+/// Reads one page of standings: `condition` (SQL over `per`, `p`, `o`,
+/// `r`, with its own binds) narrows them, `order` sorts them.
+async fn standings_page(
+    db: &impl ConnectionTrait,
+    scope: Option<i32>,
+    condition: &(dyn Fn(&mut Sql) + Sync),
+    order: &str,
+    page: PageRequest,
+) -> Result<(Vec<StandingRow>, u64, PageRequest), ServiceError> {
+    let backend = db.get_database_backend();
+    let narrow = |sql: &mut Sql| {
+        sql.push(STANDINGS);
+        if let Some(org) = scope {
+            sql.push(" AND p.organisation_id = ").bind(org);
+        }
+        condition(sql);
+    };
+    let mut count = Sql::new(backend);
+    count.push("SELECT COUNT(*) AS n");
+    narrow(&mut count);
+    let total: i64 = match db.query_one_raw(count.statement()).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    let total = u64::try_from(total).unwrap_or(0);
+    let page = page.within(total);
+    let mut sql = Sql::new(backend);
+    sql.push(STANDING_COLUMNS);
+    narrow(&mut sql);
+    sql.push(" ORDER BY ")
+        .push(order)
+        .push(" LIMIT ")
+        .bind(page.limit() as i64)
+        .push(" OFFSET ")
+        .bind(page.offset() as i64);
+    let mut rows = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        rows.push(StandingRow {
+            period_id: row.try_get("", "period_id")?,
+            trust: Trust {
+                organisation_id: row.try_get("", "organisation_id")?,
+                participant_id: row.try_get("", "participant_id")?,
+                ods_code: row
+                    .try_get::<Option<String>>("", "ods_code")?
+                    .unwrap_or_default(),
+                name: row.try_get("", "name")?,
+            },
+            status: row.try_get("", "return_status")?,
+            self_rating: row.try_get("", "self_rating")?,
+            office_rating: row.try_get("", "office_rating")?,
+        });
+    }
+    Ok((rows, total, page))
+}
+
+struct StandingRow {
+    period_id: i32,
+    trust: Trust,
+    status: Option<String>,
+    self_rating: Option<String>,
+    office_rating: Option<String>,
+}
+
+impl StandingRow {
+    fn into_queue_row(
+        self,
+        periods: &HashMap<i32, Period>,
+        today: Date,
+    ) -> Result<QueueRow, ServiceError> {
+        let period = periods
+            .get(&self.period_id)
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        let state = match &self.status {
+            None => ReportState::NotReported,
+            Some(s) => ReportState::Is(decode("status", ReturnStatus::from_code(s))?),
+        };
+        let reported = matches!(
+            state,
+            ReportState::Is(ReturnStatus::Submitted | ReturnStatus::Approved)
+        );
+        Ok(QueueRow {
+            overdue: !reported && period.due_on < today,
+            ods_code: self.trust.ods_code,
+            name: self.trust.name,
+            organisation_id: self.trust.organisation_id,
+            state,
+            self_rating: rating(self.self_rating.as_deref())?,
+            office_rating: rating(self.office_rating.as_deref())?,
+            suggested: None,
+            period,
+        })
+    }
+}
+
+/// The returns queue: submitted returns awaiting review (with the rating
+/// the evidence suggests, worked out for the page shown only), returns
+/// overdue, and the latest period's standings sorted as asked, each table
+/// one page, within the reader's scope.
+pub async fn queue(
+    db: &DatabaseConnection,
+    by: &By,
+    today: Date,
+    request: QueueRequest,
+) -> Result<Queue, ServiceError> {
+    let scope = crate::services::programme::read_scope(by)?;
+    let txn = crate::services::reading::consistent(db).await?;
+    let mut periods: Vec<Period> = store::periods(&txn)
+        .await?
+        .into_iter()
+        .map(Period::from_row)
+        .collect::<Result<_, _>>()?;
+    let latest_period = periods.first().cloned();
+    let by_id: HashMap<i32, Period> = periods.drain(..).map(|p| (p.id, p)).collect();
+    let backend = txn.get_database_backend();
+    let name = Sql::new(backend).text_order("o.name");
+    let period_then_name = format!("per.ends_on DESC, per.id, {name}, p.id");
+
+    let submitted = ReturnStatus::Submitted.code();
+    let (review_rows, review_total, review_page) = standings_page(
+        &txn,
+        scope,
+        &|sql: &mut Sql| {
+            sql.push(" AND r.status = ").bind(submitted);
+        },
+        &period_then_name,
+        request.review,
+    )
+    .await?;
+    let mut review = Vec::with_capacity(review_rows.len());
+    for row in review_rows {
+        let trust = row.trust.clone();
+        let mut queue_row = row.into_queue_row(&by_id, today)?;
+        let data = build(
+            &txn,
+            queue_row.period.clone(),
+            trust,
+            RatingScale::Rag,
+            false,
+        )
+        .await?;
+        queue_row.suggested = Some(data.suggestion.rating);
+        review.push(queue_row);
+    }
+
+    let approved = ReturnStatus::Approved.code();
+    let (overdue_rows, overdue_total, overdue_page) = standings_page(
+        &txn,
+        scope,
+        &|sql: &mut Sql| {
+            sql.push(" AND per.due_on < ")
+                .bind(today)
+                .push(" AND (r.id IS NULL OR r.status NOT IN (")
+                .bind(submitted)
+                .push(", ")
+                .bind(approved)
+                .push("))");
+        },
+        &period_then_name,
+        request.overdue,
+    )
+    .await?;
+    let overdue = overdue_rows
+        .into_iter()
+        .map(|r| r.into_queue_row(&by_id, today))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let latest = match latest_period {
+        None => None,
+        Some(period) => {
+            let primary = match request.sort.key {
+                StandingColumn::Trust => None,
+                StandingColumn::State => Some(state_rank_sql()),
+                StandingColumn::TrustRating => Some(rating_rank_sql("r.self_rating")),
+                StandingColumn::OfficeRating => Some(rating_rank_sql("r.office_rating")),
+            };
+            let dir = if request.sort.descending {
+                " DESC"
+            } else {
+                " ASC"
+            };
+            let mut terms: Vec<String> = primary.into_iter().collect();
+            terms.push(name.clone());
+            terms.push("p.id".to_owned());
+            let order = terms
+                .iter()
+                .map(|t| format!("{t}{dir}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let id = period.id;
+            let (rows, total, page) = standings_page(
+                &txn,
+                scope,
+                &|sql: &mut Sql| {
+                    sql.push(" AND per.id = ").bind(id);
+                },
+                &order,
+                request.latest,
+            )
+            .await?;
+            let rows = rows
+                .into_iter()
+                .map(|r| r.into_queue_row(&by_id, today))
+                .collect::<Result<Vec<_>, _>>()?;
+            Some((period, Page::new(rows, total, page)))
+        }
+    };
+    txn.commit().await?;
+    Ok(Queue {
+        review: Page::new(review, review_total, review_page),
+        overdue: Page::new(overdue, overdue_total, overdue_page),
+        latest,
+    })
 }
