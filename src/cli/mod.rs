@@ -7,8 +7,10 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, redact_password};
 use crate::seed::{SeedOptions, SeedSet};
+use crate::services::interchange::Kind;
 
 mod export;
+mod import;
 mod report;
 mod user;
 
@@ -56,6 +58,30 @@ pub enum Command {
     /// Export records for other systems.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Import a spreadsheet (CSV) of records, all or nothing: every row is checked
+    /// first and every problem listed (line, column, value, reason); nothing is
+    /// written unless every row is good. Exports of the same kind import unchanged.
+    Import {
+        /// What the file holds (its header row must match `gde export <kind> --template`).
+        #[arg(value_parser = import::kind_codes())]
+        kind: String,
+        /// The CSV file (UTF-8, with or without BOM; at most 256 MiB).
+        file: PathBuf,
+        /// Check everything and say what each row would do, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `gde export <kind>` for the spreadsheet kinds.
+#[derive(Debug, clap::Args)]
+pub struct RecordExportArgs {
+    /// File to write; default standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Write the import template instead: the header row and one example row.
+    #[arg(long)]
+    template: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +106,11 @@ pub enum ExportCommand {
         #[arg(long, env = "GDE_360G_ILLUSTRATIVE", default_value = "exclude")]
         illustrative: String,
     },
+    /// Milestones as CSV (the headers `gde import milestones` reads).
+    Milestones(RecordExportArgs),
+    /// Milestone progress as CSV (the headers `gde import milestone-progress` reads).
+    #[command(name = "milestone-progress")]
+    MilestoneProgress(RecordExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,6 +281,20 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             };
             export::giving360(&db, args).await
         }
+        Command::Export(ExportCommand::Milestones(args)) => {
+            export_records(&config, Kind::Milestones, args).await
+        }
+        Command::Export(ExportCommand::MilestoneProgress(args)) => {
+            export_records(&config, Kind::MilestoneProgress, args).await
+        }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+        } => {
+            let db = read_programme(&config).await?;
+            import::run(&db, &kind, &file, dry_run).await
+        }
         Command::User(command) => {
             let open = match command {
                 UserCommand::Add { .. } => Open::MayCreate,
@@ -262,6 +307,14 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             user::run(&db, command).await
         }
     }
+}
+
+async fn export_records(config: &Config, kind: Kind, args: RecordExportArgs) -> anyhow::Result<()> {
+    if args.template {
+        return export::records_template(kind, args.out);
+    }
+    let db = read_programme(config).await?;
+    export::records(&db, kind, args.out).await
 }
 
 /// Opens DATABASE_URL; each failure is one plain sentence saying where it
