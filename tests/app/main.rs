@@ -13,6 +13,7 @@ mod dashboard_layout;
 mod faults;
 mod group_caps;
 mod history;
+mod interchange;
 mod layering;
 mod office_ux;
 mod open_data;

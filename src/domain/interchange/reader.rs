@@ -15,21 +15,56 @@ use csv::ByteRecord;
 use super::kinds::Column;
 use super::{MAX_FILE_BYTES, Problem, Problems};
 
-/// Counts the bytes read and refuses to read past the limit.
+/// Counts the bytes read, refuses to read past the limit, and turns CRLF
+/// into LF (so line numbers count the same for both line ends).
 pub struct Limited<R> {
     inner: R,
     read: u64,
     limit: u64,
+    /// A carriage return held back from the end of the last read.
+    held_cr: bool,
 }
 
 impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        if buf.len() < 2 {
+            return self.inner.read(buf);
+        }
+        let start = usize::from(self.held_cr);
+        let n = self.inner.read(&mut buf[start..])?;
         self.read += n as u64;
         if self.read > self.limit {
             return Err(io::Error::other(too_large(self.limit)));
         }
-        Ok(n)
+        if self.held_cr {
+            buf[0] = b'\r';
+            self.held_cr = false;
+        }
+        let mut end = start + n;
+        // A carriage return last in the buffer may start a CRLF: hold it back.
+        if n > 0 && buf[end - 1] == b'\r' {
+            self.held_cr = true;
+            end -= 1;
+        }
+        let mut out = 0;
+        for i in 0..end {
+            if buf[i] == b'\r' && i + 1 < end && buf[i + 1] == b'\n' {
+                continue;
+            }
+            buf[out] = buf[i];
+            out += 1;
+        }
+        if out == 0 && self.held_cr && n == 0 {
+            // End of input after a lone carriage return.
+            self.held_cr = false;
+            buf[0] = b'\r';
+            return Ok(1);
+        }
+        if out == 0 && self.held_cr {
+            // Only the held carriage return so far: read on.
+            return self.read(buf);
+        }
+        Ok(out)
     }
 }
 
@@ -112,6 +147,7 @@ pub fn open<R: Read>(source: R, columns: &[Column]) -> Result<Rows<R>, Problems>
         inner: source,
         read: 0,
         limit: MAX_FILE_BYTES,
+        held_cr: false,
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -412,6 +448,41 @@ mod tests {
         assert!(problems[2].starts_with("line 4, column b (B), \"caf\u{FFFD}\": is not UTF-8"));
         assert!(problems[3].starts_with("line 5, column b (B)"));
         assert!(problems[3].contains("double quote is left open"));
+    }
+
+    #[test]
+    fn crlf_lines_are_numbered_like_lf_lines() {
+        let (_, crlf) = read_all(b"a,b\r\n1,2\r\n3,4,5\r\n");
+        let (_, lf) = read_all(b"a,b\n1,2\n3,4,5\n");
+        assert_eq!(crlf, lf);
+        assert!(lf[0].starts_with("line 3:"), "{lf:?}");
+    }
+
+    #[test]
+    fn crlf_split_across_reads_and_a_lone_cr_at_the_end() {
+        /// Hands out one byte at a time.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match self.0.split_first() {
+                    Some((b, rest)) if !buf.is_empty() => {
+                        buf[0] = *b;
+                        self.0 = rest;
+                        Ok(1)
+                    }
+                    _ => Ok(0),
+                }
+            }
+        }
+        let mut limited = Limited {
+            inner: Trickle(b"a\r\nb\rc\r"),
+            read: 0,
+            limit: 100,
+            held_cr: false,
+        };
+        let mut out = Vec::new();
+        limited.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"a\nb\rc\r");
     }
 
     #[test]
