@@ -51,6 +51,7 @@ pub fn list(
                     a href="/milestones" { "Clear filters" }
                 }
             }
+            (super::interchange::milestone_downloads(filter))
             table.table #milestones {
                 caption { (rows.len()) " milestones, as at " (display_date(today)) ". Overdue: forecast date passed and not complete." }
                 thead { tr {

@@ -11,7 +11,7 @@ use gde::services::By;
 use gde::services::interchange::{self, ExportFilter, ImportOutcome, Kind, Source};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
-use crate::support::{TestApp, fresh_db};
+use crate::support::{Browser, OFFICE, Page, READER, REPORTER, TestApp, fresh_db};
 
 async fn import(db: &DatabaseConnection, kind: Kind, bytes: &[u8], dry_run: bool) -> ImportOutcome {
     interchange::import(
@@ -372,4 +372,215 @@ async fn kill_9_during_a_large_import_leaves_the_database_as_before() {
     let after = fingerprint(&test_db.db).await;
     assert_eq!(after[0], before[0] + 40_000);
     assert_eq!(after[2], before[2] + 40_000);
+}
+
+/// Uploads `bytes` from the import page, as a browser sends a file.
+async fn upload(browser: &Browser, kind: &str, bytes: &[u8], dry_run: bool) -> Page {
+    browser.get(&format!("/import/{kind}")).await;
+    let token = browser.token.lock().unwrap().clone().unwrap_or_default();
+    let boundary = "----gde-test-boundary-7MA4YWxk";
+    let mut body = Vec::new();
+    if dry_run {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\nyes\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let url = format!(
+        "{}/import/{kind}?{}",
+        browser.address,
+        serde_urlencoded::to_string([("authenticity_token", token)]).unwrap()
+    );
+    let response = browser
+        .client
+        .post(url)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("origin", &browser.address)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn the_office_uploads_on_the_page_and_sees_every_problem_or_what_each_row_did() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office.get("/import").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text_of("kinds").contains("Milestone progress"));
+    let page = office.get("/import/milestone-progress").await;
+    assert!(
+        page.text_of("columns").contains("actual_on"),
+        "the columns are documented"
+    );
+
+    let bad = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv/progress-bad-cells.csv"),
+    )
+    .unwrap();
+    let before = fingerprint(&app.db).await;
+    let page = upload(&office, "milestone-progress", &bad, false).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.text_of("import-summary")
+            .contains("7 problems found; nothing was imported")
+    );
+    let listed = page.text_of("problems");
+    assert!(
+        listed.contains("31/02/2027") && listed.contains("2099-01-01"),
+        "{listed}"
+    );
+    assert_eq!(fingerprint(&app.db).await, before);
+
+    let mut file = export(&app.db, Kind::Milestones).await;
+    file.push_str("RAL,M90,Shared care record,other,2021-03-31,,\n");
+    let page = upload(&office, "milestones", file.as_bytes(), true).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.text_of("import-summary")
+            .contains("would create 1, would update 0")
+    );
+    assert!(
+        page.element("rows")
+            .contains("<td>RAL M90</td><td>would be created</td>"),
+        "{}",
+        page.element("rows")
+    );
+    assert_eq!(
+        fingerprint(&app.db).await,
+        before,
+        "a dry run writes nothing"
+    );
+    let page = upload(&office, "milestones", file.as_bytes(), false).await;
+    assert!(
+        page.text_of("import-summary")
+            .contains("Imported: created 1, updated 0"),
+        "{}",
+        page.body
+    );
+    assert_eq!(fingerprint(&app.db).await[0], before[0] + 1);
+
+    // A made-up kind is not found; a request without the page's token is refused.
+    assert_eq!(office.get("/import/widgets").await.status, 404);
+    let forged = office
+        .client
+        .post(format!("{}/import/milestones", office.address))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .header("origin", &office.address)
+        .body("--x--\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn trust_reporters_and_readers_cannot_import_and_download_only_what_they_may_read() {
+    let app = TestApp::seeded().await;
+    let reporter = app.sign_in(REPORTER).await;
+    assert_eq!(reporter.get("/import").await.status, 403);
+    let file =
+        b"ods_code,reference,forecast_on,status,actual_on,version\nRRK,M06,2027-01-29,at_risk,,\n";
+    let before = fingerprint(&app.db).await;
+    let page = upload(&reporter, "milestone-progress", file, false).await;
+    assert_eq!(page.status, 403);
+    let own = b"ods_code,reference,forecast_on,status,actual_on,version\nRAL,M05,2027-03-31,in_progress,,\n";
+    assert_eq!(
+        upload(&reporter, "milestone-progress", own, false)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(fingerprint(&app.db).await, before);
+    // The service refuses too, whoever calls it.
+    let actor = gde::domain::access::Actor {
+        user_id: 2,
+        email: REPORTER.into(),
+        role: gde::domain::access::UserRole::TrustReporter,
+        organisation_id: Some(1),
+    };
+    let refused = interchange::import(
+        &app.db,
+        &By::User(actor),
+        Kind::MilestoneProgress,
+        Source {
+            reader: &file[..],
+            file_name: "x.csv",
+        },
+        false,
+        &mut |_| {},
+    )
+    .await;
+    assert!(matches!(
+        refused,
+        Err(gde::services::ServiceError::Access(_))
+    ));
+
+    // Their download holds their own trust's milestones only.
+    let csv = reporter.get("/export/milestones").await;
+    assert_eq!(csv.status, 200);
+    let rows: Vec<&str> = csv.body.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.starts_with("RAL,")), "{}", csv.body);
+    let reader = app.sign_in(READER).await;
+    assert_eq!(reader.get("/import/milestones").await.status, 403);
+}
+
+#[tokio::test]
+async fn the_milestones_list_offers_its_filtered_rows_as_csv() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office
+        .get("/milestones?participant=RHM&status=complete")
+        .await;
+    let links = page.element("milestone-downloads");
+    assert!(
+        links.contains("href=\"/export/milestones?participant=RHM&amp;status=complete\""),
+        "{links}"
+    );
+    let csv = office
+        .get("/export/milestone-progress?participant=RHM&status=complete")
+        .await;
+    assert_eq!(
+        csv.headers["content-disposition"],
+        "attachment; filename=\"milestone-progress.csv\""
+    );
+    let mut lines = csv.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("ods_code,reference,forecast_on,status,actual_on,version")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r.starts_with("RHM,") && r.contains(",complete,")),
+        "{rows:?}"
+    );
+    let template = office.get("/templates/milestones").await;
+    assert_eq!(template.body.lines().count(), 2);
+    assert_eq!(
+        office.get("/export/milestones?status=done").await.status,
+        400
+    );
 }
