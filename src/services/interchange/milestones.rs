@@ -23,6 +23,21 @@ use crate::store::decode;
 /// Turns one row a check query found into its problem.
 type Check = Box<dyn Fn(&sea_orm::QueryResult) -> Result<Problem, sea_orm::DbErr> + Send + Sync>;
 
+/// The SQLite page cache an import uses for the database and for its
+/// staging table, each (KiB); put back to SQLite's default afterwards.
+const IMPORT_CACHE_KIB: u32 = 48 * 1024;
+
+/// Puts the connection's page caches back to SQLite's default.
+async fn reset_cache(sql: &Sql, txn: &DatabaseTransaction) -> Result<(), sea_orm::DbErr> {
+    if sql.backend == sea_orm::DbBackend::Sqlite {
+        sql.exec(txn, "PRAGMA main.cache_size = -2000", vec![])
+            .await?;
+        sql.exec(txn, "PRAGMA temp.cache_size = -2000", vec![])
+            .await?;
+    }
+    Ok(())
+}
+
 const STAGE: &str = "gde_import_stage";
 const STAGE_DDL: &str = "line BIGINT NOT NULL PRIMARY KEY, participant_id INTEGER NOT NULL, \
      organisation_id INTEGER NOT NULL, ods_code TEXT NOT NULL, reference TEXT NOT NULL, \
@@ -125,10 +140,28 @@ pub(super) async fn import<R: Read + Send>(
         format!("DROP TABLE IF EXISTS temp.{STAGE}")
     };
     sql.exec(&txn, &drop, vec![]).await?;
+    if sql.backend == sea_orm::DbBackend::Sqlite {
+        // A big import's pages stay in memory instead of spilling to the
+        // write-ahead log and the temporary file again and again (SQLite's
+        // default cache is 2 MB); bounded, so memory stays flat.
+        sql.exec(
+            &txn,
+            &format!("PRAGMA main.cache_size = -{IMPORT_CACHE_KIB}"),
+            vec![],
+        )
+        .await?;
+        sql.exec(
+            &txn,
+            &format!("PRAGMA temp.cache_size = -{IMPORT_CACHE_KIB}"),
+            vec![],
+        )
+        .await?;
+    }
     sql.exec(&txn, &sql.temp_table(STAGE, STAGE_DDL), vec![])
         .await?;
     let mut batch = Batch::new(STAGE, STAGE_COLUMNS);
     let mut told = 0u64;
+    let reading = std::time::Instant::now();
     loop {
         let row = match rows.next(&mut outcome.problems) {
             Next::End => break,
@@ -200,6 +233,19 @@ pub(super) async fn import<R: Read + Send>(
     }
     batch.flush(&sql, &txn).await?;
     progress(rows.bytes_read());
+    tracing::debug!(
+        elapsed_ms = reading.elapsed().as_millis() as u64,
+        "import: read and staged"
+    );
+    let started = std::time::Instant::now();
+    let phase = |name: &str| {
+        tracing::debug!(
+            phase = name,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "import"
+        )
+    };
+    phase("staged");
 
     // The claim: nobody else writes milestones until this commits or rolls back.
     if sql.backend == sea_orm::DbBackend::Postgres {
@@ -223,42 +269,42 @@ pub(super) async fn import<R: Read + Send>(
         vec![],
     )
     .await?;
+    // Each row's milestone and what the row does to it, in one pass: no
+    // milestone (NULL, NULL), or its id and whether the row changes it.
+    let s = STAGE;
+    let same = match kind {
+        Kind::Milestones => format!(
+            "m.title = {s}.title AND m.category = {s}.category AND m.baseline_on = {s}.baseline_on \
+             AND ({s}.forecast_on IS NULL OR {})",
+            sql.same("m.forecast_on", &format!("{s}.forecast_on"))
+        ),
+        Kind::MilestoneProgress => format!(
+            "{} AND m.status = {s}.status AND {}",
+            sql.same("m.forecast_on", &format!("{s}.forecast_on")),
+            sql.same("m.actual_on", &format!("{s}.actual_on"))
+        ),
+    };
     sql.exec(
         &txn,
         &format!(
-            "UPDATE {STAGE} SET milestone_id = (SELECT m.id FROM milestones m \
-             WHERE m.participant_id = {STAGE}.participant_id AND m.reference = {STAGE}.reference)"
+            "UPDATE {s} SET (milestone_id, action) = (SELECT m.id, CASE WHEN {same} \
+             THEN 'unchanged' ELSE 'update' END FROM milestones m \
+             WHERE m.participant_id = {s}.participant_id AND m.reference = {s}.reference)"
         ),
         vec![],
     )
     .await?;
-    let same = match kind {
-        Kind::Milestones => format!(
-            "m.title = s.title AND m.category = s.category AND m.baseline_on = s.baseline_on \
-             AND (s.forecast_on IS NULL OR {})",
-            sql.same("m.forecast_on", "s.forecast_on")
-        ),
-        Kind::MilestoneProgress => format!(
-            "{} AND m.status = s.status AND {}",
-            sql.same("m.forecast_on", "s.forecast_on"),
-            sql.same("m.actual_on", "s.actual_on")
-        ),
-    };
     let missing = match kind {
         Kind::Milestones => "create",
         Kind::MilestoneProgress => "missing",
     };
     sql.exec(
         &txn,
-        &format!(
-            "UPDATE {STAGE} SET action = CASE WHEN milestone_id IS NULL THEN '{missing}' \
-             WHEN EXISTS (SELECT 1 FROM milestones m, {STAGE} s WHERE s.line = {STAGE}.line \
-             AND m.id = {STAGE}.milestone_id AND {same}) THEN 'unchanged' ELSE 'update' END"
-        ),
+        &format!("UPDATE {s} SET action = '{missing}' WHERE milestone_id IS NULL"),
         vec![],
     )
     .await?;
-
+    phase("classified");
     // Every rule that needs the database, each listing its rows.
     let mut checks: Vec<(String, Check)> = Vec::new();
     {
@@ -407,6 +453,7 @@ pub(super) async fn import<R: Read + Send>(
         }
     }
 
+    phase("checked");
     // What each row does.
     for r in sql
         .query(
@@ -425,6 +472,7 @@ pub(super) async fn import<R: Read + Send>(
         }
     }
     if !outcome.problems.is_empty() {
+        reset_cache(&sql, &txn).await?;
         txn.rollback().await?;
         return Ok(());
     }
@@ -453,18 +501,25 @@ pub(super) async fn import<R: Read + Send>(
         }
     }
     if outcome.dry_run {
+        reset_cache(&sql, &txn).await?;
         txn.rollback().await?;
         return Ok(());
     }
+    phase("listed");
     apply(&sql, &txn, by, outcome, source.file_name, now).await?;
+    phase("applied");
     sql.exec(&txn, &format!("DROP TABLE {STAGE}"), vec![])
         .await?;
     txn.commit().await?;
+    phase("committed");
     Ok(())
 }
 
-/// The milestone as `services::milestones::snapshot` records it.
-fn snapshot(sql: &Sql, overrides: &[(&str, &str)]) -> String {
+/// The milestone as `services::milestones::snapshot` records it, with
+/// `overrides` (key, SQL expression); with `only`, just the reference and
+/// those keys (an update records the fields it may change, which keeps a
+/// million audit events small; history and as-at reads go field by field).
+fn snapshot(sql: &Sql, only: &[&str], overrides: &[(&str, &str)]) -> String {
     let pick = |key: &str, default: String| -> String {
         overrides
             .iter()
@@ -491,7 +546,11 @@ fn snapshot(sql: &Sql, overrides: &[(&str, &str)]) -> String {
         ("status", pick("status", "m.status".into())),
         ("signed_off_on", sql.date_text("m.signed_off_on")),
     ];
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, e)| (*k, e.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|(k, _)| only.is_empty() || *k == "reference" || only.contains(k))
+        .map(|(k, e)| (*k, e.as_str()))
+        .collect();
     sql.json(&pairs)
 }
 
@@ -530,11 +589,15 @@ async fn apply(
             Value::from(reason.clone()),
         ]
     };
-    let (action, after, sets) = match outcome.kind {
+    const PROGRESS: &[&str] = &["forecast_on", "status", "actual_on"];
+    const DETAILS: &[&str] = &["title", "category", "forecast_on"];
+    let (action, only, after, sets) = match outcome.kind {
         Kind::MilestoneProgress => (
             "milestone.progress",
+            PROGRESS,
             snapshot(
                 sql,
+                PROGRESS,
                 &[
                     ("forecast_on", "s.forecast_on"),
                     ("status", "s.status"),
@@ -545,8 +608,10 @@ async fn apply(
         ),
         Kind::Milestones => (
             "milestone.update",
+            DETAILS,
             snapshot(
                 sql,
+                DETAILS,
                 &[
                     ("title", "s.title"),
                     ("category", "s.category"),
@@ -562,7 +627,7 @@ async fn apply(
             txn,
             &audit(
                 action,
-                &snapshot(sql, &[]),
+                &snapshot(sql, only, &[]),
                 &after,
                 "m.id = s.milestone_id",
                 "s.action = 'update'",
@@ -609,7 +674,7 @@ async fn apply(
             &audit(
                 "milestone.create",
                 "NULL",
-                &snapshot(sql, &[]),
+                &snapshot(sql, &[], &[]),
                 "m.participant_id = s.participant_id AND m.reference = s.reference",
                 "s.action = 'create'",
             ),
