@@ -87,10 +87,17 @@ pub async fn records(
     db: &DatabaseConnection,
     kind: crate::services::interchange::Kind,
     out: Option<PathBuf>,
+    period: Option<String>,
+    ods: Option<String>,
 ) -> anyhow::Result<()> {
     use crate::services::interchange::{self, ExportFilter};
+    let mut filter = ExportFilter {
+        period,
+        ..Default::default()
+    };
+    filter.milestones.participant = ods.map(|o| o.trim().to_uppercase());
     let mut sink = sink(&out)?;
-    let rows = interchange::export(db, &By::Cli, kind, &ExportFilter::default(), &mut sink).await?;
+    let rows = interchange::export(db, &By::Cli, kind, &filter, &mut sink).await?;
     sink.flush()?;
     let place = out
         .as_ref()

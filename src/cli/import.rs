@@ -23,6 +23,7 @@ pub async fn run(
     kind: &str,
     file: &Path,
     dry_run: bool,
+    rating_scale: crate::domain::rating::RatingScale,
 ) -> anyhow::Result<()> {
     let kind = Kind::from_code(kind).context("unknown kind")?;
     let size = std::fs::metadata(file)
@@ -62,6 +63,7 @@ pub async fn run(
         Source {
             reader,
             file_name: &name,
+            rating_scale,
         },
         dry_run,
         &mut progress,

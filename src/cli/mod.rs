@@ -82,6 +82,12 @@ pub struct RecordExportArgs {
     /// Write the import template instead: the header row and one example row.
     #[arg(long)]
     template: bool,
+    /// Return lines: the return's period, as in its address (2020-21-q3).
+    #[arg(long)]
+    period: Option<String>,
+    /// Return lines: the trust's ODS code.
+    #[arg(long, value_name = "ODS")]
+    ods: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +117,9 @@ pub enum ExportCommand {
     /// Milestone progress as CSV (the headers `gde import milestone-progress` reads).
     #[command(name = "milestone-progress")]
     MilestoneProgress(RecordExportArgs),
+    /// One return's milestone lines as CSV (needs --period and --ods).
+    #[command(name = "return-lines")]
+    ReturnLines(RecordExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,13 +296,16 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Export(ExportCommand::MilestoneProgress(args)) => {
             export_records(&config, Kind::MilestoneProgress, args).await
         }
+        Command::Export(ExportCommand::ReturnLines(args)) => {
+            export_records(&config, Kind::ReturnLines, args).await
+        }
         Command::Import {
             kind,
             file,
             dry_run,
         } => {
             let db = read_programme(&config).await?;
-            import::run(&db, &kind, &file, dry_run).await
+            import::run(&db, &kind, &file, dry_run, config.rating_scale).await
         }
         Command::User(command) => {
             let open = match command {
@@ -314,7 +326,7 @@ async fn export_records(config: &Config, kind: Kind, args: RecordExportArgs) -> 
         return export::records_template(kind, args.out);
     }
     let db = read_programme(config).await?;
-    export::records(&db, kind, args.out).await
+    export::records(&db, kind, args.out, args.period, args.ods).await
 }
 
 /// Opens DATABASE_URL; each failure is one plain sentence saying where it

@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use maud::Markup;
 
 use super::{AppError, AppState, Ctx};
+use crate::domain::access::UserRole;
+use crate::services::By;
 use crate::services::interchange::{self, ExportFilter, Kind, Source};
 use crate::services::milestones::MilestoneFilterValues;
 use crate::views::interchange::{self as view, MAX_UPLOAD_BYTES};
@@ -18,17 +20,42 @@ fn kind(code: &str) -> Result<Kind, AppError> {
 }
 
 pub async fn index(ctx: Ctx) -> Result<Markup, AppError> {
-    ctx.by()?
-        .change_programme()
-        .map_err(crate::services::ServiceError::from)?;
-    Ok(view::index(&ctx.chrome))
+    let kinds = kinds_for(&ctx.by()?);
+    if kinds.is_empty() {
+        return Err(AppError::Forbidden(
+            "Only the programme office and trust reporters can import.".into(),
+        ));
+    }
+    Ok(view::index(&ctx.chrome, &kinds))
+}
+
+/// The kinds this person may import: the office's, or a reporter's return lines.
+fn kinds_for(by: &By) -> Vec<Kind> {
+    Kind::ALL
+        .into_iter()
+        .filter(|k| may_import(by, *k).is_ok())
+        .collect()
+}
+
+fn may_import(by: &By, kind: Kind) -> Result<(), AppError> {
+    let reporter = matches!(by, By::User(a) if a.role == UserRole::TrustReporter);
+    match (kind, reporter) {
+        (Kind::ReturnLines, true) => Ok(()),
+        (Kind::ReturnLines, false) => Err(AppError::Forbidden(
+            "Returns are completed by the trust's own reporter.".into(),
+        )),
+        (_, false) => by
+            .change_programme()
+            .map_err(|e| crate::services::ServiceError::from(e).into()),
+        (_, true) => Err(AppError::Forbidden(
+            "Only the programme office can do this.".into(),
+        )),
+    }
 }
 
 pub async fn form(ctx: Ctx, Path(code): Path<String>) -> Result<Markup, AppError> {
     let kind = kind(&code)?;
-    ctx.by()?
-        .change_programme()
-        .map_err(crate::services::ServiceError::from)?;
+    may_import(&ctx.by()?, kind)?;
     Ok(view::kind_page(&ctx.chrome, kind, None, None))
 }
 
@@ -56,17 +83,39 @@ pub async fn template(Path(code): Path<String>) -> Result<Response, AppError> {
     ))
 }
 
+/// A list page's filters, and for return lines the return's period.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ExportQuery {
+    participant: String,
+    status: String,
+    category: String,
+    overdue: String,
+    slipped_over: String,
+    sort: String,
+    period: String,
+}
+
 /// The records the person may read, through the list page's filters.
 pub async fn export(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    query: Result<Query<MilestoneFilterValues>, QueryRejection>,
+    query: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let kind = kind(&code)?;
-    let Query(values) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let values = MilestoneFilterValues {
+        participant: q.participant,
+        status: q.status,
+        category: q.category,
+        overdue: q.overdue,
+        slipped_over: q.slipped_over,
+        sort: q.sort,
+    };
     let filter = ExportFilter {
         milestones: values.parse().map_err(AppError::BadRequest)?,
+        period: Some(q.period).filter(|p| !p.trim().is_empty()),
     };
     let body = interchange::export_string(&state.db, &ctx.by()?, kind, &filter).await?;
     Ok(csv(body, &format!("{}.csv", kind.code())))
@@ -126,6 +175,109 @@ fn upload_error(detail: &str) -> String {
     }
 }
 
+/// The return a reporter imports lines into: their own trust's (others are
+/// not found), and its page's address and lines download.
+async fn own_return(
+    state: &AppState,
+    by: &By,
+    period: &str,
+    ods: &str,
+) -> Result<(String, String), AppError> {
+    let data = crate::services::returns::load(
+        &state.db,
+        by,
+        &crate::services::returns::PeriodRef::parse(period),
+        ods,
+        state.config.rating_scale,
+    )
+    .await?;
+    let path = data.period.return_path(&data.trust.ods_code);
+    let export = format!(
+        "/export/return-lines?{}",
+        serde_urlencoded::to_string([
+            ("period", data.period.slug.as_str()),
+            ("participant", data.trust.ods_code.as_str()),
+        ])
+        .unwrap_or_default()
+    );
+    Ok((path, export))
+}
+
+pub async fn return_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((period, ods)): Path<(String, String)>,
+) -> Result<Markup, AppError> {
+    let (path, export) = own_return(&state, &ctx.by()?, &period, &ods).await?;
+    Ok(view::return_page(&ctx.chrome, &path, &export, None, None))
+}
+
+pub async fn return_upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((period, ods)): Path<(String, String)>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let by = ctx.by()?;
+    let (path, export) = own_return(&state, &by, &period, &ods).await?;
+    let page = |outcome: Option<&interchange::ImportOutcome>, refusal: Option<&str>| {
+        view::return_page(&ctx.chrome, &path, &export, outcome, refusal)
+    };
+    let (bytes, name, dry_run) = match read(multipart).await {
+        Ok(upload) => upload,
+        Err(reason) => {
+            return Ok(
+                (StatusCode::UNPROCESSABLE_ENTITY, page(None, Some(&reason))).into_response(),
+            );
+        }
+    };
+    let outcome = run(&state, &by, Kind::ReturnLines, &bytes, &name, dry_run).await?;
+    Ok((status_of(&outcome), page(Some(&outcome), None)).into_response())
+}
+
+async fn read(
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(Vec<u8>, String, bool), String> {
+    match multipart {
+        Ok(multipart) => read_upload(multipart).await,
+        Err(e) => Err(format!(
+            "Send the file from this page's form ({})",
+            e.body_text()
+        )),
+    }
+}
+
+async fn run(
+    state: &AppState,
+    by: &By,
+    kind: Kind,
+    bytes: &[u8],
+    name: &str,
+    dry_run: bool,
+) -> Result<interchange::ImportOutcome, AppError> {
+    Ok(interchange::import(
+        &state.db,
+        by,
+        kind,
+        Source {
+            reader: bytes,
+            file_name: name,
+            rating_scale: state.config.rating_scale,
+        },
+        dry_run,
+        &mut |_| {},
+    )
+    .await?)
+}
+
+fn status_of(outcome: &interchange::ImportOutcome) -> StatusCode {
+    if outcome.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 pub async fn upload(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -134,8 +286,7 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let kind = kind(&code)?;
     let by = ctx.by()?;
-    by.change_programme()
-        .map_err(crate::services::ServiceError::from)?;
+    may_import(&by, kind)?;
     let upload = match multipart {
         Ok(multipart) => read_upload(multipart).await,
         Err(e) => Err(format!(
@@ -157,6 +308,7 @@ pub async fn upload(
         Source {
             reader: bytes.as_slice(),
             file_name: &name,
+            rating_scale: state.config.rating_scale,
         },
         dry_run,
         &mut |_| {},

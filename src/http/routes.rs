@@ -254,6 +254,18 @@ pub fn routes() -> Vec<Route> {
                 crate::views::interchange::MAX_UPLOAD_BYTES + 64 * 1024,
             )),
         ),
+        Route::get(
+            "/returns/{period}/{ods_code}/import",
+            OwnTrust,
+            interchange::return_form,
+        ),
+        Route::post(
+            "/returns/{period}/{ods_code}/import",
+            OwnTrust,
+            interchange::return_upload.layer(axum::extract::DefaultBodyLimit::max(
+                crate::views::interchange::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        ),
         Route::get("/templates/{kind}", SignedIn, interchange::template),
         Route::get("/export/{kind}", SignedIn, interchange::export),
         // Accounts and the audit trail.

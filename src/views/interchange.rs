@@ -27,7 +27,7 @@ fn rules() -> Markup {
     }
 }
 
-pub fn index(chrome: &Chrome) -> Markup {
+pub fn index(chrome: &Chrome, kinds: &[Kind]) -> Markup {
     page(
         "Spreadsheet import and export",
         Nav::None,
@@ -40,13 +40,15 @@ pub fn index(chrome: &Chrome) -> Markup {
                 caption { "What can be imported" }
                 thead { tr { th scope="col" { "Kind" } th scope="col" { "What a row is" } th scope="col" { "Files" } } }
                 tbody {
-                    @for kind in Kind::ALL {
+                    @for kind in kinds {
                         tr {
                             td { a href=(format!("/import/{}", kind.code())) { (kind.title()) } }
                             td { (kind.summary()) }
                             td {
-                                a href=(format!("/templates/{}", kind.code())) download { "Template" } " · "
-                                a href=(format!("/export/{}", kind.code())) download { "Export all" }
+                                a href=(format!("/templates/{}", kind.code())) download { "Template" }
+                                @if *kind != Kind::ReturnLines {
+                                    " · " a href=(format!("/export/{}", kind.code())) download { "Export all" }
+                                }
                             }
                         }
                     }
@@ -63,13 +65,49 @@ pub fn kind_page(
     outcome: Option<&ImportOutcome>,
     refusal: Option<&str>,
 ) -> Markup {
+    let action = format!("/import/{}", kind.code());
+    upload_page(chrome, kind, &action, None, outcome, refusal)
+}
+
+/// A return's page for importing its lines: posts to the return's own address.
+pub fn return_page(
+    chrome: &Chrome,
+    return_path: &str,
+    export: &str,
+    outcome: Option<&ImportOutcome>,
+    refusal: Option<&str>,
+) -> Markup {
+    let action = format!("{return_path}/import");
+    upload_page(
+        chrome,
+        Kind::ReturnLines,
+        &action,
+        Some((return_path, export)),
+        outcome,
+        refusal,
+    )
+}
+
+/// The upload page; `ret` is the return's address and its lines' download.
+fn upload_page(
+    chrome: &Chrome,
+    kind: Kind,
+    action: &str,
+    ret: Option<(&str, &str)>,
+    outcome: Option<&ImportOutcome>,
+    refusal: Option<&str>,
+) -> Markup {
     let title = format!("Import {}", kind.title().to_lowercase());
     page(
         &title,
         Nav::None,
         chrome,
         html! {
-            p { a href="/import" { "Spreadsheet import and export" } }
+            @if let Some((path, _)) = ret {
+                p { a href=(path) { "Back to the return" } }
+            } @else {
+                p { a href="/import" { "Spreadsheet import and export" } }
+            }
             h1 { (title) }
             p { (kind.summary()) }
             @if let Some(reason) = refusal {
@@ -83,8 +121,7 @@ pub fn kind_page(
             }
             form method="post" enctype="multipart/form-data"
                 action=(format!(
-                    "/import/{}?{}",
-                    kind.code(),
+                    "{action}?{}",
                     serde_urlencoded::to_string([("authenticity_token", &chrome.csrf)]).unwrap_or_default()
                 )) {
                 div.form-group {
@@ -98,7 +135,11 @@ pub fn kind_page(
                 div.form-actions {
                     button.button type="submit" { "Check and import" }
                     a href=(format!("/templates/{}", kind.code())) download { "Download the template" }
-                    a href=(format!("/export/{}", kind.code())) download { "Export the current records" }
+                    @if let Some((_, export)) = ret {
+                        a href=(export) download { "Download this return's lines" }
+                    } @else if kind != Kind::ReturnLines {
+                        a href=(format!("/export/{}", kind.code())) download { "Export the current records" }
+                    }
                 }
             }
             h2 { "Rules for every file" }

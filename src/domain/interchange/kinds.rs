@@ -45,6 +45,7 @@ impl Column {
 pub enum Kind {
     Milestones,
     MilestoneProgress,
+    ReturnLines,
 }
 
 const VERSION_MEANING: &str = "The record's version when it was exported. Leave it as exported: \
@@ -125,14 +126,54 @@ const PROGRESS: &[Column] = &[
     Column::new("version", false, VERSION_MEANING, ""),
 ];
 
+const RETURN_LINES: &[Column] = &[
+    Column::new(
+        "period",
+        true,
+        "The reporting period, as in the return's address: 2020-21-q3. One return per file.",
+        "2020-21-q3",
+    ),
+    Column::new(
+        "ods_code",
+        true,
+        "Your trust's ODS code; a trust reporter may import only their own trust's return.",
+        "RAL",
+    ),
+    Column::new(
+        "reference",
+        true,
+        "The milestone's reference, as listed in the return.",
+        "M05",
+    ),
+    Column::new(
+        "forecast_on",
+        false,
+        "The forecast (or completion) date: 2019-03-31 or 31/03/2019.",
+        "31/03/2021",
+    ),
+    Column::new(
+        "status",
+        false,
+        "One of not_started, in_progress, at_risk, complete, cancelled; blank for not yet said.",
+        "in_progress",
+    ),
+    Column::new(
+        "comment",
+        false,
+        "What changed, at most 1,000 characters.",
+        "Go-live moved after supplier testing",
+    ),
+];
+
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Milestones, Kind::MilestoneProgress];
+    pub const ALL: [Kind; 3] = [Kind::Milestones, Kind::MilestoneProgress, Kind::ReturnLines];
 
     /// As written in commands and addresses: `milestone-progress`.
     pub fn code(self) -> &'static str {
         match self {
             Kind::Milestones => "milestones",
             Kind::MilestoneProgress => "milestone-progress",
+            Kind::ReturnLines => "return-lines",
         }
     }
 
@@ -144,6 +185,7 @@ impl Kind {
         match self {
             Kind::Milestones => "Milestones",
             Kind::MilestoneProgress => "Milestone progress",
+            Kind::ReturnLines => "Return milestone lines",
         }
     }
 
@@ -158,6 +200,11 @@ impl Kind {
                 "One row per existing milestone: its forecast, status and actual date, as on \
                  the milestone's progress form. A signed-off milestone no longer changes."
             }
+            Kind::ReturnLines => {
+                "One row per milestone line of one return (a trust reporter's own trust, a \
+                 return still in draft or returned for changes): its forecast, status and \
+                 comment. Saved as a draft, as the return's form does; submit it on the return's page."
+            }
         }
     }
 
@@ -165,6 +212,7 @@ impl Kind {
         match self {
             Kind::Milestones => MILESTONES,
             Kind::MilestoneProgress => PROGRESS,
+            Kind::ReturnLines => RETURN_LINES,
         }
     }
 
@@ -324,6 +372,57 @@ pub fn progress_line(row: &Row, today: Date, problems: &mut Problems) -> Option<
         status: status?,
         actual_on: actual_on?,
         version: version?,
+    })
+}
+
+/// A return line, checked alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnLine {
+    pub line: u64,
+    pub period: String,
+    pub ods: OdsCode,
+    pub reference: MilestoneReference,
+    pub forecast_on: Option<Date>,
+    pub status: Option<MilestoneStatus>,
+    pub comment: Option<String>,
+}
+
+pub fn return_line(row: &Row, problems: &mut Problems) -> Option<ReturnLine> {
+    let period = check(row, 0, problems, |c| {
+        let p = required_text(c)?.to_ascii_lowercase();
+        if p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            Ok(p)
+        } else {
+            Err("is not a period as in a return's address, such as 2020-21-q3".into())
+        }
+    });
+    let ods = check(row, 1, problems, ods);
+    let reference = check(row, 2, problems, reference);
+    let forecast_on = check(row, 3, problems, cells::optional_date);
+    let status = check(row, 4, problems, |c| {
+        let t = cells::text(c)?;
+        if t.is_empty() {
+            return Ok(None);
+        }
+        MilestoneStatus::from_code(&t)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    });
+    let comment = check(row, 5, problems, |c| {
+        let t = cells::text(c)?;
+        if t.is_empty() {
+            return Ok(None);
+        }
+        ShortText::parse(&t, 1000).map(|t| Some(t.into_inner()))
+    });
+    Some(ReturnLine {
+        line: row.line,
+        period: period?,
+        ods: ods?,
+        reference: reference?,
+        forecast_on: forecast_on?,
+        status: status?,
+        comment: comment?,
     })
 }
 

@@ -182,18 +182,17 @@ pub(super) async fn import<R: Read + Send>(
                     version: l.version,
                 })
             }
-            Kind::MilestoneProgress => kinds::progress_line(&row, today, &mut outcome.problems)
-                .map(|l| Staged {
-                    line: l.line,
-                    key: l.key,
-                    title: None,
-                    category: None,
-                    baseline_on: None,
-                    forecast_on: l.forecast_on,
-                    status: Some(l.status.code().to_owned()),
-                    actual_on: l.actual_on,
-                    version: l.version,
-                }),
+            _ => kinds::progress_line(&row, today, &mut outcome.problems).map(|l| Staged {
+                line: l.line,
+                key: l.key,
+                title: None,
+                category: None,
+                baseline_on: None,
+                forecast_on: l.forecast_on,
+                status: Some(l.status.code().to_owned()),
+                actual_on: l.actual_on,
+                version: l.version,
+            }),
         };
         let Some(s) = staged else { continue };
         let ods = s.key.ods.as_str();
@@ -278,7 +277,7 @@ pub(super) async fn import<R: Read + Send>(
              AND ({s}.forecast_on IS NULL OR {})",
             sql.same("m.forecast_on", &format!("{s}.forecast_on"))
         ),
-        Kind::MilestoneProgress => format!(
+        _ => format!(
             "{} AND m.status = {s}.status AND {}",
             sql.same("m.forecast_on", &format!("{s}.forecast_on")),
             sql.same("m.actual_on", &format!("{s}.actual_on"))
@@ -296,7 +295,7 @@ pub(super) async fn import<R: Read + Send>(
     .await?;
     let missing = match kind {
         Kind::Milestones => "create",
-        Kind::MilestoneProgress => "missing",
+        _ => "missing",
     };
     sql.exec(
         &txn,
@@ -606,7 +605,7 @@ async fn apply(
             ),
             "forecast_on = s.forecast_on, status = s.status, actual_on = s.actual_on",
         ),
-        Kind::Milestones => (
+        _ => (
             "milestone.update",
             DETAILS,
             snapshot(
@@ -690,6 +689,8 @@ async fn apply(
 #[derive(Clone, Debug, Default)]
 pub struct ExportFilter {
     pub milestones: MilestoneFilter,
+    /// For return lines: the return's period (as in its address) and trust.
+    pub period: Option<String>,
 }
 
 /// Rows per page read while exporting.
@@ -786,7 +787,7 @@ pub(super) async fn export(
                     day(row.forecast_on),
                     Cell::count(version),
                 ],
-                Kind::MilestoneProgress => vec![
+                _ => vec![
                     Cell::text(row.ods_code),
                     Cell::text(row.reference),
                     day(row.forecast_on),

@@ -22,6 +22,7 @@
 //! A process killed at any moment leaves the database as it was: the one
 //! transaction is never committed.
 mod milestones;
+mod return_lines;
 mod sql;
 
 use std::io::Read;
@@ -101,6 +102,9 @@ pub struct Source<'a, R> {
     pub reader: R,
     /// Shown in the audit trail: `milestones.csv`.
     pub file_name: &'a str,
+    /// The delivery-confidence scale a return started by an import uses
+    /// (`GDE_RATING_SCALE`).
+    pub rating_scale: crate::domain::rating::RatingScale,
 }
 
 /// Imports one file of `kind`. Problems with the file are in the outcome
@@ -114,8 +118,22 @@ pub async fn import<R: Read + Send>(
     dry_run: bool,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<ImportOutcome, ServiceError> {
-    // Permission first, before anything is read.
-    by.change_programme()?;
+    // Permission first, before anything is read: programme records are the
+    // office's; a return's lines are its own trust reporter's (checked again,
+    // with the trust the file names, before its return is read).
+    match kind {
+        Kind::ReturnLines => {
+            if let By::User(actor) = by
+                && actor.role != crate::domain::access::UserRole::TrustReporter
+            {
+                return Err(crate::domain::access::AccessError::Forbidden(
+                    "Returns are completed by the trust's own reporter.",
+                )
+                .into());
+            }
+        }
+        _ => by.change_programme()?,
+    }
     let now = OffsetDateTime::now_utc();
     let import_id = format!(
         "{}-{:x}",
@@ -132,7 +150,13 @@ pub async fn import<R: Read + Send>(
         problems: Problems::default(),
         rows: Vec::new(),
     };
-    milestones::import(db, by, &mut outcome, source, now, progress).await?;
+    match kind {
+        Kind::ReturnLines => {
+            let scale = source.rating_scale;
+            return_lines::import(db, by, &mut outcome, source, scale).await?
+        }
+        _ => milestones::import(db, by, &mut outcome, source, now, progress).await?,
+    }
     outcome.problems.sort();
     if !outcome.problems.is_empty() {
         outcome.rows.clear();
@@ -153,7 +177,10 @@ pub async fn export(
     filter: &ExportFilter,
     out: &mut (dyn std::io::Write + Send),
 ) -> Result<u64, ServiceError> {
-    milestones::export(db, by, kind, filter, out).await
+    match kind {
+        Kind::ReturnLines => return_lines::export(db, by, filter, out).await,
+        _ => milestones::export(db, by, kind, filter, out).await,
+    }
 }
 
 /// [`export`] into a string, for a download.
