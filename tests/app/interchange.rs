@@ -604,6 +604,12 @@ async fn the_milestones_list_offers_its_filtered_rows_as_csv() {
 async fn a_trust_reporter_imports_their_own_returns_lines_and_no_one_elses() {
     let app = TestApp::seeded().await;
     let reporter = app.sign_in(REPORTER).await;
+    let page = reporter.get("/returns/2020-21-q4/RAL").await;
+    assert!(
+        page.element("return-spreadsheet")
+            .contains("href=\"/returns/2020-21-q4/RAL/import\""),
+        "the return page links its import"
+    );
     let page = reporter.get("/returns/2020-21-q4/RAL/import").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let export = reporter
