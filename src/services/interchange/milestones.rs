@@ -39,7 +39,9 @@ async fn reset_cache(sql: &Sql, txn: &DatabaseTransaction) -> Result<(), sea_orm
 }
 
 const STAGE: &str = "gde_import_stage";
-const STAGE_DDL: &str = "line BIGINT NOT NULL PRIMARY KEY, participant_id INTEGER NOT NULL, \
+/// The staging table's columns after `line` (SQLite: `INTEGER PRIMARY KEY`,
+/// so rows are stored in line order with no separate index; PostgreSQL: BIGINT).
+const STAGE_DDL: &str = "participant_id INTEGER NOT NULL, \
      organisation_id INTEGER NOT NULL, ods_code TEXT NOT NULL, reference TEXT NOT NULL, \
      title TEXT, category TEXT, baseline_on DATE, forecast_on DATE, status TEXT, \
      actual_on DATE, version INTEGER, milestone_id INTEGER, action TEXT";
@@ -157,8 +159,13 @@ pub(super) async fn import<R: Read + Send>(
         )
         .await?;
     }
-    sql.exec(&txn, &sql.temp_table(STAGE, STAGE_DDL), vec![])
-        .await?;
+    let line_type = if sql.backend == sea_orm::DbBackend::Postgres {
+        "BIGINT"
+    } else {
+        "INTEGER"
+    };
+    let ddl = format!("line {line_type} NOT NULL PRIMARY KEY, {STAGE_DDL}");
+    sql.exec(&txn, &sql.temp_table(STAGE, &ddl), vec![]).await?;
     let mut batch = Batch::new(STAGE, STAGE_COLUMNS);
     let mut told = 0u64;
     let reading = std::time::Instant::now();

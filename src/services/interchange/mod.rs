@@ -155,7 +155,10 @@ pub async fn import<R: Read + Send>(
             let scale = source.rating_scale;
             return_lines::import(db, by, &mut outcome, source, scale).await?
         }
-        _ => milestones::import(db, by, &mut outcome, source, now, progress).await?,
+        // Contention the busy timeout could not absorb is a conflict (409), not a fault.
+        _ => milestones::import(db, by, &mut outcome, source, now, progress)
+            .await
+            .map_err(super::concurrency::settle)?,
     }
     outcome.problems.sort();
     if !outcome.problems.is_empty() {
