@@ -1,4 +1,5 @@
 //! `gde export 360giving`: the awards as a 360Giving data package.
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -57,4 +58,51 @@ fn left_out_note(left_out: usize) -> String {
         0 => String::new(),
         n => format!("; {n} illustrative allocations left out"),
     }
+}
+
+/// Where a record export goes: the file, or standard output.
+fn sink(out: &Option<PathBuf>) -> anyhow::Result<Box<dyn std::io::Write + Send>> {
+    Ok(match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("could not write {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    })
+}
+
+/// `gde export <kind> --template`: the header row and one example row (no database needed).
+pub fn records_template(
+    kind: crate::services::interchange::Kind,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut sink = sink(&out)?;
+    sink.write_all(kind.template().as_bytes())?;
+    sink.flush()?;
+    Ok(())
+}
+
+/// `gde export <kind>`: the records as CSV with the import's headers.
+pub async fn records(
+    db: &DatabaseConnection,
+    kind: crate::services::interchange::Kind,
+    out: Option<PathBuf>,
+    period: Option<String>,
+    ods: Option<String>,
+) -> anyhow::Result<()> {
+    use crate::services::interchange::{self, ExportFilter};
+    let mut filter = ExportFilter {
+        period,
+        ..Default::default()
+    };
+    filter.milestones.participant = ods.map(|o| o.trim().to_uppercase());
+    let mut sink = sink(&out)?;
+    let rows = interchange::export(db, &By::Cli, kind, &filter, &mut sink).await?;
+    sink.flush()?;
+    let place = out
+        .as_ref()
+        .map(|p| format!(" to {}", p.display()))
+        .unwrap_or_default();
+    eprintln!("{}: {rows} rows written{place}", kind.title());
+    Ok(())
 }

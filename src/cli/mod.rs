@@ -7,9 +7,11 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, redact_password};
 use crate::seed::{SeedOptions, SeedSet};
+use crate::services::interchange::Kind;
 
 mod export;
 mod generate;
+mod import;
 mod report;
 mod token;
 mod user;
@@ -80,6 +82,36 @@ pub enum Command {
     /// API tokens for the JSON API (/api/v1).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import a spreadsheet (CSV) of records, all or nothing: every row is checked
+    /// first and every problem listed (line, column, value, reason); nothing is
+    /// written unless every row is good. Exports of the same kind import unchanged.
+    Import {
+        /// What the file holds (its header row must match `gde export <kind> --template`).
+        #[arg(value_parser = import::kind_codes())]
+        kind: String,
+        /// The CSV file (UTF-8, with or without BOM; at most 256 MiB).
+        file: PathBuf,
+        /// Check everything and say what each row would do, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `gde export <kind>` for the spreadsheet kinds.
+#[derive(Debug, clap::Args)]
+pub struct RecordExportArgs {
+    /// File to write; default standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Write the import template instead: the header row and one example row.
+    #[arg(long)]
+    template: bool,
+    /// Return lines: the return's period, as in its address (2020-21-q3).
+    #[arg(long)]
+    period: Option<String>,
+    /// Return lines: the trust's ODS code.
+    #[arg(long, value_name = "ODS")]
+    ods: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,6 +154,14 @@ pub enum ExportCommand {
         #[arg(long, env = "GDE_360G_ILLUSTRATIVE", default_value = "exclude")]
         illustrative: String,
     },
+    /// Milestones as CSV (the headers `gde import milestones` reads).
+    Milestones(RecordExportArgs),
+    /// Milestone progress as CSV (the headers `gde import milestone-progress` reads).
+    #[command(name = "milestone-progress")]
+    MilestoneProgress(RecordExportArgs),
+    /// One return's milestone lines as CSV (needs --period and --ods).
+    #[command(name = "return-lines")]
+    ReturnLines(RecordExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -307,6 +347,23 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             };
             export::giving360(&db, args).await
         }
+        Command::Export(ExportCommand::Milestones(args)) => {
+            export_records(&config, Kind::Milestones, args).await
+        }
+        Command::Export(ExportCommand::MilestoneProgress(args)) => {
+            export_records(&config, Kind::MilestoneProgress, args).await
+        }
+        Command::Export(ExportCommand::ReturnLines(args)) => {
+            export_records(&config, Kind::ReturnLines, args).await
+        }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+        } => {
+            let db = read_programme(&config).await?;
+            import::run(&db, &kind, &file, dry_run, config.rating_scale).await
+        }
         Command::User(command) => {
             let open = match command {
                 UserCommand::Add { .. } => Open::MayCreate,
@@ -326,6 +383,14 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             token::run(&db, command).await
         }
     }
+}
+
+async fn export_records(config: &Config, kind: Kind, args: RecordExportArgs) -> anyhow::Result<()> {
+    if args.template {
+        return export::records_template(kind, args.out);
+    }
+    let db = read_programme(config).await?;
+    export::records(&db, kind, args.out, args.period, args.ods).await
 }
 
 /// Opens DATABASE_URL; each failure is one plain sentence saying where it

@@ -16,6 +16,7 @@ pub mod financial_year;
 pub mod funding;
 pub mod grants;
 pub mod history;
+pub mod interchange;
 pub mod maturity;
 pub mod milestone;
 pub mod money;

@@ -41,6 +41,25 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         if !same_origin(&parts.headers, state.config.public_origin.as_deref()) {
             return refused("This form was sent from another site, so it was not accepted.");
         }
+        // A file upload (the import page) carries its token in the address and
+        // streams its body, bounded by its route, to the handler.
+        if is_multipart(&parts.headers) {
+            let submitted = parts
+                .uri
+                .query()
+                .and_then(|q| form_field(q.as_bytes(), FIELD));
+            match submitted {
+                Some(submitted) if token.verify(&submitted).is_ok() => {}
+                _ => {
+                    return refused(
+                        "This form has expired or was not sent from this site. Go back, reload the page and try again.",
+                    );
+                }
+            }
+            parts.extensions.insert(FormToken(form_token));
+            let response = next.run(Request::from_parts(parts, body)).await;
+            return (token, response).into_response();
+        }
         let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
             Ok(bytes) => bytes,
             Err(_) => {
@@ -76,6 +95,13 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
 
 fn refused(message: &str) -> Response {
     AppError::Forbidden(message.to_owned()).into_response()
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
 }
 
 /// The value of one field in an `application/x-www-form-urlencoded` body.

@@ -9,6 +9,7 @@ mod dashboard;
 mod error;
 mod funding;
 mod guard;
+mod interchange;
 mod manage;
 mod milestones;
 mod open_data;

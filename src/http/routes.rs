@@ -8,8 +8,8 @@ use axum::routing::{MethodRouter, get, post};
 use axum::{Router, middleware};
 
 use super::{
-    AppState, api, audit, change_requests, dashboard, funding, guard, manage, milestones,
-    open_data, pages, returns, sign_in, users,
+    AppState, api, audit, change_requests, dashboard, funding, guard, interchange, manage,
+    milestones, open_data, pages, returns, sign_in, users,
 };
 use crate::domain::access::UserRole;
 
@@ -250,6 +250,30 @@ pub fn routes() -> Vec<Route> {
         Route::get("/briefing", Figures, dashboard::briefing_page),
         Route::get("/charts/{file}", Figures, dashboard::chart),
         Route::get("/open-data/360giving.json", OpenData, open_data::giving360),
+        // Spreadsheet import and export (uploads up to MAX_UPLOAD_BYTES).
+        Route::get("/import", Office, interchange::index),
+        Route::get("/import/{kind}", Office, interchange::form),
+        Route::post(
+            "/import/{kind}",
+            Office,
+            interchange::upload.layer(axum::extract::DefaultBodyLimit::max(
+                crate::views::interchange::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        ),
+        Route::get(
+            "/returns/{period}/{ods_code}/import",
+            OwnTrust,
+            interchange::return_form,
+        ),
+        Route::post(
+            "/returns/{period}/{ods_code}/import",
+            OwnTrust,
+            interchange::return_upload.layer(axum::extract::DefaultBodyLimit::max(
+                crate::views::interchange::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        ),
+        Route::get("/templates/{kind}", SignedIn, interchange::template),
+        Route::get("/export/{kind}", SignedIn, interchange::export),
         // Accounts and the audit trail.
         Route::get("/audit", Office, audit::page),
         Route::get("/users", Office, users::list),

@@ -8,6 +8,7 @@ pub mod concurrency;
 pub mod dashboard;
 pub mod fields;
 pub mod funding;
+pub mod interchange;
 pub mod milestones;
 pub mod open_data;
 pub mod participant_setup;

@@ -87,6 +87,7 @@ pub fn list(
                     a href="/milestones" { "Clear filters" }
                 }
             }
+            (super::interchange::milestone_downloads(filter))
             table.nhsuk-table #milestones {
                 caption.nhsuk-table__caption { (summary(found, "milestones")) ", as at " (display_date(today)) ". Overdue: forecast date passed and not complete." }
                 thead.nhsuk-table__head { tr.nhsuk-table__row {

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod error;
 pub mod forms;
 pub mod funding;
+pub mod interchange;
 pub mod layout;
 pub mod manage;
 pub mod milestones;

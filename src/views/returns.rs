@@ -344,6 +344,7 @@ pub fn return_page(
                 div.nhsuk-summary-list__row { dt.nhsuk-summary-list__key { "Office rating" } dd.nhsuk-summary-list__value { (rating_tag(d.office_rating)) } }
             }
             @if access.can_edit {
+                p #return-spreadsheet { a href={ (d.period.return_path(&ods)) "/import" } { "Import the milestone lines from a spreadsheet" } }
                 form method="post" action=(d.period.return_path(&ods)) novalidate {
                     (csrf_field(chrome))
                     // Pressing Enter in a field saves the draft: the first

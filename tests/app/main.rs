@@ -17,6 +17,7 @@ mod faults;
 mod generate;
 mod group_caps;
 mod history;
+mod interchange;
 mod layering;
 mod office_ux;
 mod open_data;

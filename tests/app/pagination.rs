@@ -5,7 +5,10 @@ use crate::support::{OFFICE, REPORTER, TestApp, seed_rows};
 
 /// The row order of a table: the ODS codes linked in its body.
 fn codes_in(table: &str) -> Vec<String> {
-    let body = table.split("<tbody class=\"nhsuk-table__body\">").nth(1).unwrap_or_default();
+    let body = table
+        .split("<tbody class=\"nhsuk-table__body\">")
+        .nth(1)
+        .unwrap_or_default();
     body.split("href=\"/participants/")
         .skip(1)
         .map(|c| c[..c.find('"').unwrap()].to_owned())

@@ -54,6 +54,7 @@ fn kind(path: &str, param: &str) -> &'static str {
         "ods_code" => "ods",
         "period" => "period",
         "file" => "chart",
+        "kind" => "interchange-kind",
         "id" if path.starts_with("/allocations/") => "allocation",
         "id" if path.starts_with("/tranches/") => "tranche",
         "id" if path.starts_with("/milestones/") => "milestone",
@@ -70,6 +71,7 @@ fn made_up(kind: &str) -> &'static str {
     match kind {
         "ods" => MADE_UP_ODS,
         "chart" => "no-such-chart.svg",
+        "interchange-kind" => "no-such-kind",
         _ => MADE_UP_ID,
     }
 }
@@ -377,6 +379,7 @@ async fn setup(app: &TestApp) -> Values {
         "chart",
         format!("{}.csv", gde::reports::catalogue::ChartKind::ALL[0].slug()),
     );
+    shared.insert("interchange-kind", "milestones".to_owned());
     Values { own, other, shared }
 }
 

@@ -1,0 +1,506 @@
+//! The kinds of file the programme imports and exports: each kind's columns
+//! (the same headers both ways, so an export edited in a spreadsheet imports
+//! unchanged), what each column means, an example row, and the pure checks
+//! of one row. Records are matched by their natural key: the participant's
+//! ODS code and the milestone's reference.
+use time::Date;
+
+use super::cells;
+use super::reader::Row;
+use super::{Problem, Problems};
+use crate::domain::milestone::{
+    MilestoneCategory, MilestoneReference, MilestoneStatus, check_dates,
+};
+use crate::domain::ods::OdsCode;
+use crate::domain::spreadsheet::{self, Cell};
+use crate::domain::text::ShortText;
+
+/// One column of a kind of file.
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    pub name: &'static str,
+    pub required: bool,
+    pub meaning: &'static str,
+    pub example: &'static str,
+}
+
+impl Column {
+    pub const fn new(
+        name: &'static str,
+        required: bool,
+        meaning: &'static str,
+        example: &'static str,
+    ) -> Column {
+        Column {
+            name,
+            required,
+            meaning,
+            example,
+        }
+    }
+}
+
+/// A kind of file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Milestones,
+    MilestoneProgress,
+    ReturnLines,
+}
+
+const VERSION_MEANING: &str = "The record's version when it was exported. Leave it as exported: \
+     if the record has changed since, the row is refused as a conflict (export again and redo \
+     the change). Blank for a new record, or to skip the check.";
+
+const MILESTONES: &[Column] = &[
+    Column::new(
+        "ods_code",
+        true,
+        "The participant's ODS code (the trust must already be a participant).",
+        "RAL",
+    ),
+    Column::new(
+        "reference",
+        true,
+        "The milestone's reference, unique within the trust, such as M07. \
+         A new reference creates a milestone; an existing one updates it.",
+        "M07",
+    ),
+    Column::new(
+        "title",
+        true,
+        "What will be delivered, at most 200 characters.",
+        "EPR go-live in the emergency department",
+    ),
+    Column::new(
+        "category",
+        true,
+        "One of epr_go_live, himss_emram_validation, blueprint_published, \
+         fast_follower_go_live, infrastructure, other.",
+        "epr_go_live",
+    ),
+    Column::new(
+        "baseline_on",
+        true,
+        "The baseline date: 2019-03-31 or 31/03/2019. Set when the milestone is created; \
+         after that it moves only through a baseline change request (the milestone's page), \
+         so a different date here is refused.",
+        "2019-03-31",
+    ),
+    Column::new(
+        "forecast_on",
+        false,
+        "The forecast date: 2019-03-31 or 31/03/2019; blank on a new milestone means the baseline.",
+        "30/06/2019",
+    ),
+    Column::new("version", false, VERSION_MEANING, ""),
+];
+
+const PROGRESS: &[Column] = &[
+    Column::new("ods_code", true, "The participant's ODS code.", "RAL"),
+    Column::new(
+        "reference",
+        true,
+        "The milestone's reference; the milestone must exist (import milestones first).",
+        "M07",
+    ),
+    Column::new(
+        "forecast_on",
+        false,
+        "The forecast date: 2019-03-31 or 31/03/2019; blank for none.",
+        "2019-06-30",
+    ),
+    Column::new(
+        "status",
+        true,
+        "One of not_started, in_progress, at_risk, complete, cancelled.",
+        "complete",
+    ),
+    Column::new(
+        "actual_on",
+        false,
+        "The date it was delivered: required when the status is complete, blank otherwise; \
+         not in the future.",
+        "28/06/2019",
+    ),
+    Column::new("version", false, VERSION_MEANING, ""),
+];
+
+const RETURN_LINES: &[Column] = &[
+    Column::new(
+        "period",
+        true,
+        "The reporting period, as in the return's address: 2020-21-q3. One return per file.",
+        "2020-21-q3",
+    ),
+    Column::new(
+        "ods_code",
+        true,
+        "Your trust's ODS code; a trust reporter may import only their own trust's return.",
+        "RAL",
+    ),
+    Column::new(
+        "reference",
+        true,
+        "The milestone's reference, as listed in the return.",
+        "M05",
+    ),
+    Column::new(
+        "forecast_on",
+        false,
+        "The forecast (or completion) date: 2019-03-31 or 31/03/2019.",
+        "31/03/2021",
+    ),
+    Column::new(
+        "status",
+        false,
+        "One of not_started, in_progress, at_risk, complete, cancelled; blank for not yet said.",
+        "in_progress",
+    ),
+    Column::new(
+        "comment",
+        false,
+        "What changed, at most 1,000 characters.",
+        "Go-live moved after supplier testing",
+    ),
+];
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Milestones, Kind::MilestoneProgress, Kind::ReturnLines];
+
+    /// As written in commands and addresses: `milestone-progress`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Milestones => "milestones",
+            Kind::MilestoneProgress => "milestone-progress",
+            Kind::ReturnLines => "return-lines",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::Milestones => "Milestones",
+            Kind::MilestoneProgress => "Milestone progress",
+            Kind::ReturnLines => "Return milestone lines",
+        }
+    }
+
+    /// One sentence: what a row is and what importing it does.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Kind::Milestones => {
+                "One row per milestone: a new ODS code and reference creates the milestone \
+                 (not started); an existing one updates its title, category and forecast."
+            }
+            Kind::MilestoneProgress => {
+                "One row per existing milestone: its forecast, status and actual date, as on \
+                 the milestone's progress form. A signed-off milestone no longer changes."
+            }
+            Kind::ReturnLines => {
+                "One row per milestone line of one return (a trust reporter's own trust, a \
+                 return still in draft or returned for changes): its forecast, status and \
+                 comment. Saved as a draft, as the return's form does; submit it on the return's page."
+            }
+        }
+    }
+
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Kind::Milestones => MILESTONES,
+            Kind::MilestoneProgress => PROGRESS,
+            Kind::ReturnLines => RETURN_LINES,
+        }
+    }
+
+    pub fn headers(self) -> Vec<&'static str> {
+        self.columns().iter().map(|c| c.name).collect()
+    }
+
+    /// The template: the header row and one example row.
+    pub fn template(self) -> String {
+        let example: Vec<Cell> = self
+            .columns()
+            .iter()
+            .map(|c| Cell::text(c.example))
+            .collect();
+        spreadsheet::csv(&self.headers(), [example])
+    }
+}
+
+/// Index of each column in [`MILESTONES`] / [`PROGRESS`].
+mod col {
+    pub const ODS: usize = 0;
+    pub const REFERENCE: usize = 1;
+    pub const M_TITLE: usize = 2;
+    pub const M_CATEGORY: usize = 3;
+    pub const M_BASELINE: usize = 4;
+    pub const M_FORECAST: usize = 5;
+    pub const M_VERSION: usize = 6;
+    pub const P_FORECAST: usize = 2;
+    pub const P_STATUS: usize = 3;
+    pub const P_ACTUAL: usize = 4;
+    pub const P_VERSION: usize = 5;
+}
+
+/// Runs one cell's conversion, listing its problem.
+fn check<T>(
+    row: &Row,
+    i: usize,
+    problems: &mut Problems,
+    convert: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    match convert(row.cell(i)) {
+        Ok(value) => Some(value),
+        Err(reason) => {
+            problems.push(row.problem(i, reason));
+            None
+        }
+    }
+}
+
+fn required_text(cell: &str) -> Result<String, String> {
+    let text = cells::text(cell)?;
+    if text.is_empty() {
+        return Err("is empty but a value is required".into());
+    }
+    Ok(text)
+}
+
+fn ods(cell: &str) -> Result<OdsCode, String> {
+    OdsCode::parse(&required_text(cell)?).map_err(|e| e.to_string())
+}
+
+fn reference(cell: &str) -> Result<MilestoneReference, String> {
+    MilestoneReference::parse(&required_text(cell)?).map_err(|e| e.to_string())
+}
+
+/// The natural key of a milestone row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MilestoneKey {
+    pub ods: OdsCode,
+    pub reference: MilestoneReference,
+}
+
+/// A milestone row, checked alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MilestoneLine {
+    pub line: u64,
+    pub key: MilestoneKey,
+    pub title: String,
+    pub category: MilestoneCategory,
+    pub baseline_on: Date,
+    pub forecast_on: Option<Date>,
+    pub version: Option<i32>,
+}
+
+pub fn milestone_line(row: &Row, problems: &mut Problems) -> Option<MilestoneLine> {
+    let ods = check(row, col::ODS, problems, ods);
+    let reference = check(row, col::REFERENCE, problems, reference);
+    let title = check(row, col::M_TITLE, problems, |c| {
+        ShortText::parse(&cells::text(c)?, 200).map(ShortText::into_inner)
+    });
+    let category = check(row, col::M_CATEGORY, problems, |c| {
+        MilestoneCategory::from_code(&required_text(c)?).map_err(|e| e.to_string())
+    });
+    let baseline_on = check(row, col::M_BASELINE, problems, cells::date);
+    let forecast_on = check(row, col::M_FORECAST, problems, cells::optional_date);
+    let version = check(row, col::M_VERSION, problems, cells::version);
+    Some(MilestoneLine {
+        line: row.line,
+        key: MilestoneKey {
+            ods: ods?,
+            reference: reference?,
+        },
+        title: title?,
+        category: category?,
+        baseline_on: baseline_on?,
+        forecast_on: forecast_on?,
+        version: version?,
+    })
+}
+
+/// A milestone-progress row, checked alone (the rules of the progress form
+/// that need no database: status and actual date agree, nothing delivered in
+/// the future).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgressLine {
+    pub line: u64,
+    pub key: MilestoneKey,
+    pub forecast_on: Option<Date>,
+    pub status: MilestoneStatus,
+    pub actual_on: Option<Date>,
+    pub version: Option<i32>,
+}
+
+pub fn progress_line(row: &Row, today: Date, problems: &mut Problems) -> Option<ProgressLine> {
+    let ods = check(row, col::ODS, problems, ods);
+    let reference = check(row, col::REFERENCE, problems, reference);
+    let forecast_on = check(row, col::P_FORECAST, problems, cells::optional_date);
+    let status = check(row, col::P_STATUS, problems, |c| {
+        MilestoneStatus::from_code(&required_text(c)?).map_err(|e| e.to_string())
+    });
+    let actual_on = check(row, col::P_ACTUAL, problems, cells::optional_date);
+    let version = check(row, col::P_VERSION, problems, cells::version);
+    if let (Some(status), Some(actual)) = (status, actual_on) {
+        if let Err(e) = check_dates(status, actual, None) {
+            let i = if actual.is_none() {
+                col::P_ACTUAL
+            } else {
+                col::P_STATUS
+            };
+            problems.push(row.problem(i, e.to_string()));
+            return None;
+        }
+        if let Some(actual) = actual
+            && actual > today
+        {
+            problems.push(row.problem(col::P_ACTUAL, "the actual date cannot be in the future"));
+            return None;
+        }
+    }
+    Some(ProgressLine {
+        line: row.line,
+        key: MilestoneKey {
+            ods: ods?,
+            reference: reference?,
+        },
+        forecast_on: forecast_on?,
+        status: status?,
+        actual_on: actual_on?,
+        version: version?,
+    })
+}
+
+/// A return line, checked alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnLine {
+    pub line: u64,
+    pub period: String,
+    pub ods: OdsCode,
+    pub reference: MilestoneReference,
+    pub forecast_on: Option<Date>,
+    pub status: Option<MilestoneStatus>,
+    pub comment: Option<String>,
+}
+
+pub fn return_line(row: &Row, problems: &mut Problems) -> Option<ReturnLine> {
+    let period = check(row, 0, problems, |c| {
+        let p = required_text(c)?.to_ascii_lowercase();
+        if p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            Ok(p)
+        } else {
+            Err("is not a period as in a return's address, such as 2020-21-q3".into())
+        }
+    });
+    let ods = check(row, 1, problems, ods);
+    let reference = check(row, 2, problems, reference);
+    let forecast_on = check(row, 3, problems, cells::optional_date);
+    let status = check(row, 4, problems, |c| {
+        let t = cells::text(c)?;
+        if t.is_empty() {
+            return Ok(None);
+        }
+        MilestoneStatus::from_code(&t)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    });
+    let comment = check(row, 5, problems, |c| {
+        let t = cells::text(c)?;
+        if t.is_empty() {
+            return Ok(None);
+        }
+        ShortText::parse(&t, 1000).map(|t| Some(t.into_inner()))
+    });
+    Some(ReturnLine {
+        line: row.line,
+        period: period?,
+        ods: ods?,
+        reference: reference?,
+        forecast_on: forecast_on?,
+        status: status?,
+        comment: comment?,
+    })
+}
+
+/// A problem found against the database, placed on a row.
+pub fn row_problem(line: u64, column: &str, value: &str, reason: impl Into<String>) -> Problem {
+    Problem::cell(line, column, value, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2020 - 01 - 01);
+
+    fn progress(cells: &[&str]) -> (Option<ProgressLine>, Vec<String>) {
+        let row = Row::for_test(2, cells, PROGRESS);
+        let mut problems = Problems::default();
+        let line = progress_line(&row, TODAY, &mut problems);
+        (
+            line,
+            problems.listed.iter().map(|p| p.to_string()).collect(),
+        )
+    }
+
+    #[test]
+    fn a_good_progress_row() {
+        let (line, problems) =
+            progress(&["ral", "m07", "30/06/2019", "complete", "2019-06-28", "3"]);
+        assert!(problems.is_empty(), "{problems:?}");
+        let line = line.unwrap();
+        assert_eq!(line.key.ods.as_str(), "RAL");
+        assert_eq!(line.key.reference.as_str(), "M07");
+        assert_eq!(line.actual_on, Some(date!(2019 - 06 - 28)));
+        assert_eq!(line.version, Some(3));
+    }
+
+    #[test]
+    fn every_bad_cell_of_a_row_is_listed() {
+        let (line, problems) = progress(&["", "M07", "31/02/2019", "done", "x", "0"]);
+        assert!(line.is_none());
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(problems[0].starts_with("line 2, column ods_code (A), \"\""));
+        assert!(problems[1].starts_with("line 2, column forecast_on (C), \"31/02/2019\""));
+        assert!(problems[2].starts_with("line 2, column status (D), \"done\""));
+    }
+
+    #[test]
+    fn progress_rules_of_the_form() {
+        let (_, p) = progress(&["RAL", "M1", "", "complete", "", ""]);
+        assert!(p[0].contains("column actual_on"), "{p:?}");
+        let (_, p) = progress(&["RAL", "M1", "", "in_progress", "2019-01-01", ""]);
+        assert!(p[0].contains("column status"), "{p:?}");
+        let (_, p) = progress(&["RAL", "M1", "", "complete", "2020-02-01", ""]);
+        assert!(p[0].contains("cannot be in the future"), "{p:?}");
+    }
+
+    #[test]
+    fn templates_have_the_headers_and_one_example() {
+        for kind in Kind::ALL {
+            let template = kind.template();
+            let mut lines = template.lines();
+            assert_eq!(lines.next().unwrap(), kind.headers().join(","));
+            assert_eq!(lines.count(), 1);
+            assert_eq!(Kind::from_code(kind.code()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn the_milestone_template_row_is_valid() {
+        let template = Kind::Milestones.template();
+        let example: Vec<&str> = template.lines().nth(1).unwrap().split(',').collect();
+        let row = Row::for_test(2, &example, MILESTONES);
+        let mut problems = Problems::default();
+        assert!(
+            milestone_line(&row, &mut problems).is_some(),
+            "{:?}",
+            problems.listed
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Spreadsheet interchange: CSV import and export of programme records.
+//!
+//! An import is all or nothing, in ONE transaction:
+//!
+//! 1. the file is read as a stream, a row at a time (memory stays flat
+//!    whatever its size); each row is checked alone by the pure rules in
+//!    `domain::interchange` and, if good, staged into a temporary table;
+//! 2. the transaction claims the table it will write (the SQLite write lock,
+//!    or a PostgreSQL table lock against other writers), so nothing checked
+//!    next can change before commit;
+//! 3. the rules that need the database run as set-based queries over the
+//!    staged rows: unknown records, duplicate keys in the file, versions
+//!    changed since the export (a conflict for that row), baselines that move
+//!    only through a change request, signed-off milestones;
+//! 4. every problem found is listed (line, column, value, reason); if there
+//!    are any, or this is a dry run, the transaction is rolled back and
+//!    nothing is written. Otherwise each row is created, updated or left
+//!    unchanged (a row equal to the record changes nothing, so importing the
+//!    same file twice changes nothing), with one audit event per changed
+//!    record whose reason names the import and the line.
+//!
+//! A process killed at any moment leaves the database as it was: the one
+//! transaction is never committed.
+mod milestones;
+mod return_lines;
+mod sql;
+
+use std::io::Read;
+
+use sea_orm::DatabaseConnection;
+
+use super::{By, ServiceError};
+pub use crate::domain::interchange::kinds::Kind;
+use crate::domain::interchange::{Problems, RowAction};
+pub use milestones::ExportFilter;
+
+/// At most this many rows are listed one by one in a result (all are counted).
+pub const MAX_LISTED_ROWS: usize = 10_000;
+
+/// One row of the file and what the import did (or would do) to its record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowOutcome {
+    pub line: u64,
+    /// The natural key as written: `RAL M07`.
+    pub key: String,
+    pub action: RowAction,
+}
+
+/// What an import did or, in a dry run, would do.
+#[derive(Clone, Debug)]
+pub struct ImportOutcome {
+    pub kind: Kind,
+    pub dry_run: bool,
+    /// Names this import in the audit trail.
+    pub import_id: String,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Every problem found; when there are any, nothing was written.
+    pub problems: Problems,
+    /// The rows in file order (the first [`MAX_LISTED_ROWS`]).
+    pub rows: Vec<RowOutcome>,
+}
+
+impl ImportOutcome {
+    /// True when the records now hold the file (not a dry run, no problems).
+    pub fn written(&self) -> bool {
+        !self.dry_run && self.problems.is_empty()
+    }
+
+    /// `Imported milestone-progress: 3 created, 2 updated, 10 unchanged`.
+    pub fn summary(&self) -> String {
+        if !self.problems.is_empty() {
+            return format!(
+                "{} problem{} found; nothing was imported",
+                self.problems.total,
+                if self.problems.total == 1 { "" } else { "s" }
+            );
+        }
+        let verb = if self.dry_run {
+            "Dry run, nothing written: would create"
+        } else {
+            "Imported: created"
+        };
+        format!(
+            "{verb} {}, {} {}, {} unchanged",
+            self.created,
+            if self.dry_run {
+                "would update"
+            } else {
+                "updated"
+            },
+            self.updated,
+            self.unchanged
+        )
+    }
+}
+
+/// Where the import's bytes come from and what to call it.
+pub struct Source<'a, R> {
+    pub reader: R,
+    /// Shown in the audit trail: `milestones.csv`.
+    pub file_name: &'a str,
+    /// The delivery-confidence scale a return started by an import uses
+    /// (`GDE_RATING_SCALE`).
+    pub rating_scale: crate::domain::rating::RatingScale,
+}
+
+/// Imports one file of `kind`. Problems with the file are in the outcome
+/// (nothing written); an `Err` is a refusal (permission) or a database fault.
+/// `progress` is told the bytes read so far, now and then.
+pub async fn import<R: Read + Send>(
+    db: &DatabaseConnection,
+    by: &By,
+    kind: Kind,
+    source: Source<'_, R>,
+    dry_run: bool,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<ImportOutcome, ServiceError> {
+    // Permission first, before anything is read: programme records are the
+    // office's; a return's lines are its own trust reporter's (checked again,
+    // with the trust the file names, before its return is read).
+    match kind {
+        Kind::ReturnLines => {
+            if let By::User(actor) = by
+                && actor.role != crate::domain::access::UserRole::TrustReporter
+            {
+                return Err(crate::domain::access::AccessError::Forbidden(
+                    "Returns are completed by the trust's own reporter.",
+                )
+                .into());
+            }
+        }
+        _ => by.change_programme()?,
+    }
+    let now = crate::clock::now();
+    let import_id = format!(
+        "{}-{:x}",
+        now.date(),
+        now.unix_timestamp_nanos() as u64 & 0xffff_ffff
+    );
+    let mut outcome = ImportOutcome {
+        kind,
+        dry_run,
+        import_id,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        problems: Problems::default(),
+        rows: Vec::new(),
+    };
+    match kind {
+        Kind::ReturnLines => {
+            let scale = source.rating_scale;
+            return_lines::import(db, by, &mut outcome, source, scale).await?
+        }
+        // Contention the busy timeout could not absorb is a conflict (409), not a fault.
+        _ => milestones::import(db, by, &mut outcome, source, now, progress)
+            .await
+            .map_err(super::concurrency::settle)?,
+    }
+    outcome.problems.sort();
+    if !outcome.problems.is_empty() {
+        outcome.rows.clear();
+        outcome.created = 0;
+        outcome.updated = 0;
+        outcome.unchanged = 0;
+    }
+    Ok(outcome)
+}
+
+/// The records of `kind` as CSV with the import's headers, every cell
+/// spreadsheet-safe, written to `out` a page at a time. A trust reporter
+/// gets their own organisation's records only.
+pub async fn export(
+    db: &DatabaseConnection,
+    by: &By,
+    kind: Kind,
+    filter: &ExportFilter,
+    out: &mut (dyn std::io::Write + Send),
+) -> Result<u64, ServiceError> {
+    match kind {
+        Kind::ReturnLines => return_lines::export(db, by, filter, out).await,
+        _ => milestones::export(db, by, kind, filter, out).await,
+    }
+}
+
+/// [`export`] into a string, for a download.
+pub async fn export_string(
+    db: &DatabaseConnection,
+    by: &By,
+    kind: Kind,
+    filter: &ExportFilter,
+) -> Result<String, ServiceError> {
+    let mut bytes = Vec::new();
+    export(db, by, kind, filter, &mut bytes).await?;
+    Ok(String::from_utf8(bytes).unwrap_or_default())
+}

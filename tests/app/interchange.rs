@@ -1,0 +1,721 @@
+//! Spreadsheet interchange: export → import → export round trips unchanged;
+//! imports are all or nothing, list every problem (the bad-file corpus in
+//! tests/fixtures/csv, each answered with all its errors and nothing
+//! written), match by natural key, treat a stale version as a conflict, and
+//! survive kill -9 with the database exactly as before.
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use gde::services::By;
+use gde::services::interchange::{self, ExportFilter, ImportOutcome, Kind, Source};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+use crate::support::{Browser, OFFICE, Page, READER, REPORTER, TestApp, fresh_db};
+
+async fn import(db: &DatabaseConnection, kind: Kind, bytes: &[u8], dry_run: bool) -> ImportOutcome {
+    interchange::import(
+        db,
+        &By::Cli,
+        kind,
+        Source {
+            reader: bytes,
+            file_name: "test.csv",
+            rating_scale: Default::default(),
+        },
+        dry_run,
+        &mut |_| {},
+    )
+    .await
+    .expect("import runs")
+}
+
+async fn export(db: &DatabaseConnection, kind: Kind) -> String {
+    interchange::export_string(db, &By::Cli, kind, &ExportFilter::default())
+        .await
+        .expect("export runs")
+}
+
+/// Everything an import could touch, summed up: any write changes it.
+async fn fingerprint(db: &DatabaseConnection) -> Vec<i64> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT (SELECT COUNT(*) FROM milestones), (SELECT COALESCE(SUM(version), 0) FROM milestones), \
+             (SELECT COUNT(*) FROM audit_events), (SELECT COUNT(*) FROM baseline_change_requests)",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    (0..4)
+        .map(|i| {
+            row.try_get_by_index::<i64>(i)
+                .unwrap_or_else(|_| row.try_get_by_index::<i32>(i).unwrap().into())
+        })
+        .collect()
+}
+
+fn problems(outcome: &ImportOutcome) -> Vec<String> {
+    outcome
+        .problems
+        .listed
+        .iter()
+        .map(|p| p.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_kind_round_trips_and_a_second_import_changes_nothing() {
+    let app = TestApp::seeded().await;
+    // Return lines round-trip in the trust reporter's test below.
+    for kind in [Kind::Milestones, Kind::MilestoneProgress] {
+        let first = export(&app.db, kind).await;
+        assert!(first.lines().count() > 100, "{kind:?}: {first}");
+        let before = fingerprint(&app.db).await;
+        let outcome = import(&app.db, kind, first.as_bytes(), false).await;
+        assert!(
+            outcome.problems.is_empty(),
+            "{kind:?}: {:?}",
+            problems(&outcome)
+        );
+        assert_eq!((outcome.created, outcome.updated), (0, 0), "{kind:?}");
+        assert_eq!(outcome.unchanged as usize, first.lines().count() - 1);
+        assert_eq!(
+            fingerprint(&app.db).await,
+            before,
+            "{kind:?}: nothing written"
+        );
+        assert_eq!(export(&app.db, kind).await, first, "{kind:?}: export again");
+    }
+}
+
+#[tokio::test]
+async fn an_edited_export_creates_and_updates_with_one_audit_event_each_then_is_idempotent() {
+    let app = TestApp::seeded().await;
+    let mut file = export(&app.db, Kind::Milestones).await;
+    file.push_str("RAL,M90,\"Shared care record, phase 2\",other,31/03/2021,,\n");
+    file.push_str("RAL,M91,'=not a formula,infrastructure,2021-06-30,2021-09-30,\n");
+    let dry = import(&app.db, Kind::Milestones, file.as_bytes(), true).await;
+    assert!(dry.problems.is_empty(), "{:?}", problems(&dry));
+    assert_eq!(dry.created, 2);
+    let created: Vec<_> = dry
+        .rows
+        .iter()
+        .filter(|r| r.action == gde::domain::interchange::RowAction::Create)
+        .map(|r| r.key.clone())
+        .collect();
+    assert_eq!(created, ["RAL M90", "RAL M91"]);
+    let before = fingerprint(&app.db).await;
+    let dry_again = import(&app.db, Kind::Milestones, file.as_bytes(), true).await;
+    assert_eq!(dry_again.created, 2);
+    assert_eq!(
+        fingerprint(&app.db).await,
+        before,
+        "a dry run writes nothing"
+    );
+
+    let done = import(&app.db, Kind::Milestones, file.as_bytes(), false).await;
+    assert!(done.written(), "{:?}", problems(&done));
+    assert_eq!((done.created, done.updated), (2, 0));
+    let after = fingerprint(&app.db).await;
+    assert_eq!(after[0], before[0] + 2);
+    assert_eq!(after[2], before[2] + 2, "one audit event per new milestone");
+    let exported = export(&app.db, Kind::Milestones).await;
+    assert!(
+        exported.contains("RAL,M90,\"Shared care record, phase 2\",other,2021-03-31,2021-03-31,1"),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("RAL,M91,'=not a formula,infrastructure,2021-06-30,2021-09-30,1"),
+        "{exported}"
+    );
+
+    // Progress: one row changed; the rest unchanged; then the same file again.
+    let progress = export(&app.db, Kind::MilestoneProgress).await;
+    let edited = progress.replace(
+        "RAL,M91,2021-09-30,not_started,,1",
+        "RAL,M91,30/12/2021,in_progress,,1",
+    );
+    assert_ne!(edited, progress);
+    let done = import(&app.db, Kind::MilestoneProgress, edited.as_bytes(), false).await;
+    assert_eq!(
+        (done.created, done.updated),
+        (0, 1),
+        "{:?}",
+        problems(&done)
+    );
+    let events = gde::services::audit_log::history(
+        &app.db,
+        &By::Cli,
+        "milestone",
+        &milestone_id(&app.db, "RAL", "M91").await.to_string(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(events.len(), 2, "created, then progress: {events:?}");
+    let again = import(&app.db, Kind::MilestoneProgress, edited.as_bytes(), false).await;
+    assert_eq!(
+        (again.created, again.updated),
+        (0, 0),
+        "{:?}",
+        problems(&again)
+    );
+    assert_eq!(fingerprint(&app.db).await[2], after[2] + 1);
+
+    // The export taken before that change is now stale for that row: a conflict.
+    let stale = progress.replace(
+        "RAL,M91,2021-09-30,not_started,,1",
+        "RAL,M91,2021-09-30,at_risk,,1",
+    );
+    let before = fingerprint(&app.db).await;
+    let refused = import(&app.db, Kind::MilestoneProgress, stale.as_bytes(), false).await;
+    assert_eq!(refused.problems.total, 1);
+    assert!(
+        problems(&refused)[0]
+            .contains("conflict: RAL M91 has changed since it was exported (version 1, now 2)"),
+        "{:?}",
+        problems(&refused)
+    );
+    assert_eq!(fingerprint(&app.db).await, before);
+}
+
+async fn milestone_id(db: &DatabaseConnection, ods: &str, reference: &str) -> i32 {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => "SELECT m.id FROM milestones m JOIN participants p ON p.id = m.participant_id JOIN organisations o ON o.id = p.organisation_id WHERE o.ods_code = $1 AND m.reference = $2",
+                _ => "SELECT m.id FROM milestones m JOIN participants p ON p.id = m.participant_id JOIN organisations o ON o.id = p.organisation_id WHERE o.ods_code = ? AND m.reference = ?",
+            },
+            [ods.into(), reference.into()],
+        ))
+        .await
+        .unwrap()
+        .expect("milestone");
+    row.try_get_by_index(0).unwrap()
+}
+
+fn snapshots() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+/// Each bad file is answered with all its problems, and nothing is written.
+#[tokio::test]
+async fn the_bad_file_corpus_is_refused_with_every_problem_listed() {
+    let app = TestApp::seeded().await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 13, "{names:?}");
+    let before = fingerprint(&app.db).await;
+    let mut report = String::new();
+    for name in &names {
+        let kind = if name.starts_with("milestones-") {
+            Kind::Milestones
+        } else {
+            Kind::MilestoneProgress
+        };
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let outcome = import(&app.db, kind, &bytes, false).await;
+        assert!(!outcome.problems.is_empty(), "{name} was accepted");
+        assert!(!outcome.written());
+        assert_eq!(
+            fingerprint(&app.db).await,
+            before,
+            "{name}: nothing written"
+        );
+        report.push_str(&format!("== {name} ({})\n", kind.code()));
+        for p in problems(&outcome) {
+            report.push_str(&p);
+            report.push('\n');
+        }
+    }
+    snapshots().bind(|| insta::assert_snapshot!("interchange-bad-files", report));
+}
+
+fn gde(url: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gde"));
+    command
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "error")
+        .env_remove("GDE_DB_MAX_CONNECTIONS")
+        .stdin(Stdio::null());
+    command
+}
+
+#[tokio::test]
+async fn the_command_line_lists_problems_and_exits_1_and_a_dry_run_lists_rows() {
+    let app = TestApp::seeded().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv/progress-bad-cells.csv");
+    let out = gde(
+        &app.url,
+        &["import", "milestone-progress", bad.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("progress-bad-cells.csv: line 2, column forecast_on (C), \"31/02/2027\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("problems found; nothing was imported"),
+        "{stderr}"
+    );
+
+    let file = dir.path().join("m.csv");
+    let out = gde(
+        &app.url,
+        &["export", "milestones", "--out", file.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        &file,
+        std::fs::read_to_string(&file).unwrap() + "RAL,M90,New,other,2021-03-31,,\n",
+    )
+    .unwrap();
+    let out = gde(
+        &app.url,
+        &["import", "milestones", file.to_str().unwrap(), "--dry-run"],
+    )
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains(": RAL M90 would be created\n"), "{stdout}");
+    assert!(
+        stdout.contains("Dry run, nothing written: would create 1, would update 0"),
+        "{stdout}"
+    );
+
+    let template = gde(&app.url, &["export", "milestone-progress", "--template"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&template.stdout).lines().next(),
+        Some("ods_code,reference,forecast_on,status,actual_on,version")
+    );
+}
+
+/// A big import killed at moments spread over its run leaves the database
+/// exactly as it was; run to the end it writes every row.
+#[tokio::test]
+async fn kill_9_during_a_large_import_leaves_the_database_as_before() {
+    let test_db = fresh_db().await;
+    gde::seed::load(
+        &test_db.db,
+        &gde::seed::SeedSet::embedded(),
+        gde::seed::SeedOptions::default(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.csv");
+    let mut text =
+        String::from("ods_code,reference,title,category,baseline_on,forecast_on,version\n");
+    for i in 0..60_000 {
+        let ods = ["RAL", "RRK", "RHM"][i % 3];
+        text.push_str(&format!(
+            "{ods},K{i:06},Milestone {i},other,31/03/2021,2021-06-30,\n"
+        ));
+    }
+    std::fs::write(&file, &text).unwrap();
+    let before = fingerprint(&test_db.db).await;
+    let path = file.to_str().unwrap();
+    let mut killed_running = 0;
+    let mut finished = false;
+    for delay_ms in [100, 250, 450, 700, 1000] {
+        let mut child = gde(&test_db.url, &["import", "milestones", path])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let running = child.try_wait().unwrap().is_none();
+        child.kill().ok();
+        child.wait().unwrap();
+        if !running {
+            // It finished before the kill: everything is there.
+            finished = true;
+            break;
+        }
+        killed_running += 1;
+        assert_eq!(
+            fingerprint(&test_db.db).await,
+            before,
+            "killed after {delay_ms} ms"
+        );
+    }
+    assert!(
+        killed_running >= 3,
+        "the import finished too soon to be killed"
+    );
+    if !finished {
+        let out = gde(&test_db.url, &["import", "milestones", path])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let after = fingerprint(&test_db.db).await;
+    assert_eq!(after[0], before[0] + 60_000);
+    assert_eq!(after[2], before[2] + 60_000);
+}
+
+/// Uploads `bytes` from the import page, as a browser sends a file.
+async fn upload(browser: &Browser, kind: &str, bytes: &[u8], dry_run: bool) -> Page {
+    upload_to(browser, &format!("/import/{kind}"), bytes, dry_run).await
+}
+
+/// Uploads `bytes` from the page at `path`, to `path`.
+async fn upload_to(browser: &Browser, path: &str, bytes: &[u8], dry_run: bool) -> Page {
+    browser.get(path).await;
+    let token = browser.token.lock().unwrap().clone().unwrap_or_default();
+    let boundary = "----gde-test-boundary-7MA4YWxk";
+    let mut body = Vec::new();
+    if dry_run {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\nyes\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let url = format!(
+        "{}{path}?{}",
+        browser.address,
+        serde_urlencoded::to_string([("authenticity_token", token)]).unwrap()
+    );
+    let response = browser
+        .client
+        .post(url)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("origin", &browser.address)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn the_office_uploads_on_the_page_and_sees_every_problem_or_what_each_row_did() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office.get("/import").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text_of("kinds").contains("Milestone progress"));
+    let page = office.get("/import/milestone-progress").await;
+    assert!(
+        page.text_of("columns").contains("actual_on"),
+        "the columns are documented"
+    );
+
+    let bad = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv/progress-bad-cells.csv"),
+    )
+    .unwrap();
+    let before = fingerprint(&app.db).await;
+    let page = upload(&office, "milestone-progress", &bad, false).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.text_of("import-summary")
+            .contains("7 problems found; nothing was imported")
+    );
+    let listed = page.text_of("problems");
+    assert!(
+        listed.contains("31/02/2027") && listed.contains("2099-01-01"),
+        "{listed}"
+    );
+    assert_eq!(fingerprint(&app.db).await, before);
+
+    let mut file = export(&app.db, Kind::Milestones).await;
+    file.push_str("RAL,M90,Shared care record,other,2021-03-31,,\n");
+    let page = upload(&office, "milestones", file.as_bytes(), true).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.text_of("import-summary")
+            .contains("would create 1, would update 0")
+    );
+    assert!(
+        page.element("rows")
+            .contains("<td class=\"nhsuk-table__cell\">RAL M90</td><td class=\"nhsuk-table__cell\">would be created</td>"),
+        "{}",
+        page.element("rows")
+    );
+    assert_eq!(
+        fingerprint(&app.db).await,
+        before,
+        "a dry run writes nothing"
+    );
+    let page = upload(&office, "milestones", file.as_bytes(), false).await;
+    assert!(
+        page.text_of("import-summary")
+            .contains("Imported: created 1, updated 0"),
+        "{}",
+        page.body
+    );
+    assert_eq!(fingerprint(&app.db).await[0], before[0] + 1);
+
+    // A made-up kind is not found; a request without the page's token is refused.
+    assert_eq!(office.get("/import/widgets").await.status, 404);
+    let forged = office
+        .client
+        .post(format!("{}/import/milestones", office.address))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .header("origin", &office.address)
+        .body("--x--\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn trust_reporters_and_readers_cannot_import_and_download_only_what_they_may_read() {
+    let app = TestApp::seeded().await;
+    let reporter = app.sign_in(REPORTER).await;
+    assert_eq!(reporter.get("/import").await.status, 403);
+    let file =
+        b"ods_code,reference,forecast_on,status,actual_on,version\nRRK,M06,2027-01-29,at_risk,,\n";
+    let before = fingerprint(&app.db).await;
+    let page = upload(&reporter, "milestone-progress", file, false).await;
+    assert_eq!(page.status, 403);
+    let own = b"ods_code,reference,forecast_on,status,actual_on,version\nRAL,M05,2027-03-31,in_progress,,\n";
+    assert_eq!(
+        upload(&reporter, "milestone-progress", own, false)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(fingerprint(&app.db).await, before);
+    // The service refuses too, whoever calls it.
+    let actor = gde::domain::access::Actor {
+        user_id: 2,
+        email: REPORTER.into(),
+        role: gde::domain::access::UserRole::TrustReporter,
+        organisation_id: Some(1),
+    };
+    let refused = interchange::import(
+        &app.db,
+        &By::User(actor),
+        Kind::MilestoneProgress,
+        Source {
+            reader: &file[..],
+            file_name: "x.csv",
+            rating_scale: Default::default(),
+        },
+        false,
+        &mut |_| {},
+    )
+    .await;
+    assert!(matches!(
+        refused,
+        Err(gde::services::ServiceError::Access(_))
+    ));
+
+    // Their download holds their own trust's milestones only.
+    let csv = reporter.get("/export/milestones").await;
+    assert_eq!(csv.status, 200);
+    let rows: Vec<&str> = csv.body.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.starts_with("RAL,")), "{}", csv.body);
+    let reader = app.sign_in(READER).await;
+    assert_eq!(reader.get("/import/milestones").await.status, 403);
+}
+
+#[tokio::test]
+async fn the_milestones_list_offers_its_filtered_rows_as_csv() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office
+        .get("/milestones?participant=RHM&status=complete")
+        .await;
+    let links = page.element("milestone-downloads");
+    assert!(
+        links.contains("href=\"/export/milestones?participant=RHM&amp;status=complete\""),
+        "{links}"
+    );
+    let csv = office
+        .get("/export/milestone-progress?participant=RHM&status=complete")
+        .await;
+    assert_eq!(
+        csv.headers["content-disposition"],
+        "attachment; filename=\"milestone-progress.csv\""
+    );
+    let mut lines = csv.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("ods_code,reference,forecast_on,status,actual_on,version")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r.starts_with("RHM,") && r.contains(",complete,")),
+        "{rows:?}"
+    );
+    let template = office.get("/templates/milestones").await;
+    assert_eq!(template.body.lines().count(), 2);
+    assert_eq!(
+        office.get("/export/milestones?status=done").await.status,
+        400
+    );
+}
+
+#[tokio::test]
+async fn a_trust_reporter_imports_their_own_returns_lines_and_no_one_elses() {
+    let app = TestApp::seeded().await;
+    let reporter = app.sign_in(REPORTER).await;
+    let page = reporter.get("/returns/2020-21-q4/RAL").await;
+    assert!(
+        page.element("return-spreadsheet")
+            .contains("href=\"/returns/2020-21-q4/RAL/import\""),
+        "the return page links its import"
+    );
+    let page = reporter.get("/returns/2020-21-q4/RAL/import").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let export = reporter
+        .get("/export/return-lines?period=2020-21-q4&participant=RAL")
+        .await;
+    assert_eq!(export.status, 200, "{}", export.body);
+    let mut lines = export.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("period,ods_code,reference,forecast_on,status,comment")
+    );
+    let first = lines.next().expect("a milestone line").to_owned();
+    let cells: Vec<&str> = first.split(',').collect();
+    let edited_line = format!(
+        "{},{},{},31/03/2027,at_risk,Supplier slipped",
+        cells[0], cells[1], cells[2]
+    );
+    let edited = export.body.replace(&first, &edited_line);
+    let before = fingerprint(&app.db).await;
+
+    let page = upload_to(
+        &reporter,
+        "/returns/2020-21-q4/RAL/import",
+        edited.as_bytes(),
+        true,
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.text_of("import-summary").contains("would update 1"),
+        "{}",
+        page.text_of("import-summary")
+    );
+    assert_eq!(
+        fingerprint(&app.db).await,
+        before,
+        "a dry run writes nothing"
+    );
+    let page = upload_to(
+        &reporter,
+        "/returns/2020-21-q4/RAL/import",
+        edited.as_bytes(),
+        false,
+    )
+    .await;
+    assert!(
+        page.text_of("import-summary")
+            .contains("Imported: created 0, updated 1"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        fingerprint(&app.db).await[2],
+        before[2] + 1,
+        "one audit event: the draft saved"
+    );
+    let again = reporter
+        .get("/export/return-lines?period=2020-21-q4&participant=RAL")
+        .await;
+    assert!(
+        again.body.contains(&format!(
+            "{},{},{},2027-03-31,at_risk,Supplier slipped",
+            cells[0], cells[1], cells[2]
+        )),
+        "{}",
+        again.body
+    );
+    let page = upload_to(
+        &reporter,
+        "/returns/2020-21-q4/RAL/import",
+        again.body.as_bytes(),
+        false,
+    )
+    .await;
+    assert!(
+        page.text_of("import-summary").contains("updated 0"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        fingerprint(&app.db).await[2],
+        before[2] + 1,
+        "the same file again changes nothing"
+    );
+
+    // Another trust's lines: refused, whichever return page they are sent from.
+    let theirs = "period,ods_code,reference,forecast_on,status,comment\n2020-21-q4,RRK,M01,2027-03-31,at_risk,x\n";
+    let after = fingerprint(&app.db).await;
+    let page = upload_to(
+        &reporter,
+        "/returns/2020-21-q4/RAL/import",
+        theirs.as_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(page.status, 404, "{}", page.body);
+    assert_eq!(
+        reporter.get("/returns/2020-21-q4/RRK/import").await.status,
+        404
+    );
+    assert_eq!(fingerprint(&app.db).await, after);
+    // Nor may the office or a reader complete a trust's return.
+    let office = app.sign_in(OFFICE).await;
+    assert_eq!(
+        office.get("/returns/2020-21-q4/RAL/import").await.status,
+        403
+    );
+    assert_eq!(office.get("/import/return-lines").await.status, 403);
+}
