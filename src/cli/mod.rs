@@ -164,6 +164,8 @@ pub enum ExportCommand {
     ReturnLines(RecordExportArgs),
     /// Allocations with their profiles as CSV (the headers `gde import allocations` reads).
     Allocations(RecordExportArgs),
+    /// Tranches as CSV (the headers `gde import tranches` reads).
+    Tranches(RecordExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -360,6 +362,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Export(ExportCommand::Allocations(args)) => {
             export_records(&config, Kind::Allocations, args).await
+        }
+        Command::Export(ExportCommand::Tranches(args)) => {
+            export_records(&config, Kind::Tranches, args).await
         }
         Command::Import {
             kind,

@@ -43,12 +43,13 @@ async fn fingerprint(db: &DatabaseConnection) -> Vec<i64> {
             db.get_database_backend(),
             "SELECT (SELECT COUNT(*) FROM milestones), (SELECT COALESCE(SUM(version), 0) FROM milestones), \
              (SELECT COUNT(*) FROM audit_events), (SELECT COUNT(*) FROM baseline_change_requests), \
-             (SELECT COUNT(*) FROM allocations), (SELECT COUNT(*) FROM allocation_profiles)",
+             (SELECT COUNT(*) FROM allocations), (SELECT COUNT(*) FROM allocation_profiles), \
+             (SELECT COUNT(*) FROM tranches)",
         ))
         .await
         .unwrap()
         .unwrap();
-    (0..6)
+    (0..7)
         .map(|i| {
             row.try_get_by_index::<i64>(i)
                 .unwrap_or_else(|_| row.try_get_by_index::<i32>(i).unwrap().into())
@@ -69,7 +70,12 @@ fn problems(outcome: &ImportOutcome) -> Vec<String> {
 async fn every_kind_round_trips_and_a_second_import_changes_nothing() {
     let app = TestApp::seeded().await;
     // Return lines round-trip in the trust reporter's test below.
-    for kind in [Kind::Milestones, Kind::MilestoneProgress, Kind::Allocations] {
+    for kind in [
+        Kind::Milestones,
+        Kind::MilestoneProgress,
+        Kind::Allocations,
+        Kind::Tranches,
+    ] {
         let first = export(&app.db, kind).await;
         assert!(first.lines().count() > 30, "{kind:?}: {first}");
         let before = fingerprint(&app.db).await;
@@ -215,7 +221,7 @@ async fn the_bad_file_corpus_is_refused_with_every_problem_listed() {
         .filter(|n| n.ends_with(".csv"))
         .collect();
     names.sort();
-    assert!(names.len() >= 16, "{names:?}");
+    assert!(names.len() >= 17, "{names:?}");
     // A fast follower with no allocation yet: room under its £5m cap.
     let office = app.sign_in(OFFICE).await;
     crate::support::add_fast_follower(&office, "RJ1").await;
@@ -226,6 +232,8 @@ async fn the_bad_file_corpus_is_refused_with_every_problem_listed() {
             Kind::Milestones
         } else if name.starts_with("allocations-") {
             Kind::Allocations
+        } else if name.starts_with("tranches-") {
+            Kind::Tranches
         } else {
             Kind::MilestoneProgress
         };
@@ -849,10 +857,85 @@ async fn the_office_downloads_allocations_and_their_template_on_the_web() {
         "{}",
         template.body
     );
+    let tranches = office.get("/export/tranches?participant=RAL").await;
+    assert_eq!(tranches.status, 200);
+    assert!(
+        tranches
+            .body
+            .contains("\nRAL,ALLOC-1,Upfront instalment,upfront,,2500000,"),
+        "{}",
+        tranches.body
+    );
+    assert!(!tranches.body.contains("\nRLN,"), "the participant's only");
     let upload = office.get("/import/allocations").await;
     assert_eq!(upload.status, 200);
     assert!(
         upload.body.contains("fy_2018_19"),
         "the columns are documented"
     );
+}
+
+/// New tranches are defined within their allocation, counting every row of
+/// the file together; an existing tranche is not changed by a file; releases
+/// are not imported.
+#[tokio::test]
+async fn tranches_are_defined_within_their_allocation_counting_the_rows_together() {
+    let app = TestApp::seeded().await;
+    // RAL's ALLOC-1 is £10m with £9.5m of tranches defined: £500,000 left.
+    let header = "ods_code,allocation_reference,name,kind,milestone_reference,amount,version\n";
+    let file = format!(
+        "{header}RAL,ALLOC-1,Extra A,upfront,,\"£300,000\",\n\
+         ral,ALLOC-1,Extra B,milestone,M03,200000.01,\n"
+    );
+    let before = fingerprint(&app.db).await;
+    let over = import(&app.db, Kind::Tranches, file.as_bytes(), false).await;
+    let listed = problems(&over);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0].starts_with("line 3, column amount (F), \"200000.01\"")
+            && listed[0].contains("counting the new tranches in the rows above"),
+        "{listed:?}"
+    );
+    assert_eq!(fingerprint(&app.db).await, before, "nothing written");
+    let fits = file.replace("200000.01", "200000");
+    let done = import(&app.db, Kind::Tranches, fits.as_bytes(), false).await;
+    assert!(done.written(), "{:?}", problems(&done));
+    assert_eq!(done.created, 2);
+    let after = fingerprint(&app.db).await;
+    assert_eq!(after[6], before[6] + 2, "two tranches");
+    assert_eq!(after[2], before[2] + 2, "one audit event each");
+    let exported = export(&app.db, Kind::Tranches).await;
+    assert!(
+        exported.contains("RAL,ALLOC-1,Extra B,milestone,M03,200000,1"),
+        "{exported}"
+    );
+    let again = import(&app.db, Kind::Tranches, exported.as_bytes(), false).await;
+    assert!(again.problems.is_empty(), "{:?}", problems(&again));
+    assert_eq!(again.created, 0);
+    assert_eq!(
+        fingerprint(&app.db).await,
+        after,
+        "the same file again changes nothing"
+    );
+    // The allocation is now fully committed: a penny more is refused.
+    let penny = format!("{header}RAL,ALLOC-1,Extra C,upfront,,0.01,\n");
+    let refused = import(&app.db, Kind::Tranches, penny.as_bytes(), false).await;
+    assert!(
+        problems(&refused)[0].contains("column amount (F)"),
+        "{:?}",
+        problems(&refused)
+    );
+    // Nothing about an imported tranche is released: that stays a confirmed action.
+    let released: i64 = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) FROM tranches WHERE name LIKE 'Extra%' AND released_on IS NOT NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(released, 0);
 }

@@ -17,6 +17,7 @@ use crate::domain::money::Pence;
 use crate::domain::ods::OdsCode;
 use crate::domain::spreadsheet::{self, Cell};
 use crate::domain::text::ShortText;
+use crate::domain::tranche::TrancheKind;
 
 /// One column of a kind of file.
 #[derive(Clone, Copy, Debug)]
@@ -50,6 +51,7 @@ pub enum Kind {
     MilestoneProgress,
     ReturnLines,
     Allocations,
+    Tranches,
 }
 
 const VERSION_MEANING: &str = "The record's version when it was exported. Leave it as exported: \
@@ -233,12 +235,52 @@ const ALLOCATIONS: &[Column] = &[
     Column::new("version", false, VERSION_MEANING, ""),
 ];
 
+const TRANCHES: &[Column] = &[
+    Column::new("ods_code", true, "The participant's ODS code.", "RAL"),
+    Column::new(
+        "allocation_reference",
+        true,
+        "The allocation's reference; the allocation must exist (import allocations first).",
+        "ALLOC-2",
+    ),
+    Column::new(
+        "name",
+        true,
+        "The tranche's name, unique within the allocation, at most 120 characters. A new name \
+         defines the tranche; an existing one must match it as stored.",
+        "EPR go-live payment",
+    ),
+    Column::new(
+        "kind",
+        true,
+        "How it is released: upfront, or milestone (on the milestone's sign-off). Releasing \
+         stays a confirmed action on the participant's page; an import never releases money.",
+        "milestone",
+    ),
+    Column::new(
+        "milestone_reference",
+        false,
+        "For a milestone tranche, the reference of the participant's milestone whose sign-off \
+         releases it; blank for an upfront tranche.",
+        "M07",
+    ),
+    Column::new(
+        "amount",
+        true,
+        "Money as in an allocation (£1,234.56 or 1234.56), more than £0. The allocation's \
+         tranches together never exceed its central funding, counting every row of the file.",
+        "£500,000",
+    ),
+    Column::new("version", false, VERSION_MEANING, ""),
+];
+
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::Milestones,
         Kind::MilestoneProgress,
         Kind::ReturnLines,
         Kind::Allocations,
+        Kind::Tranches,
     ];
 
     /// As written in commands and addresses: `milestone-progress`.
@@ -248,6 +290,7 @@ impl Kind {
             Kind::MilestoneProgress => "milestone-progress",
             Kind::ReturnLines => "return-lines",
             Kind::Allocations => "allocations",
+            Kind::Tranches => "tranches",
         }
     }
 
@@ -261,6 +304,7 @@ impl Kind {
             Kind::MilestoneProgress => "Milestone progress",
             Kind::ReturnLines => "Return milestone lines",
             Kind::Allocations => "Allocations",
+            Kind::Tranches => "Tranches",
         }
     }
 
@@ -286,6 +330,12 @@ impl Kind {
                  allocation form does. An existing allocation is left as it is: a row that \
                  differs from it is refused (its money changes only through a change request)."
             }
+            Kind::Tranches => {
+                "One row per tranche of an existing allocation: a new name defines the tranche \
+                 within the allocation, as the tranche form does; an existing tranche is left as \
+                 it is (a row that differs is refused). Releases are not imported: releasing \
+                 money stays a confirmed action on the participant's page."
+            }
         }
     }
 
@@ -295,6 +345,7 @@ impl Kind {
             Kind::MilestoneProgress => PROGRESS,
             Kind::ReturnLines => RETURN_LINES,
             Kind::Allocations => ALLOCATIONS,
+            Kind::Tranches => TRANCHES,
         }
     }
 
@@ -580,6 +631,74 @@ pub fn allocation_line(row: &Row, problems: &mut Problems) -> Option<AllocationL
     })
 }
 
+/// A tranche row, checked alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrancheLine {
+    pub line: u64,
+    pub ods: OdsCode,
+    pub allocation: String,
+    pub name: String,
+    pub kind: TrancheKind,
+    pub milestone: Option<MilestoneReference>,
+    pub amount: Pence,
+    pub version: Option<i32>,
+}
+
+pub fn tranche_line(row: &Row, problems: &mut Problems) -> Option<TrancheLine> {
+    let ods = check(row, 0, problems, ods);
+    let allocation = check(row, 1, problems, |c| {
+        ShortText::parse(&required_text(c)?, 20).map(ShortText::into_inner)
+    });
+    let name = check(row, 2, problems, |c| {
+        ShortText::parse(&required_text(c)?, 120).map(ShortText::into_inner)
+    });
+    let kind = check(row, 3, problems, |c| {
+        TrancheKind::from_code(&required_text(c)?)
+    });
+    let milestone = check(row, 4, problems, |c| {
+        let t = cells::text(c)?;
+        if t.is_empty() {
+            return Ok(None);
+        }
+        MilestoneReference::parse(&t)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    });
+    let amount = check(row, 5, problems, |c| {
+        let amount = cells::money(c)?;
+        if amount.is_zero() {
+            return Err("the amount must be more than £0".into());
+        }
+        Ok(amount)
+    });
+    let version = check(row, 6, problems, cells::version);
+    let (kind, milestone) = (kind?, milestone?);
+    match (kind, &milestone) {
+        (TrancheKind::Milestone, None) => {
+            problems.push(row.problem(
+                4,
+                "a milestone tranche needs the milestone whose sign-off releases it",
+            ));
+            return None;
+        }
+        (TrancheKind::Upfront, Some(_)) => {
+            problems.push(row.problem(4, "an upfront tranche is not tied to a milestone"));
+            return None;
+        }
+        _ => {}
+    }
+    Some(TrancheLine {
+        line: row.line,
+        ods: ods?,
+        allocation: allocation?,
+        name: name?,
+        kind,
+        milestone,
+        amount: amount?,
+        version: version?,
+    })
+}
+
 /// A problem found against the database, placed on a row.
 pub fn row_problem(line: u64, column: &str, value: &str, reason: impl Into<String>) -> Problem {
     Problem::cell(line, column, value, reason)
@@ -698,6 +817,31 @@ mod tests {
         let (line, p) = row("£1,234.56", "1234.56");
         assert!(p.is_empty(), "{p:?}");
         assert_eq!(line.unwrap().central.value(), 123_456);
+    }
+
+    #[test]
+    fn tranche_rows_follow_the_form() {
+        let check = |cells: &[&str]| {
+            let row = Row::for_test(2, cells, TRANCHES);
+            let mut problems = Problems::default();
+            let line = tranche_line(&row, &mut problems);
+            (
+                line,
+                problems
+                    .listed
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let example: Vec<&str> = TRANCHES.iter().map(|c| c.example).collect();
+        let (line, p) = check(&example);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(line.unwrap().amount, Pence::from_pounds(500_000));
+        let (_, p) = check(&["RAL", "ALLOC-1", "T", "milestone", "", "5", ""]);
+        assert!(p[0].contains("column milestone_reference (E)"), "{p:?}");
+        let (_, p) = check(&["RAL", "ALLOC-1", "T", "upfront", "", "0", ""]);
+        assert!(p[0].contains("more than £0"), "{p:?}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod allocations;
 mod milestones;
 mod return_lines;
 mod sql;
+mod tranches;
 
 use std::io::Read;
 
@@ -158,6 +159,9 @@ pub async fn import<R: Read + Send>(
         Kind::Allocations => allocations::import(db, by, &mut outcome, source)
             .await
             .map_err(super::concurrency::settle)?,
+        Kind::Tranches => tranches::import(db, by, &mut outcome, source)
+            .await
+            .map_err(super::concurrency::settle)?,
         // Contention the busy timeout could not absorb is a conflict (409), not a fault.
         _ => milestones::import(db, by, &mut outcome, source, now, progress)
             .await
@@ -186,6 +190,7 @@ pub async fn export(
     match kind {
         Kind::ReturnLines => return_lines::export(db, by, filter, out).await,
         Kind::Allocations => allocations::export(db, by, filter, out).await,
+        Kind::Tranches => tranches::export(db, by, filter, out).await,
         _ => milestones::export(db, by, kind, filter, out).await,
     }
 }
