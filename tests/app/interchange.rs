@@ -857,6 +857,16 @@ async fn the_office_downloads_allocations_and_their_template_on_the_web() {
         "{}",
         template.body
     );
+    let participant = office.get("/participants/RAL").await;
+    assert!(
+        participant
+            .body
+            .contains("href=\"/export/tranches?participant=RAL\"")
+            && participant
+                .body
+                .contains("href=\"/export/allocations?participant=RAL\""),
+        "the funding section links its CSV downloads"
+    );
     let tranches = office.get("/export/tranches?participant=RAL").await;
     assert_eq!(tranches.status, 200);
     assert!(
