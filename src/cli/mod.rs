@@ -162,6 +162,10 @@ pub enum ExportCommand {
     /// One return's milestone lines as CSV (needs --period and --ods).
     #[command(name = "return-lines")]
     ReturnLines(RecordExportArgs),
+    /// Allocations with their profiles as CSV (the headers `gde import allocations` reads).
+    Allocations(RecordExportArgs),
+    /// Tranches as CSV (the headers `gde import tranches` reads).
+    Tranches(RecordExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -355,6 +359,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Export(ExportCommand::ReturnLines(args)) => {
             export_records(&config, Kind::ReturnLines, args).await
+        }
+        Command::Export(ExportCommand::Allocations(args)) => {
+            export_records(&config, Kind::Allocations, args).await
+        }
+        Command::Export(ExportCommand::Tranches(args)) => {
+            export_records(&config, Kind::Tranches, args).await
         }
         Command::Import {
             kind,

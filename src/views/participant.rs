@@ -153,6 +153,13 @@ pub fn page(
             @for a in &d.allocations {
                 (allocation(a, &d.milestones, office, today))
             }
+            @if !d.allocations.is_empty() {
+                p.actions #funding-downloads {
+                    a href={ "/export/allocations?participant=" (s.ods_code) } download { "Download CSV: allocations" }
+                    " "
+                    a href={ "/export/tranches?participant=" (s.ods_code) } download { "Download CSV: tranches" }
+                }
+            }
 
             h2 { "Milestones" }
             @if office {

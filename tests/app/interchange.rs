@@ -42,12 +42,14 @@ async fn fingerprint(db: &DatabaseConnection) -> Vec<i64> {
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
             "SELECT (SELECT COUNT(*) FROM milestones), (SELECT COALESCE(SUM(version), 0) FROM milestones), \
-             (SELECT COUNT(*) FROM audit_events), (SELECT COUNT(*) FROM baseline_change_requests)",
+             (SELECT COUNT(*) FROM audit_events), (SELECT COUNT(*) FROM baseline_change_requests), \
+             (SELECT COUNT(*) FROM allocations), (SELECT COUNT(*) FROM allocation_profiles), \
+             (SELECT COUNT(*) FROM tranches)",
         ))
         .await
         .unwrap()
         .unwrap();
-    (0..4)
+    (0..7)
         .map(|i| {
             row.try_get_by_index::<i64>(i)
                 .unwrap_or_else(|_| row.try_get_by_index::<i32>(i).unwrap().into())
@@ -68,9 +70,14 @@ fn problems(outcome: &ImportOutcome) -> Vec<String> {
 async fn every_kind_round_trips_and_a_second_import_changes_nothing() {
     let app = TestApp::seeded().await;
     // Return lines round-trip in the trust reporter's test below.
-    for kind in [Kind::Milestones, Kind::MilestoneProgress] {
+    for kind in [
+        Kind::Milestones,
+        Kind::MilestoneProgress,
+        Kind::Allocations,
+        Kind::Tranches,
+    ] {
         let first = export(&app.db, kind).await;
-        assert!(first.lines().count() > 100, "{kind:?}: {first}");
+        assert!(first.lines().count() > 30, "{kind:?}: {first}");
         let before = fingerprint(&app.db).await;
         let outcome = import(&app.db, kind, first.as_bytes(), false).await;
         assert!(
@@ -214,12 +221,19 @@ async fn the_bad_file_corpus_is_refused_with_every_problem_listed() {
         .filter(|n| n.ends_with(".csv"))
         .collect();
     names.sort();
-    assert!(names.len() >= 13, "{names:?}");
+    assert!(names.len() >= 17, "{names:?}");
+    // A fast follower with no allocation yet: room under its £5m cap.
+    let office = app.sign_in(OFFICE).await;
+    crate::support::add_fast_follower(&office, "RJ1").await;
     let before = fingerprint(&app.db).await;
     let mut report = String::new();
     for name in &names {
         let kind = if name.starts_with("milestones-") {
             Kind::Milestones
+        } else if name.starts_with("allocations-") {
+            Kind::Allocations
+        } else if name.starts_with("tranches-") {
+            Kind::Tranches
         } else {
             Kind::MilestoneProgress
         };
@@ -718,4 +732,220 @@ async fn a_trust_reporter_imports_their_own_returns_lines_and_no_one_elses() {
         403
     );
     assert_eq!(office.get("/import/return-lines").await.status, 403);
+}
+
+const ALLOCATION_HEADERS: &str = "ods_code,reference,central,local_match,awarded_on,fy_2016_17,\
+fy_2017_18,fy_2018_19,fy_2019_20,fy_2020_21,fy_2021_22,fy_2022_23,version\n";
+
+/// New allocations are recorded within the caps, counting every row of the
+/// file together, with one audit event each naming the import; the same file
+/// again changes nothing; an existing allocation is never changed by a file.
+#[tokio::test]
+async fn allocations_are_created_within_the_caps_counting_the_rows_together() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    crate::support::add_fast_follower(&office, "RJ1").await;
+    let file = format!(
+        "{ALLOCATION_HEADERS}RJ1,ALLOC-1,\"£3,000,000.50\",3000000,01/04/2018,,,\"£1,000,000.50\",2000000,,,,\n\
+         RJ1,ALLOC-2,2000000,0,2019-04-01,,,,,2000000,,,\n"
+    );
+    let fits = file
+        .replace("\"£3,000,000.50\"", "3000000")
+        .replace("\"£1,000,000.50\"", "1000000");
+    let before = fingerprint(&app.db).await;
+    let dry = import(&app.db, Kind::Allocations, fits.as_bytes(), true).await;
+    assert!(dry.problems.is_empty(), "{:?}", problems(&dry));
+    assert_eq!(dry.created, 2);
+    assert_eq!(
+        fingerprint(&app.db).await,
+        before,
+        "a dry run writes nothing"
+    );
+    // £0.50 more than the cap in total: the second row is refused, naming it.
+    let too_much = import(&app.db, Kind::Allocations, file.as_bytes(), false).await;
+    let listed = problems(&too_much);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0].starts_with("line 3, column central (C), \"2000000\""),
+        "{listed:?}"
+    );
+    assert!(
+        listed[0].contains("counting the new allocations in the rows above"),
+        "{listed:?}"
+    );
+    assert_eq!(fingerprint(&app.db).await, before, "nothing written");
+
+    let done = import(&app.db, Kind::Allocations, fits.as_bytes(), false).await;
+    assert!(done.written(), "{:?}", problems(&done));
+    assert_eq!(done.created, 2);
+    let after = fingerprint(&app.db).await;
+    assert_eq!(after[4], before[4] + 2, "two allocations");
+    assert_eq!(after[5], before[5] + 3, "three profile years");
+    assert_eq!(after[2], before[2] + 2, "one audit event each");
+    let reason: String = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT reason FROM audit_events WHERE action = 'allocation.create' ORDER BY id DESC LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert!(
+        reason.contains(&done.import_id) && reason.ends_with("line 3"),
+        "{reason}"
+    );
+    let exported = export(&app.db, Kind::Allocations).await;
+    assert!(
+        exported.contains("RJ1,ALLOC-1,3000000,3000000,2018-04-01,,,1000000,2000000,,,,1"),
+        "{exported}"
+    );
+    // Importing the export again: nothing changes.
+    let again = import(&app.db, Kind::Allocations, exported.as_bytes(), false).await;
+    assert!(again.problems.is_empty(), "{:?}", problems(&again));
+    assert_eq!((again.created, again.updated), (0, 0));
+    assert_eq!(fingerprint(&app.db).await, after);
+    // RJ1 is now at its £5m cap: a penny more is refused.
+    let penny = format!("{ALLOCATION_HEADERS}RJ1,ALLOC-3,0.01,0,2019-04-01,,,,0.01,,,,\n");
+    let refused = import(&app.db, Kind::Allocations, penny.as_bytes(), false).await;
+    assert!(
+        problems(&refused)[0].contains("column central (C)"),
+        "{:?}",
+        problems(&refused)
+    );
+    // Changing an existing allocation's money: a change request, not a file.
+    let changed = exported.replace(
+        "RJ1,ALLOC-1,3000000,3000000,2018-04-01,,,1000000,2000000,,,,1",
+        "RJ1,ALLOC-1,3000000,2500000,2018-04-01,,,1000000,2000000,,,,1",
+    );
+    let refused = import(&app.db, Kind::Allocations, changed.as_bytes(), false).await;
+    let listed = problems(&refused);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0].contains("column local_match (D)") && listed[0].contains("change request"),
+        "{listed:?}"
+    );
+    assert_eq!(fingerprint(&app.db).await, after);
+}
+
+#[tokio::test]
+async fn the_office_downloads_allocations_and_their_template_on_the_web() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office.get("/export/allocations").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.starts_with(ALLOCATION_HEADERS.trim_end()),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(
+            "\nRAL,ALLOC-1,10000000,12000000,2017-07-01,,3000000,3000000,2500000,1500000,,,"
+        ),
+        "{}",
+        page.body
+    );
+    let template = office.get("/templates/allocations").await;
+    assert_eq!(template.status, 200);
+    assert!(
+        template
+            .body
+            .contains("RAL,ALLOC-2,\"£1,500,000\",1500000,2017-06-01,,1000000,500000,"),
+        "{}",
+        template.body
+    );
+    let participant = office.get("/participants/RAL").await;
+    assert!(
+        participant
+            .body
+            .contains("href=\"/export/tranches?participant=RAL\"")
+            && participant
+                .body
+                .contains("href=\"/export/allocations?participant=RAL\""),
+        "the funding section links its CSV downloads"
+    );
+    let tranches = office.get("/export/tranches?participant=RAL").await;
+    assert_eq!(tranches.status, 200);
+    assert!(
+        tranches
+            .body
+            .contains("\nRAL,ALLOC-1,Upfront instalment,upfront,,2500000,"),
+        "{}",
+        tranches.body
+    );
+    assert!(!tranches.body.contains("\nRLN,"), "the participant's only");
+    let upload = office.get("/import/allocations").await;
+    assert_eq!(upload.status, 200);
+    assert!(
+        upload.body.contains("fy_2018_19"),
+        "the columns are documented"
+    );
+}
+
+/// New tranches are defined within their allocation, counting every row of
+/// the file together; an existing tranche is not changed by a file; releases
+/// are not imported.
+#[tokio::test]
+async fn tranches_are_defined_within_their_allocation_counting_the_rows_together() {
+    let app = TestApp::seeded().await;
+    // RAL's ALLOC-1 is £10m with £9.5m of tranches defined: £500,000 left.
+    let header = "ods_code,allocation_reference,name,kind,milestone_reference,amount,version\n";
+    let file = format!(
+        "{header}RAL,ALLOC-1,Extra A,upfront,,\"£300,000\",\n\
+         ral,ALLOC-1,Extra B,milestone,M03,200000.01,\n"
+    );
+    let before = fingerprint(&app.db).await;
+    let over = import(&app.db, Kind::Tranches, file.as_bytes(), false).await;
+    let listed = problems(&over);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0].starts_with("line 3, column amount (F), \"200000.01\"")
+            && listed[0].contains("counting the new tranches in the rows above"),
+        "{listed:?}"
+    );
+    assert_eq!(fingerprint(&app.db).await, before, "nothing written");
+    let fits = file.replace("200000.01", "200000");
+    let done = import(&app.db, Kind::Tranches, fits.as_bytes(), false).await;
+    assert!(done.written(), "{:?}", problems(&done));
+    assert_eq!(done.created, 2);
+    let after = fingerprint(&app.db).await;
+    assert_eq!(after[6], before[6] + 2, "two tranches");
+    assert_eq!(after[2], before[2] + 2, "one audit event each");
+    let exported = export(&app.db, Kind::Tranches).await;
+    assert!(
+        exported.contains("RAL,ALLOC-1,Extra B,milestone,M03,200000,1"),
+        "{exported}"
+    );
+    let again = import(&app.db, Kind::Tranches, exported.as_bytes(), false).await;
+    assert!(again.problems.is_empty(), "{:?}", problems(&again));
+    assert_eq!(again.created, 0);
+    assert_eq!(
+        fingerprint(&app.db).await,
+        after,
+        "the same file again changes nothing"
+    );
+    // The allocation is now fully committed: a penny more is refused.
+    let penny = format!("{header}RAL,ALLOC-1,Extra C,upfront,,0.01,\n");
+    let refused = import(&app.db, Kind::Tranches, penny.as_bytes(), false).await;
+    assert!(
+        problems(&refused)[0].contains("column amount (F)"),
+        "{:?}",
+        problems(&refused)
+    );
+    // Nothing about an imported tranche is released: that stays a confirmed action.
+    let released: i64 = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) FROM tranches WHERE name LIKE 'Extra%' AND released_on IS NOT NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(released, 0);
 }

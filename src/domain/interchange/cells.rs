@@ -39,6 +39,16 @@ pub fn money(text: &str) -> Result<Pence, String> {
     })
 }
 
+/// A money cell as exports write it: `1234.56`, whole pounds as `1234`.
+pub fn money_text(amount: Pence) -> String {
+    let v = amount.value();
+    if v % 100 == 0 {
+        (v / 100).to_string()
+    } else {
+        amount.plain()
+    }
+}
+
 /// A required date cell: `2019-03-31` or `31/03/2019`.
 pub fn date(text: &str) -> Result<Date, String> {
     if text.trim().is_empty() {

@@ -8,12 +8,16 @@ use time::Date;
 use super::cells;
 use super::reader::Row;
 use super::{Problem, Problems};
+use crate::domain::financial_year::FinancialYear;
+use crate::domain::funding::{check_profile, check_profile_years};
 use crate::domain::milestone::{
     MilestoneCategory, MilestoneReference, MilestoneStatus, check_dates,
 };
+use crate::domain::money::Pence;
 use crate::domain::ods::OdsCode;
 use crate::domain::spreadsheet::{self, Cell};
 use crate::domain::text::ShortText;
+use crate::domain::tranche::TrancheKind;
 
 /// One column of a kind of file.
 #[derive(Clone, Copy, Debug)]
@@ -46,6 +50,8 @@ pub enum Kind {
     Milestones,
     MilestoneProgress,
     ReturnLines,
+    Allocations,
+    Tranches,
 }
 
 const VERSION_MEANING: &str = "The record's version when it was exported. Leave it as exported: \
@@ -165,8 +171,117 @@ const RETURN_LINES: &[Column] = &[
     ),
 ];
 
+const fn profile_column(name: &'static str, example: &'static str) -> Column {
+    Column::new(
+        name,
+        false,
+        "The amount profiled in this financial year (April to March), money as in central; \
+         blank for none. The years filled in add up exactly to central and lie within the \
+         years the allocation form offers.",
+        example,
+    )
+}
+
+/// The financial years an allocation row profiles, one column each:
+/// the programme's years, 2016/17 to 2022/23.
+pub const PROFILE_COLUMNS: &[(i32, &str)] = &[
+    (2016, "fy_2016_17"),
+    (2017, "fy_2017_18"),
+    (2018, "fy_2018_19"),
+    (2019, "fy_2019_20"),
+    (2020, "fy_2020_21"),
+    (2021, "fy_2021_22"),
+    (2022, "fy_2022_23"),
+];
+
+const ALLOCATIONS: &[Column] = &[
+    Column::new("ods_code", true, "The participant's ODS code.", "RAL"),
+    Column::new(
+        "reference",
+        true,
+        "The allocation's reference, unique within the trust, at most 20 characters. \
+         A new reference creates the allocation; an existing one must match it as stored.",
+        "ALLOC-2",
+    ),
+    Column::new(
+        "central",
+        true,
+        "Central funding: pounds, with or without £ and commas between groups of three, \
+         at most two decimal places (£1,234.56 or 1234.56); never negative, more than £0. \
+         The participant's allocations together stay within its cap, and its cap group's \
+         within the group's shared cap, counting every row of the file. An existing \
+         allocation's money changes only through a change request on its page.",
+        "£1,500,000",
+    ),
+    Column::new(
+        "local_match",
+        true,
+        "Local match funding, money as in central; 0 if none.",
+        "1500000",
+    ),
+    Column::new(
+        "awarded_on",
+        true,
+        "The date the funding was awarded: 2019-03-31 or 31/03/2019.",
+        "2017-06-01",
+    ),
+    profile_column("fy_2016_17", ""),
+    profile_column("fy_2017_18", "1000000"),
+    profile_column("fy_2018_19", "500000"),
+    profile_column("fy_2019_20", ""),
+    profile_column("fy_2020_21", ""),
+    profile_column("fy_2021_22", ""),
+    profile_column("fy_2022_23", ""),
+    Column::new("version", false, VERSION_MEANING, ""),
+];
+
+const TRANCHES: &[Column] = &[
+    Column::new("ods_code", true, "The participant's ODS code.", "RAL"),
+    Column::new(
+        "allocation_reference",
+        true,
+        "The allocation's reference; the allocation must exist (import allocations first).",
+        "ALLOC-2",
+    ),
+    Column::new(
+        "name",
+        true,
+        "The tranche's name, unique within the allocation, at most 120 characters. A new name \
+         defines the tranche; an existing one must match it as stored.",
+        "EPR go-live payment",
+    ),
+    Column::new(
+        "kind",
+        true,
+        "How it is released: upfront, or milestone (on the milestone's sign-off). Releasing \
+         stays a confirmed action on the participant's page; an import never releases money.",
+        "milestone",
+    ),
+    Column::new(
+        "milestone_reference",
+        false,
+        "For a milestone tranche, the reference of the participant's milestone whose sign-off \
+         releases it; blank for an upfront tranche.",
+        "M07",
+    ),
+    Column::new(
+        "amount",
+        true,
+        "Money as in an allocation (£1,234.56 or 1234.56), more than £0. The allocation's \
+         tranches together never exceed its central funding, counting every row of the file.",
+        "£500,000",
+    ),
+    Column::new("version", false, VERSION_MEANING, ""),
+];
+
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Milestones, Kind::MilestoneProgress, Kind::ReturnLines];
+    pub const ALL: [Kind; 5] = [
+        Kind::Milestones,
+        Kind::MilestoneProgress,
+        Kind::ReturnLines,
+        Kind::Allocations,
+        Kind::Tranches,
+    ];
 
     /// As written in commands and addresses: `milestone-progress`.
     pub fn code(self) -> &'static str {
@@ -174,6 +289,8 @@ impl Kind {
             Kind::Milestones => "milestones",
             Kind::MilestoneProgress => "milestone-progress",
             Kind::ReturnLines => "return-lines",
+            Kind::Allocations => "allocations",
+            Kind::Tranches => "tranches",
         }
     }
 
@@ -186,6 +303,8 @@ impl Kind {
             Kind::Milestones => "Milestones",
             Kind::MilestoneProgress => "Milestone progress",
             Kind::ReturnLines => "Return milestone lines",
+            Kind::Allocations => "Allocations",
+            Kind::Tranches => "Tranches",
         }
     }
 
@@ -205,6 +324,18 @@ impl Kind {
                  return still in draft or returned for changes): its forecast, status and \
                  comment. Saved as a draft, as the return's form does; submit it on the return's page."
             }
+            Kind::Allocations => {
+                "One row per allocation, with its financial-year profile in one column per year: \
+                 a new ODS code and reference records the allocation within the caps, as the \
+                 allocation form does. An existing allocation is left as it is: a row that \
+                 differs from it is refused (its money changes only through a change request)."
+            }
+            Kind::Tranches => {
+                "One row per tranche of an existing allocation: a new name defines the tranche \
+                 within the allocation, as the tranche form does; an existing tranche is left as \
+                 it is (a row that differs is refused). Releases are not imported: releasing \
+                 money stays a confirmed action on the participant's page."
+            }
         }
     }
 
@@ -213,6 +344,8 @@ impl Kind {
             Kind::Milestones => MILESTONES,
             Kind::MilestoneProgress => PROGRESS,
             Kind::ReturnLines => RETURN_LINES,
+            Kind::Allocations => ALLOCATIONS,
+            Kind::Tranches => TRANCHES,
         }
     }
 
@@ -426,6 +559,146 @@ pub fn return_line(row: &Row, problems: &mut Problems) -> Option<ReturnLine> {
     })
 }
 
+/// An allocation row, checked alone: money by the one rule, the profile's
+/// years and its sum (the allocation form's rules that need no database).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllocationLine {
+    pub line: u64,
+    pub ods: OdsCode,
+    pub reference: String,
+    pub central: Pence,
+    pub local_match: Pence,
+    pub awarded_on: Date,
+    pub profile: Vec<(FinancialYear, Pence)>,
+    pub version: Option<i32>,
+}
+
+/// Index of the first profile column and of the version in [`ALLOCATIONS`].
+pub const A_PROFILE: usize = 5;
+pub const A_VERSION: usize = A_PROFILE + PROFILE_COLUMNS.len();
+
+pub fn allocation_line(row: &Row, problems: &mut Problems) -> Option<AllocationLine> {
+    let ods = check(row, col::ODS, problems, ods);
+    let reference = check(row, col::REFERENCE, problems, |c| {
+        ShortText::parse(&required_text(c)?, 20).map(ShortText::into_inner)
+    });
+    let central = check(row, 2, problems, |c| {
+        let amount = cells::money(c)?;
+        if amount.is_zero() {
+            return Err("the central funding must be more than £0".into());
+        }
+        Ok(amount)
+    });
+    let local_match = check(row, 3, problems, cells::money);
+    let awarded_on = check(row, 4, problems, cells::date);
+    let mut profile = Some(Vec::new());
+    for (i, (year, _)) in PROFILE_COLUMNS.iter().enumerate() {
+        let amount = check(row, A_PROFILE + i, problems, |c| {
+            if c.trim().is_empty() {
+                Ok(None)
+            } else {
+                cells::money(c).map(|p| (!p.is_zero()).then_some(p))
+            }
+        });
+        match (amount, profile.as_mut()) {
+            (Some(Some(amount)), Some(list)) => {
+                let fy = FinancialYear::new(*year).expect("a programme year");
+                list.push((fy, amount));
+            }
+            (None, _) => profile = None,
+            _ => {}
+        }
+    }
+    let version = check(row, A_VERSION, problems, cells::version);
+    let (central, awarded_on, profile) = (central?, awarded_on?, profile?);
+    if let Err(e) = check_profile_years(awarded_on, &[], &profile) {
+        problems.push(row.problem(A_PROFILE, e.to_string()));
+        return None;
+    }
+    if let Err(e) = check_profile(central, &profile) {
+        problems.push(row.problem(2, e.to_string()));
+        return None;
+    }
+    Some(AllocationLine {
+        line: row.line,
+        ods: ods?,
+        reference: reference?,
+        central,
+        local_match: local_match?,
+        awarded_on,
+        profile,
+        version: version?,
+    })
+}
+
+/// A tranche row, checked alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrancheLine {
+    pub line: u64,
+    pub ods: OdsCode,
+    pub allocation: String,
+    pub name: String,
+    pub kind: TrancheKind,
+    pub milestone: Option<MilestoneReference>,
+    pub amount: Pence,
+    pub version: Option<i32>,
+}
+
+pub fn tranche_line(row: &Row, problems: &mut Problems) -> Option<TrancheLine> {
+    let ods = check(row, 0, problems, ods);
+    let allocation = check(row, 1, problems, |c| {
+        ShortText::parse(&required_text(c)?, 20).map(ShortText::into_inner)
+    });
+    let name = check(row, 2, problems, |c| {
+        ShortText::parse(&required_text(c)?, 120).map(ShortText::into_inner)
+    });
+    let kind = check(row, 3, problems, |c| {
+        TrancheKind::from_code(&required_text(c)?)
+    });
+    let milestone = check(row, 4, problems, |c| {
+        let t = cells::text(c)?;
+        if t.is_empty() {
+            return Ok(None);
+        }
+        MilestoneReference::parse(&t)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    });
+    let amount = check(row, 5, problems, |c| {
+        let amount = cells::money(c)?;
+        if amount.is_zero() {
+            return Err("the amount must be more than £0".into());
+        }
+        Ok(amount)
+    });
+    let version = check(row, 6, problems, cells::version);
+    let (kind, milestone) = (kind?, milestone?);
+    match (kind, &milestone) {
+        (TrancheKind::Milestone, None) => {
+            problems.push(row.problem(
+                4,
+                "a milestone tranche needs the milestone whose sign-off releases it",
+            ));
+            return None;
+        }
+        (TrancheKind::Upfront, Some(_)) => {
+            problems.push(row.problem(4, "an upfront tranche is not tied to a milestone"));
+            return None;
+        }
+        _ => {}
+    }
+    Some(TrancheLine {
+        line: row.line,
+        ods: ods?,
+        allocation: allocation?,
+        name: name?,
+        kind,
+        milestone,
+        amount: amount?,
+        version: version?,
+    })
+}
+
 /// A problem found against the database, placed on a row.
 pub fn row_problem(line: u64, column: &str, value: &str, reason: impl Into<String>) -> Problem {
     Problem::cell(line, column, value, reason)
@@ -489,6 +762,86 @@ mod tests {
             assert_eq!(lines.count(), 1);
             assert_eq!(Kind::from_code(kind.code()), Some(kind));
         }
+    }
+
+    fn allocation(cells: &[&str]) -> (Option<AllocationLine>, Vec<String>) {
+        let row = Row::for_test(2, cells, ALLOCATIONS);
+        let mut problems = Problems::default();
+        let line = allocation_line(&row, &mut problems);
+        (
+            line,
+            problems.listed.iter().map(|p| p.to_string()).collect(),
+        )
+    }
+
+    #[test]
+    fn the_allocation_template_row_is_valid() {
+        let example: Vec<&str> = ALLOCATIONS.iter().map(|c| c.example).collect();
+        let (line, problems) = allocation(&example);
+        assert!(problems.is_empty(), "{problems:?}");
+        let line = line.unwrap();
+        assert_eq!(line.central, Pence::from_pounds(1_500_000));
+        assert_eq!(line.profile.len(), 2);
+    }
+
+    #[test]
+    fn allocation_money_and_profile_rules() {
+        let row = |central: &str, fy17: &str| {
+            allocation(&[
+                "RAL",
+                "A-1",
+                central,
+                "0",
+                "2017-06-01",
+                "",
+                fy17,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ])
+        };
+        let (_, p) = row("-5", "");
+        assert!(
+            p[0].contains("column central (C)") && p[0].contains("negative"),
+            "{p:?}"
+        );
+        let (_, p) = row("£1,234.567", "");
+        assert!(p[0].contains("3 decimal places"), "{p:?}");
+        let (_, p) = row("100", "99");
+        assert!(p[0].contains("column central (C)"), "{p:?}");
+        let (_, p) = row("100", "1.001");
+        assert!(p[0].contains("column fy_2017_18 (G)"), "{p:?}");
+        let (line, p) = row("£1,234.56", "1234.56");
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(line.unwrap().central.value(), 123_456);
+    }
+
+    #[test]
+    fn tranche_rows_follow_the_form() {
+        let check = |cells: &[&str]| {
+            let row = Row::for_test(2, cells, TRANCHES);
+            let mut problems = Problems::default();
+            let line = tranche_line(&row, &mut problems);
+            (
+                line,
+                problems
+                    .listed
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let example: Vec<&str> = TRANCHES.iter().map(|c| c.example).collect();
+        let (line, p) = check(&example);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(line.unwrap().amount, Pence::from_pounds(500_000));
+        let (_, p) = check(&["RAL", "ALLOC-1", "T", "milestone", "", "5", ""]);
+        assert!(p[0].contains("column milestone_reference (E)"), "{p:?}");
+        let (_, p) = check(&["RAL", "ALLOC-1", "T", "upfront", "", "0", ""]);
+        assert!(p[0].contains("more than £0"), "{p:?}");
     }
 
     #[test]

@@ -59,12 +59,12 @@ const STAGE_COLUMNS: &[&str] = &[
 ];
 
 /// A participant by ODS code: (participant id, organisation id).
-struct Known {
-    by_ods: HashMap<String, (i32, i32)>,
-    organisations: std::collections::HashSet<String>,
+pub(super) struct Known {
+    pub(super) by_ods: HashMap<String, (i32, i32)>,
+    pub(super) organisations: std::collections::HashSet<String>,
 }
 
-async fn participants(db: &DatabaseConnection) -> Result<Known, ServiceError> {
+pub(super) async fn participants(db: &DatabaseConnection) -> Result<Known, ServiceError> {
     let orgs: HashMap<i32, String> = Organisations::find()
         .all(db)
         .await?

@@ -21,9 +21,11 @@
 //!
 //! A process killed at any moment leaves the database as it was: the one
 //! transaction is never committed.
+mod allocations;
 mod milestones;
 mod return_lines;
 mod sql;
+mod tranches;
 
 use std::io::Read;
 
@@ -154,6 +156,12 @@ pub async fn import<R: Read + Send>(
             let scale = source.rating_scale;
             return_lines::import(db, by, &mut outcome, source, scale).await?
         }
+        Kind::Allocations => allocations::import(db, by, &mut outcome, source)
+            .await
+            .map_err(super::concurrency::settle)?,
+        Kind::Tranches => tranches::import(db, by, &mut outcome, source)
+            .await
+            .map_err(super::concurrency::settle)?,
         // Contention the busy timeout could not absorb is a conflict (409), not a fault.
         _ => milestones::import(db, by, &mut outcome, source, now, progress)
             .await
@@ -181,6 +189,8 @@ pub async fn export(
 ) -> Result<u64, ServiceError> {
     match kind {
         Kind::ReturnLines => return_lines::export(db, by, filter, out).await,
+        Kind::Allocations => allocations::export(db, by, filter, out).await,
+        Kind::Tranches => tranches::export(db, by, filter, out).await,
         _ => milestones::export(db, by, kind, filter, out).await,
     }
 }
