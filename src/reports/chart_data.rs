@@ -287,11 +287,15 @@ mod tests {
             id: 1,
             participant_id: 1,
             reference: "M01".into(),
+            title: "Go-live".into(),
+            category: "other".into(),
             baseline_on: date!(2021 - 01 - 31),
             forecast_on: Some(date!(2021 - 06 - 30)),
             actual_on: None,
             status: "in_progress".into(),
             illustrative: false,
+            version: 1,
+            signed_off_on: None,
         });
         let points = burn_up(&s);
         let marked: Vec<_> = points.iter().filter(|p| p.as_at_day.is_some()).collect();

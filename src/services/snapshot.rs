@@ -47,3 +47,21 @@ pub async fn filtered_as_at(
 ) -> Result<Snapshot, ServiceError> {
     Ok(self::as_at(db, by, as_at).await?.filtered(filter))
 }
+
+/// The programme as it stood at the end of `as_at`, restricted to what this
+/// person may read (a trust reporter: their own organisation's participant,
+/// and the programme's periods): what the API's reads answer `as_at` from.
+pub async fn readable_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    as_at: Date,
+) -> Result<Snapshot, ServiceError> {
+    let scope = super::programme::read_scope(by)?;
+    let txn = reading::consistent(db).await?;
+    let snapshot = store::build(&txn, as_at).await?;
+    txn.commit().await?;
+    Ok(match scope {
+        None => snapshot,
+        Some(organisation) => snapshot.for_organisation(organisation),
+    })
+}

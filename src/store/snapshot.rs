@@ -66,11 +66,15 @@ struct MilestoneRow {
     id: i32,
     participant_id: i32,
     reference: String,
+    title: String,
+    category: String,
     baseline_on: Date,
     forecast_on: Option<Date>,
     actual_on: Option<Date>,
     status: String,
     illustrative: bool,
+    version: i32,
+    signed_off_on: Option<Date>,
 }
 
 #[derive(FromQueryResult)]
@@ -188,7 +192,8 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
     let mut milestones: Vec<MilestoneAt> = rows_at::<MilestoneRow>(
         db,
         "milestones",
-        "id, participant_id, reference, baseline_on, forecast_on, actual_on, status, illustrative",
+        "id, participant_id, reference, title, category, baseline_on, forecast_on, actual_on, status, \
+         illustrative, version, signed_off_on",
         at,
     )
     .await?
@@ -199,11 +204,15 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
             id: m.id,
             participant_id: m.participant_id,
             reference: m.reference,
+            title: m.title,
+            category: m.category,
             baseline_on: m.baseline_on,
             forecast_on: m.forecast_on,
             actual_on: m.actual_on,
             status: m.status,
             illustrative: m.illustrative,
+            version: m.version,
+            signed_off_on: m.signed_off_on.filter(|d| *d <= as_at),
         };
         if m.actual_on.is_some_and(|a| a > as_at) {
             m.actual_on = None;

@@ -116,14 +116,14 @@ pub async fn api_as(app: &TestApp, email: &str) -> Api {
     Api::new(app, Some(token_for(app, email).await))
 }
 
-fn is_problem(r: &Reply, status: u16) -> bool {
+pub fn is_problem(r: &Reply, status: u16) -> bool {
     r.status == status
         && r.header("content-type") == "application/problem+json"
         && r.body["status"] == status
         && r.body["title"].is_string()
 }
 
-async fn milestone_of(app: &TestApp, ods: &str, reference: &str) -> milestone::Model {
+pub async fn milestone_of(app: &TestApp, ods: &str, reference: &str) -> milestone::Model {
     let org = Organisations::find()
         .filter(organisation::Column::OdsCode.eq(ods))
         .one(&app.db)

@@ -4,7 +4,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderValue;
 use axum::response::Response;
 use serde::Deserialize;
-use time::{Date, OffsetDateTime};
+use time::Date;
 use utoipa::IntoParams;
 
 use super::model::*;
@@ -20,8 +20,9 @@ use crate::services::milestones::{self, MilestoneFilterValues};
 use crate::services::returns::{self, PeriodRef};
 use crate::services::{programme, snapshot};
 
+/// Today by the app's clock (`crate::clock`), as the pages count it.
 pub(super) fn today() -> Date {
-    OffsetDateTime::now_utc().date()
+    crate::clock::today()
 }
 
 /// `page`, `per_page` and `as_at`, which every list takes.
@@ -42,20 +43,26 @@ pub struct ListParams {
     pub as_at: Option<String>,
 }
 
-/// `as_at` on a read that answers only as things are now: today (or none)
-/// passes; an earlier day is refused with where to look instead.
-pub(super) fn now_only(as_at: Option<&str>) -> Result<(), ApiError> {
+/// `as_at` on a read: none (or today) is `None`, read as things are now;
+/// an earlier day is `Some(day)`, read as the records stood at the end of
+/// it (UK time); a later day or a bad one is a 400 problem.
+pub(super) fn as_at_day(as_at: Option<&str>) -> Result<Option<Date>, ApiError> {
     let today = today();
     let as_at = given("as_at", as_at)?;
     let day =
         parse_as_at(as_at, today).map_err(|e| ApiError::bad_request(format!("as_at: {e}")))?;
-    if day != today {
-        return Err(ApiError::bad_request(format!(
-            "as_at: this resource can only be read as at today ({today}) for now; \
+    Ok((day != today).then_some(day))
+}
+
+/// For reads not yet answered as at an earlier day.
+fn refuse_earlier(as_at: Option<&str>) -> Result<(), ApiError> {
+    match as_at_day(as_at)? {
+        None => Ok(()),
+        Some(day) => Err(ApiError::bad_request(format!(
+            "as_at: this resource can only be read as at today for now; \
              GET {BASE}/snapshot?as_at={day} gives the programme's records as they stood then"
-        )));
+        ))),
     }
-    Ok(())
 }
 
 /// One page of `items`, with the `Link` header and `X-Total-Count`.
@@ -173,7 +180,7 @@ pub async fn participants(
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
     let f: ParticipantFilter = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    refuse_earlier(params.as_at.as_deref())?;
     let bad = |name: &str, e: String| ApiError::bad_request(format!("{name}: {e}"));
     let request = ListRequest {
         filter: Filter {
@@ -229,7 +236,7 @@ pub async fn participant(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p: AsAtParam = query(raw.as_deref())?;
-    now_only(p.as_at.as_deref())?;
+    refuse_earlier(p.as_at.as_deref())?;
     let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
     Ok(json(&ParticipantDetailOut::from(&detail), None))
 }
@@ -252,7 +259,7 @@ pub async fn allocations(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    refuse_earlier(params.as_at.as_deref())?;
     let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
     let items: Vec<AllocationOut> = detail.allocations.iter().map(AllocationOut::from).collect();
     let path = format!("/participants/{}/allocations", detail.summary.ods_code);
@@ -277,7 +284,7 @@ pub async fn tranches(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    refuse_earlier(params.as_at.as_deref())?;
     let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
     let items: Vec<TrancheOut> = detail
         .allocations
@@ -306,7 +313,7 @@ pub async fn participant_returns(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    refuse_earlier(params.as_at.as_deref())?;
     let (trust, rows) = returns::history(&state.db, &caller.by(), &ods_code, today()).await?;
     let items: Vec<ReturnSummaryOut> = rows.iter().map(ReturnSummaryOut::from).collect();
     let path = format!("/participants/{}/returns", trust.ods_code);
@@ -335,7 +342,7 @@ pub async fn organisations(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    refuse_earlier(params.as_at.as_deref())?;
     let by = caller.by();
     // Trusts and partners are merged and sorted by name, so this list is cut here.
     let every_trust = ListRequest {
@@ -399,7 +406,7 @@ pub async fn partners(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    refuse_earlier(params.as_at.as_deref())?;
     let partners = programme::partners(&state.db, &caller.by()).await?;
     let items: Vec<PartnerOut> = partners.iter().map(PartnerOut::from).collect();
     paged(
@@ -451,7 +458,7 @@ pub async fn milestones(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    let as_at = as_at_day(params.as_at.as_deref())?;
     let m: MilestoneParams = query(raw.as_deref())?;
     for (name, v) in [
         ("participant", &m.participant),
@@ -475,11 +482,18 @@ pub async fn milestones(
     let mut filter = values.parse().map_err(ApiError::bad_request)?;
     let request = page_request(&params)?;
     filter.page = sql_page(request);
-    let list = milestones::list(&state.db, &caller.by(), &filter, today()).await?;
-    let items: Vec<MilestoneOut> = list.page.rows.iter().map(MilestoneOut::from).collect();
+    let page = match as_at {
+        None => {
+            milestones::list(&state.db, &caller.by(), &filter, today())
+                .await?
+                .page
+        }
+        Some(day) => milestones::list_as_at(&state.db, &caller.by(), &filter, day).await?,
+    };
+    let items: Vec<MilestoneOut> = page.rows.iter().map(MilestoneOut::from).collect();
     Ok(page_response(
         items,
-        usize::try_from(list.page.total).unwrap_or(usize::MAX),
+        usize::try_from(page.total).unwrap_or(usize::MAX),
         request,
         "/milestones",
         raw.as_deref(),
@@ -514,8 +528,22 @@ pub async fn milestone(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p: AsAtParam = query(raw.as_deref())?;
-    now_only(p.as_at.as_deref())?;
+    let as_at = as_at_day(p.as_at.as_deref())?;
     let id = id_of(&id)?;
+    if let Some(day) = as_at {
+        // As it stood then: no ETag (a past version cannot be written to).
+        let (row, version, signed_off_on) =
+            milestones::detail_as_at(&state.db, &caller.by(), id, day).await?;
+        return Ok(json(
+            &MilestoneDetailOut {
+                milestone: MilestoneOut::from(&row),
+                version,
+                signed_off_on: signed_off_on.map(crate::http::api::model::day),
+                pending_baseline_change: None,
+            },
+            None,
+        ));
+    }
     let detail = milestones::detail(&state.db, &caller.by(), id, today()).await?;
     Ok(json(
         &MilestoneDetailOut::from(&detail),
@@ -540,7 +568,7 @@ pub async fn periods(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    refuse_earlier(params.as_at.as_deref())?;
     let periods = returns::list_periods(&state.db, &caller.by()).await?;
     let items: Vec<PeriodOut> = periods.iter().map(PeriodOut::from).collect();
     paged(
@@ -571,7 +599,7 @@ pub async fn one_return(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p: AsAtParam = query(raw.as_deref())?;
-    now_only(p.as_at.as_deref())?;
+    refuse_earlier(p.as_at.as_deref())?;
     let data = returns::load(
         &state.db,
         &caller.by(),

@@ -1,0 +1,149 @@
+//! `as_at` on every API read: change a record today (by the app's manual
+//! clock) and the same read as at yesterday still answers the old value,
+//! while the read without `as_at` answers the new one; a trust reporter's
+//! scope holds as at any day; a day before the programme began answers
+//! empty lists; a day after today is a 400 problem.
+use gde::clock::Clock;
+use serde_json::{Value, json};
+use time::macros::datetime;
+
+use crate::api::{OTHER, api_as, is_problem, milestone_of};
+use crate::support::{OFFICE, REPORTER, REPORTER_ORG, TestApp};
+
+const YESTERDAY: &str = "2026-12-06";
+
+/// The seeded programme on 7 December 2026, 09:00 UTC by the app's clock.
+async fn app_today() -> TestApp {
+    TestApp::seeded_at(Clock::manual(datetime!(2026-12-07 09:00 UTC))).await
+}
+
+fn ids(list: &Value) -> Vec<i64> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn milestones_as_at_yesterday_keep_the_forecast_moved_today() {
+    let app = app_today().await;
+    let api = api_as(&app, OFFICE).await;
+    let m = milestone_of(&app, REPORTER_ORG, "M05").await;
+    let old = m.forecast_on.map(|d| d.to_string());
+    assert_ne!(old.as_deref(), Some("2030-01-31"));
+    let moved = api
+        .post(
+            &format!("/milestones/{}/progress", m.id),
+            json!({"status": "in_progress", "forecast_on": "2030-01-31", "version": m.version}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+
+    let now = api.get(&format!("/milestones/{}", m.id)).await;
+    assert_eq!(now.body["milestone"]["forecast_on"], "2030-01-31");
+    assert_eq!(now.body["version"], m.version + 1);
+    let then = api
+        .get(&format!("/milestones/{}?as_at={YESTERDAY}", m.id))
+        .await;
+    assert_eq!(then.status, 200, "{}", then.text);
+    assert_eq!(
+        then.body["milestone"]["forecast_on"].as_str(),
+        old.as_deref()
+    );
+    assert_eq!(then.body["version"], m.version);
+    assert_eq!(then.header("etag"), "", "a past version is not for writing");
+
+    // The list, filtered, then paged, as at yesterday.
+    let forecast_in = |list: &Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == m.id)
+            .map(|i| i["forecast_on"].clone())
+    };
+    let list_now = api
+        .get(&format!(
+            "/milestones?participant={REPORTER_ORG}&per_page=200"
+        ))
+        .await;
+    let list_then = api
+        .get(&format!(
+            "/milestones?participant={REPORTER_ORG}&per_page=200&as_at={YESTERDAY}"
+        ))
+        .await;
+    assert_eq!(list_then.status, 200, "{}", list_then.text);
+    assert_eq!(forecast_in(&list_now.body), Some(json!("2030-01-31")));
+    assert_eq!(
+        forecast_in(&list_then.body),
+        Some(old.map(Value::from).unwrap_or(Value::Null))
+    );
+    assert_eq!(
+        ids(&list_now.body),
+        ids(&list_then.body),
+        "same milestones, same order"
+    );
+    assert!(
+        list_then.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["ods_code"] == REPORTER_ORG)
+    );
+    // Paging comes after the filter: page 2 of 2 rows is the list's 3rd and 4th.
+    let second = api
+        .get(&format!(
+            "/milestones?participant={REPORTER_ORG}&per_page=2&page=2&as_at={YESTERDAY}"
+        ))
+        .await;
+    assert_eq!(second.body["total"], list_then.body["total"]);
+    assert_eq!(ids(&second.body), ids(&list_then.body)[2..4].to_vec());
+    assert!(second.header("link").contains("as_at=2026-12-06"));
+
+    // Before the programme: nothing. After today: refused.
+    let before = api.get("/milestones?as_at=2010-01-01").await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert_eq!(before.body["total"], 0);
+    let future = api.get("/milestones?as_at=2026-12-08").await;
+    assert!(is_problem(&future, 400), "{}", future.text);
+    assert!(is_problem(
+        &api.get(&format!("/milestones/{}?as_at=2026-12-08", m.id))
+            .await,
+        400
+    ));
+    let missing = api
+        .get(&format!("/milestones/{}?as_at=2010-01-01", m.id))
+        .await;
+    assert!(is_problem(&missing, 404), "{}", missing.text);
+}
+
+#[tokio::test]
+async fn a_reporter_sees_only_their_own_milestones_as_at_any_day() {
+    let app = app_today().await;
+    let api = api_as(&app, REPORTER).await;
+    let other = milestone_of(&app, OTHER, "M02").await;
+    let own = milestone_of(&app, REPORTER_ORG, "M02").await;
+    let hidden = api
+        .get(&format!("/milestones/{}?as_at={YESTERDAY}", other.id))
+        .await;
+    assert!(is_problem(&hidden, 404), "{}", hidden.text);
+    let seen = api
+        .get(&format!("/milestones/{}?as_at={YESTERDAY}", own.id))
+        .await;
+    assert_eq!(seen.status, 200, "{}", seen.text);
+    let list = api
+        .get(&format!("/milestones?per_page=200&as_at={YESTERDAY}"))
+        .await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let items = list.body["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i["ods_code"] == REPORTER_ORG));
+    let asked = api
+        .get(&format!(
+            "/milestones?participant={OTHER}&as_at={YESTERDAY}"
+        ))
+        .await;
+    assert_eq!(asked.body["total"], 0);
+}
