@@ -45,6 +45,8 @@ pub struct MilestoneAt {
 pub struct AllocationAt {
     pub id: i32,
     pub participant_id: i32,
+    pub reference: String,
+    pub awarded_on: Date,
     pub central: i64,
     pub local_match: i64,
     /// (financial year's first calendar year, pence)
@@ -54,7 +56,15 @@ pub struct AllocationAt {
 
 #[derive(Clone, Debug)]
 pub struct TrancheAt {
+    pub id: i32,
+    /// The version then.
+    pub version: i32,
     pub allocation_id: i32,
+    pub name: String,
+    /// The tranche kind code (`domain::funding::TrancheKind`).
+    pub kind: String,
+    /// The milestone whose sign-off releases it.
+    pub milestone_id: Option<i32>,
     pub amount: i64,
     pub released_on: Option<Date>,
     pub illustrative: bool,

@@ -11,7 +11,8 @@ use crate::domain::access::{AccessError, UserRole};
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::participant::Role;
 use crate::domain::programme::{
-    Filter, ListRequest, Overview, ParticipantDetail, ParticipantSummary, PartnerSummary,
+    AllocationView, Filter, ListRequest, Overview, ParticipantDetail, ParticipantSummary,
+    PartnerSummary, TrancheView,
 };
 use crate::domain::reporting::{PeriodStatus, ReportState, ReturnStatus};
 use crate::domain::table_sort::{ParticipantColumn, SortOrder};
@@ -248,6 +249,73 @@ pub async fn participant(
     .await?;
     txn.commit().await?;
     Ok((detail, history))
+}
+
+/// A participant's allocations, each with its profile and tranches, as they
+/// stood at the end of `day` (`services::snapshot::readable_as_at`), oldest
+/// award first; with the participant's ODS code. Out of scope is not found.
+pub async fn allocations_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    ods_code: &str,
+    day: Date,
+) -> Result<(String, Vec<AllocationView>), ServiceError> {
+    use crate::domain::financial_year::FinancialYear;
+    use crate::domain::money::Pence;
+    use crate::domain::tranche::TrancheKind;
+    use crate::store::decode;
+
+    let s = super::snapshot::readable_as_at(db, by, day).await?;
+    let Some(p) = super::snapshot::participant_in(db, by, &s, ods_code).await? else {
+        return Ok((ods_code.trim().to_uppercase(), Vec::new()));
+    };
+    let references: std::collections::HashMap<i32, &str> = s
+        .milestones
+        .iter()
+        .filter(|m| m.participant_id == p.id)
+        .map(|m| (m.id, m.reference.as_str()))
+        .collect();
+    let mut allocations: Vec<_> = s
+        .allocations
+        .iter()
+        .filter(|a| a.participant_id == p.id)
+        .collect();
+    allocations.sort_by_key(|a| (a.awarded_on, a.id));
+    let mut views = Vec::new();
+    for a in allocations {
+        let mut tranches = Vec::new();
+        for t in s.tranches.iter().filter(|t| t.allocation_id == a.id) {
+            tranches.push(TrancheView {
+                id: t.id,
+                version: t.version,
+                name: t.name.clone(),
+                kind: decode("tranche kind", TrancheKind::from_code(&t.kind))?,
+                milestone_reference: t
+                    .milestone_id
+                    .and_then(|id| references.get(&id).map(|r| (*r).to_owned())),
+                amount: decode("amount", Pence::new(t.amount))?,
+                released_on: t.released_on,
+            });
+        }
+        let mut profile = Vec::new();
+        for (year, amount) in &a.profile {
+            profile.push((
+                decode("financial year", FinancialYear::new(*year))?,
+                decode("amount", Pence::new(*amount))?,
+            ));
+        }
+        views.push(AllocationView {
+            id: a.id,
+            reference: a.reference.clone(),
+            central: decode("central", Pence::new(a.central))?,
+            local_match: decode("local match", Pence::new(a.local_match))?,
+            awarded_on: a.awarded_on,
+            illustrative: a.illustrative,
+            profile,
+            tranches,
+        });
+    }
+    Ok((p.ods_code.clone(), views))
 }
 
 /// Partner organisations; a reporter sees only their own organisation's links.

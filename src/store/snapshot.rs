@@ -81,6 +81,7 @@ struct MilestoneRow {
 struct AllocationRow {
     id: i32,
     participant_id: i32,
+    reference: String,
     central_pence: i64,
     local_match_pence: i64,
     awarded_on: Date,
@@ -97,7 +98,11 @@ struct ProfileRow {
 #[derive(FromQueryResult)]
 struct TrancheRow {
     id: i32,
+    version: i32,
     allocation_id: i32,
+    name: String,
+    kind: String,
+    milestone_id: Option<i32>,
     amount_pence: i64,
     released_on: Option<Date>,
     illustrative: bool,
@@ -243,7 +248,7 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
     let mut allocations: Vec<AllocationAt> = rows_at::<AllocationRow>(
         db,
         "allocations",
-        "id, participant_id, central_pence, local_match_pence, awarded_on, illustrative",
+        "id, participant_id, reference, central_pence, local_match_pence, awarded_on, illustrative",
         at,
     )
     .await?
@@ -255,6 +260,8 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
         AllocationAt {
             id: a.id,
             participant_id: a.participant_id,
+            reference: a.reference,
+            awarded_on: a.awarded_on,
             central: a.central_pence,
             local_match: a.local_match_pence,
             profile,
@@ -269,7 +276,8 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
     let mut tranches: Vec<TrancheRow> = rows_at::<TrancheRow>(
         db,
         "tranches",
-        "id, allocation_id, amount_pence, released_on, illustrative",
+        "id, version, allocation_id, name, kind, milestone_id, amount_pence, released_on, \
+         illustrative",
         at,
     )
     .await?
@@ -280,7 +288,12 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
     let tranches = tranches
         .into_iter()
         .map(|t| TrancheAt {
+            id: t.id,
+            version: t.version,
             allocation_id: t.allocation_id,
+            name: t.name,
+            kind: t.kind,
+            milestone_id: t.milestone_id,
             amount: t.amount_pence,
             released_on: t.released_on.filter(|d| *d <= as_at),
             illustrative: t.illustrative,

@@ -147,3 +147,142 @@ async fn a_reporter_sees_only_their_own_milestones_as_at_any_day() {
         .await;
     assert_eq!(asked.body["total"], 0);
 }
+
+/// Completes and signs off RAL's M05, then releases the tranche that waited
+/// for it, all today; the tranche's id.
+async fn release_today(app: &TestApp, api: &crate::api::Api) -> i32 {
+    use gde::entities::{Tranches, tranche};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let m = milestone_of(app, REPORTER_ORG, "M05").await;
+    let done = api
+        .post(
+            &format!("/milestones/{}/progress", m.id),
+            json!({"status": "complete", "actual_on": "2024-05-01", "forecast_on": "2024-05-01", "version": m.version}),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    let signed = api
+        .post(
+            &format!("/milestones/{}/sign-off", m.id),
+            json!({"signed_off_on": "2024-05-02", "version": done.body["version"]}),
+        )
+        .await;
+    assert_eq!(signed.status, 200, "{}", signed.text);
+    let t = Tranches::find()
+        .filter(tranche::Column::MilestoneId.eq(m.id))
+        .filter(tranche::Column::ReleasedOn.is_null())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a tranche waits for M05");
+    let released = api
+        .post(
+            &format!("/tranches/{}/release", t.id),
+            json!({"version": t.version}),
+        )
+        .await;
+    assert_eq!(released.status, 200, "{}", released.text);
+    t.id
+}
+
+#[tokio::test]
+async fn allocations_and_tranches_as_at_yesterday_keep_a_tranche_released_today() {
+    let app = app_today().await;
+    let api = api_as(&app, OFFICE).await;
+    let before_now = api
+        .get(&format!(
+            "/participants/{REPORTER_ORG}/allocations?per_page=200"
+        ))
+        .await;
+    let tranche = release_today(&app, &api).await;
+
+    let released_on = |list: &Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == tranche)
+            .map(|t| t["released_on"].clone())
+            .expect("the tranche is listed")
+    };
+    let now = api
+        .get(&format!(
+            "/participants/{REPORTER_ORG}/tranches?per_page=200"
+        ))
+        .await;
+    let then = api
+        .get(&format!(
+            "/participants/{REPORTER_ORG}/tranches?per_page=200&as_at={YESTERDAY}"
+        ))
+        .await;
+    assert_eq!(then.status, 200, "{}", then.text);
+    assert_eq!(released_on(&now.body), json!("2026-12-07"));
+    assert_eq!(released_on(&then.body), Value::Null);
+    assert_eq!(ids(&now.body), ids(&then.body));
+
+    let released = |list: &Value| -> i64 {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["released_pence"].as_i64().unwrap())
+            .sum()
+    };
+    let allocations_now = api
+        .get(&format!(
+            "/participants/{REPORTER_ORG}/allocations?per_page=200"
+        ))
+        .await;
+    let allocations_then = api
+        .get(&format!(
+            "/participants/{REPORTER_ORG}/allocations?per_page=200&as_at={YESTERDAY}"
+        ))
+        .await;
+    assert_eq!(allocations_then.status, 200, "{}", allocations_then.text);
+    assert!(released(&allocations_now.body) > released(&allocations_then.body));
+    // As at yesterday is what was answered before today's release, profiles and all.
+    assert_eq!(allocations_then.body, before_now.body);
+
+    let empty = api
+        .get(&format!(
+            "/participants/{REPORTER_ORG}/allocations?as_at=2010-01-01"
+        ))
+        .await;
+    assert_eq!(empty.status, 200, "{}", empty.text);
+    assert_eq!(empty.body["total"], 0);
+    let future = api
+        .get(&format!(
+            "/participants/{REPORTER_ORG}/tranches?as_at=2026-12-08"
+        ))
+        .await;
+    assert!(is_problem(&future, 400), "{}", future.text);
+
+    // A reporter: their own trust as at yesterday; another's, or none, is 404.
+    let reporter = api_as(&app, REPORTER).await;
+    for resource in ["allocations", "tranches"] {
+        let own = reporter
+            .get(&format!(
+                "/participants/{REPORTER_ORG}/{resource}?as_at={YESTERDAY}"
+            ))
+            .await;
+        assert_eq!(own.status, 200, "{}", own.text);
+        for ods in [OTHER, "RZZ"] {
+            let hidden = reporter
+                .get(&format!("/participants/{ods}/{resource}?as_at={YESTERDAY}"))
+                .await;
+            assert!(
+                is_problem(&hidden, 404),
+                "{ods} {resource}: {}",
+                hidden.text
+            );
+            let before = reporter
+                .get(&format!("/participants/{ods}/{resource}?as_at=2010-01-01"))
+                .await;
+            assert!(
+                is_problem(&before, 404),
+                "{ods} {resource}: {}",
+                before.text
+            );
+        }
+    }
+}

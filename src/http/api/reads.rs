@@ -241,6 +241,24 @@ pub async fn participant(
     Ok(json(&ParticipantDetailOut::from(&detail), None))
 }
 
+/// A participant's allocations (with profiles and tranches) now, or as they
+/// stood at the end of an earlier `as_at`; with its ODS code.
+async fn allocations_of(
+    state: &AppState,
+    caller: &Caller,
+    ods_code: &str,
+    params: &ListParams,
+) -> Result<(String, Vec<crate::domain::programme::AllocationView>), ApiError> {
+    Ok(match as_at_day(params.as_at.as_deref())? {
+        Some(day) => programme::allocations_as_at(&state.db, &caller.by(), ods_code, day).await?,
+        None => {
+            let (detail, _) =
+                programme::participant(&state.db, caller.by(), ods_code, today()).await?;
+            (detail.summary.ods_code, detail.allocations)
+        }
+    })
+}
+
 #[utoipa::path(get, path = "/api/v1/participants/{ods_code}/allocations", tag = "funding",
     params(("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), ListParams),
     responses(
@@ -259,10 +277,9 @@ pub async fn allocations(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    refuse_earlier(params.as_at.as_deref())?;
-    let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
-    let items: Vec<AllocationOut> = detail.allocations.iter().map(AllocationOut::from).collect();
-    let path = format!("/participants/{}/allocations", detail.summary.ods_code);
+    let (ods, allocations) = allocations_of(&state, &caller, &ods_code, &params).await?;
+    let items: Vec<AllocationOut> = allocations.iter().map(AllocationOut::from).collect();
+    let path = format!("/participants/{ods}/allocations");
     paged(items, &params, &path, raw.as_deref(), wrap!(AllocationPage))
 }
 
@@ -284,14 +301,12 @@ pub async fn tranches(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    refuse_earlier(params.as_at.as_deref())?;
-    let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
-    let items: Vec<TrancheOut> = detail
-        .allocations
+    let (ods, allocations) = allocations_of(&state, &caller, &ods_code, &params).await?;
+    let items: Vec<TrancheOut> = allocations
         .iter()
         .flat_map(|a| a.tranches.iter().map(|t| TrancheOut::from_view(t, a.id)))
         .collect();
-    let path = format!("/participants/{}/tranches", detail.summary.ods_code);
+    let path = format!("/participants/{ods}/tranches");
     paged(items, &params, &path, raw.as_deref(), wrap!(TranchePage))
 }
 
