@@ -10,7 +10,10 @@
 //! gives the same figures.
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    Statement,
+};
 use time::{Date, OffsetDateTime};
 
 use super::decode;
@@ -42,6 +45,26 @@ async fn rows_at<T: FromQueryResult>(
     T::find_by_statement(Statement::from_sql_and_values(backend, sql, [at.into()]))
         .all(db)
         .await
+}
+
+/// Every row of a versioned entity's table as it stood at the end of
+/// `as_at` (UK time), whole: the same indexed as-at SQL as the snapshot,
+/// for reads that need columns the snapshot does not carry.
+pub async fn models_at<E>(db: &impl ConnectionTrait, as_at: Date) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult,
+{
+    let columns: Vec<String> = E::Column::iter()
+        .map(|c| format!("\"{}\"", c.as_str()))
+        .collect();
+    rows_at::<E::Model>(
+        db,
+        E::default().table_name(),
+        &columns.join(", "),
+        to_micros(end_of(as_at)),
+    )
+    .await
 }
 
 #[derive(FromQueryResult)]

@@ -12,9 +12,13 @@ use crate::support::{OFFICE, REPORTER, REPORTER_ORG, TestApp};
 
 const YESTERDAY: &str = "2026-12-06";
 
-/// The seeded programme on 7 December 2026, 09:00 UTC by the app's clock.
+/// The programme seeded on 6 December 2026 and opened the next morning
+/// (7 December, 09:00 UTC by the app's clock): "yesterday" holds the seed.
 async fn app_today() -> TestApp {
-    TestApp::seeded_at(Clock::manual(datetime!(2026-12-07 09:00 UTC))).await
+    let clock = Clock::manual(datetime!(2026-12-06 09:00 UTC));
+    let app = TestApp::seeded_at(clock.clone()).await;
+    clock.set(datetime!(2026-12-07 09:00 UTC));
+    app
 }
 
 fn ids(list: &Value) -> Vec<i64> {
@@ -285,4 +289,92 @@ async fn allocations_and_tranches_as_at_yesterday_keep_a_tranche_released_today(
             );
         }
     }
+}
+
+#[tokio::test]
+async fn periods_and_returns_as_at_yesterday_do_not_have_the_period_opened_today() {
+    use crate::returns::PERIOD_SLUG;
+    let app = app_today().await;
+    let api = api_as(&app, OFFICE).await;
+    let standing = |list: &Value| -> Vec<(Value, Value, Value, Value, Value)> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["period"].clone(),
+                    r["state"].clone(),
+                    r["self_rating"].clone(),
+                    r["office_rating"].clone(),
+                    r["overdue"].clone(),
+                )
+            })
+            .collect()
+    };
+    let returns_path = format!("/participants/{REPORTER_ORG}/returns?per_page=200");
+    let periods_before = api.get("/periods?per_page=200").await;
+    let returns_before = api.get(&returns_path).await;
+    assert!(!returns_before.body["items"].as_array().unwrap().is_empty());
+    let opened = api
+        .post(
+            "/periods",
+            json!({"frequency": "quarterly", "year": 2026, "number": 2, "due_on": "2026-10-30"}),
+        )
+        .await;
+    assert_eq!(opened.status, 201, "{}", opened.text);
+
+    let slugs = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                p["slug"]
+                    .as_str()
+                    .or(p["period"]["slug"].as_str())
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let periods_now = api.get("/periods?per_page=200").await;
+    let periods_then = api
+        .get(&format!("/periods?per_page=200&as_at={YESTERDAY}"))
+        .await;
+    assert_eq!(periods_then.status, 200, "{}", periods_then.text);
+    assert!(slugs(&periods_now.body).contains(&PERIOD_SLUG.to_owned()));
+    assert!(!slugs(&periods_then.body).contains(&PERIOD_SLUG.to_owned()));
+    assert_eq!(periods_then.body, periods_before.body);
+
+    let returns_now = api.get(&returns_path).await;
+    let returns_then = api.get(&format!("{returns_path}&as_at={YESTERDAY}")).await;
+    assert_eq!(returns_then.status, 200, "{}", returns_then.text);
+    assert!(slugs(&returns_now.body).contains(&PERIOD_SLUG.to_owned()));
+    assert!(!slugs(&returns_then.body).contains(&PERIOD_SLUG.to_owned()));
+    assert_eq!(standing(&returns_then.body), standing(&returns_before.body));
+
+    for path in ["/periods", &format!("/participants/{REPORTER_ORG}/returns")] {
+        let before = api.get(&format!("{path}?as_at=2010-01-01")).await;
+        assert_eq!(before.status, 200, "{path}: {}", before.text);
+        assert_eq!(before.body["total"], 0, "{path}");
+        let future = api.get(&format!("{path}?as_at=2026-12-08")).await;
+        assert!(is_problem(&future, 400), "{path}: {}", future.text);
+    }
+
+    let reporter = api_as(&app, REPORTER).await;
+    let own = reporter
+        .get(&format!(
+            "/participants/{REPORTER_ORG}/returns?as_at={YESTERDAY}"
+        ))
+        .await;
+    assert_eq!(own.status, 200, "{}", own.text);
+    for ods in [OTHER, "RZZ"] {
+        let hidden = reporter
+            .get(&format!("/participants/{ods}/returns?as_at={YESTERDAY}"))
+            .await;
+        assert!(is_problem(&hidden, 404), "{ods}: {}", hidden.text);
+    }
+    let periods = reporter.get(&format!("/periods?as_at={YESTERDAY}")).await;
+    assert!(is_problem(&periods, 403), "{}", periods.text);
 }

@@ -328,8 +328,10 @@ pub async fn participant_returns(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    refuse_earlier(params.as_at.as_deref())?;
-    let (trust, rows) = returns::history(&state.db, &caller.by(), &ods_code, today()).await?;
+    let (trust, rows) = match as_at_day(params.as_at.as_deref())? {
+        None => returns::history(&state.db, &caller.by(), &ods_code, today()).await?,
+        Some(day) => returns::history_as_at(&state.db, &caller.by(), &ods_code, day).await?,
+    };
     let items: Vec<ReturnSummaryOut> = rows.iter().map(ReturnSummaryOut::from).collect();
     let path = format!("/participants/{}/returns", trust.ods_code);
     paged(
@@ -583,8 +585,10 @@ pub async fn periods(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    refuse_earlier(params.as_at.as_deref())?;
-    let periods = returns::list_periods(&state.db, &caller.by()).await?;
+    let periods = match as_at_day(params.as_at.as_deref())? {
+        None => returns::list_periods(&state.db, &caller.by()).await?,
+        Some(day) => returns::list_periods_as_at(&state.db, &caller.by(), day).await?,
+    };
     let items: Vec<PeriodOut> = periods.iter().map(PeriodOut::from).collect();
     paged(
         items,
