@@ -15,10 +15,14 @@ const YESTERDAY: &str = "2026-12-06";
 /// The programme seeded on 6 December 2026 and opened the next morning
 /// (7 December, 09:00 UTC by the app's clock): "yesterday" holds the seed.
 async fn app_today() -> TestApp {
+    app_and_clock().await.0
+}
+
+async fn app_and_clock() -> (TestApp, Clock) {
     let clock = Clock::manual(datetime!(2026-12-06 09:00 UTC));
     let app = TestApp::seeded_at(clock.clone()).await;
     clock.set(datetime!(2026-12-07 09:00 UTC));
-    app
+    (app, clock)
 }
 
 fn ids(list: &Value) -> Vec<i64> {
@@ -377,4 +381,144 @@ async fn periods_and_returns_as_at_yesterday_do_not_have_the_period_opened_today
     }
     let periods = reporter.get(&format!("/periods?as_at={YESTERDAY}")).await;
     assert!(is_problem(&periods, 403), "{}", periods.text);
+}
+
+#[tokio::test]
+async fn participants_as_at_yesterday_keep_the_designation_edited_today() {
+    use gde::domain::dates::ApproxDate;
+    use gde::entities::{Organisations, Participants, organisation, participant};
+    use gde::services::participants::{ParticipantForm, update};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (app, clock) = app_and_clock().await;
+    let api = api_as(&app, OFFICE).await;
+    let org = Organisations::find()
+        .filter(organisation::Column::OdsCode.eq(REPORTER_ORG))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let p = Participants::find()
+        .filter(participant::Column::OrganisationId.eq(org.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let approx = |d, precision: &str| ApproxDate::from_storage(d, precision).unwrap().to_string();
+    let old = approx(p.designated_on, &p.designated_precision);
+    let new = if p.designated_on.to_string() == "2016-09-30" {
+        "2016-09-29"
+    } else {
+        "2016-09-30"
+    };
+    let shown = |text: &str| ApproxDate::parse(text).unwrap().to_string();
+    let form_text = |d: time::Date, precision: &str| match precision {
+        "day" => d.to_string(),
+        "month" => format!("{}-{:02}", d.year(), u8::from(d.month())),
+        _ => d.year().to_string(),
+    };
+    let one_before = api.get(&format!("/participants/{REPORTER_ORG}")).await;
+    let list_before = api.get("/participants?per_page=200").await;
+    assert_eq!(one_before.body["participant"]["designated"], old);
+
+    let form = ParticipantForm {
+        ods_code: REPORTER_ORG.into(),
+        role: p.role.clone(),
+        sector: p.sector.clone(),
+        wave: p.wave.clone(),
+        designated_on: new.into(),
+        accredited_on: p
+            .accredited_on
+            .map(|d| form_text(d, p.accredited_precision.as_deref().unwrap_or("day")))
+            .unwrap_or_default(),
+        status: p.status.clone(),
+        version: p.version.to_string(),
+        ..Default::default()
+    };
+    clock
+        .clone()
+        .scope(update(&app.db, &gde::services::By::Cli, REPORTER_ORG, form))
+        .await
+        .expect("the designation is edited");
+
+    let designated = |list: &Value| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["ods_code"] == REPORTER_ORG)
+            .map(|i| i["designated"].clone())
+            .unwrap()
+    };
+    let now = api.get(&format!("/participants/{REPORTER_ORG}")).await;
+    let then = api
+        .get(&format!("/participants/{REPORTER_ORG}?as_at={YESTERDAY}"))
+        .await;
+    assert_eq!(then.status, 200, "{}", then.text);
+    assert_eq!(now.body["participant"]["designated"], shown(new));
+    assert_eq!(then.body["participant"]["designated"], old);
+    // Yesterday's answer is today's before the edit, money and milestones included.
+    assert_eq!(then.body["participant"], one_before.body["participant"]);
+    assert_eq!(then.body["allocations"], one_before.body["allocations"]);
+    assert_eq!(
+        then.body["organisation"]["name"],
+        one_before.body["organisation"]["name"]
+    );
+
+    let list_now = api.get("/participants?per_page=200").await;
+    let list_then = api
+        .get(&format!("/participants?per_page=200&as_at={YESTERDAY}"))
+        .await;
+    assert_eq!(list_then.status, 200, "{}", list_then.text);
+    assert_eq!(designated(&list_now.body), json!(shown(new)));
+    assert_eq!(designated(&list_then.body), json!(old));
+    assert_eq!(list_then.body["total"], list_before.body["total"]);
+    let mut before_ids = ids(&list_before.body);
+    let mut then_ids = ids(&list_then.body);
+    before_ids.sort_unstable();
+    then_ids.sort_unstable();
+    assert_eq!(before_ids, then_ids);
+    // Filtered, then paged.
+    let role = list_then.body["items"][0]["role"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let filtered = api
+        .get(&format!(
+            "/participants?role={role}&per_page=1&page=2&as_at={YESTERDAY}"
+        ))
+        .await;
+    assert_eq!(filtered.status, 200, "{}", filtered.text);
+    let of_role = list_then.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["role"] == role)
+        .count();
+    assert_eq!(filtered.body["total"], of_role);
+    assert_eq!(filtered.body["items"][0]["role"], role.as_str());
+
+    let before = api.get("/participants?as_at=2010-01-01").await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert_eq!(before.body["total"], 0);
+    let missing = api
+        .get(&format!("/participants/{REPORTER_ORG}?as_at=2010-01-01"))
+        .await;
+    assert!(is_problem(&missing, 404), "{}", missing.text);
+    assert!(is_problem(
+        &api.get("/participants?as_at=2026-12-08").await,
+        400
+    ));
+
+    let reporter = api_as(&app, REPORTER).await;
+    let own = reporter
+        .get(&format!("/participants?per_page=200&as_at={YESTERDAY}"))
+        .await;
+    assert_eq!(own.body["total"], 1, "{}", own.text);
+    assert_eq!(own.body["items"][0]["ods_code"], REPORTER_ORG);
+    for ods in [OTHER, "RZZ"] {
+        let hidden = reporter
+            .get(&format!("/participants/{ods}?as_at={YESTERDAY}"))
+            .await;
+        assert!(is_problem(&hidden, 404), "{ods}: {}", hidden.text);
+    }
 }

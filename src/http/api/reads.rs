@@ -180,7 +180,7 @@ pub async fn participants(
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
     let f: ParticipantFilter = query(raw.as_deref())?;
-    refuse_earlier(params.as_at.as_deref())?;
+    let as_at = as_at_day(params.as_at.as_deref())?;
     let bad = |name: &str, e: String| ApiError::bad_request(format!("{name}: {e}"));
     let request = ListRequest {
         filter: Filter {
@@ -197,6 +197,19 @@ pub async fn participants(
         page: sql_page(page_request(&params)?),
         ..Default::default()
     };
+    if let Some(day) = as_at {
+        // Filtered as they stood then, by name, then paged.
+        let rows =
+            programme::participants_as_at(&state.db, &caller.by(), &request.filter, day).await?;
+        let items: Vec<ParticipantOut> = rows.iter().map(ParticipantOut::from).collect();
+        return paged(
+            items,
+            &params,
+            "/participants",
+            raw.as_deref(),
+            wrap!(ParticipantPage),
+        );
+    }
     let page = programme::participants(&state.db, &caller.by(), &request, today()).await?;
     let items: Vec<ParticipantOut> = page.rows.iter().map(ParticipantOut::from).collect();
     Ok(page_response(
@@ -236,9 +249,81 @@ pub async fn participant(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p: AsAtParam = query(raw.as_deref())?;
-    refuse_earlier(p.as_at.as_deref())?;
+    let as_at = as_at_day(p.as_at.as_deref())?;
     let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
-    Ok(json(&ParticipantDetailOut::from(&detail), None))
+    match as_at {
+        None => Ok(json(&ParticipantDetailOut::from(&detail), None)),
+        Some(day) => Ok(json(
+            &participant_as_at(&state, &caller, detail, day).await?,
+            None,
+        )),
+    }
+}
+
+/// One participant as it stood at the end of `day`: its record, money and
+/// milestones then (not found if not yet designated). Partnerships are not
+/// versioned: today's, as far as they had started by then.
+async fn participant_as_at(
+    state: &AppState,
+    caller: &Caller,
+    now: crate::domain::programme::ParticipantDetail,
+    day: Date,
+) -> Result<ParticipantDetailOut, ApiError> {
+    let by = caller.by();
+    let summary = programme::participants_as_at(&state.db, &by, &Filter::default(), day)
+        .await?
+        .into_iter()
+        .find(|s| s.id == now.summary.id)
+        .ok_or_else(ApiError::not_found)?;
+    let (_, allocations) =
+        programme::allocations_as_at(&state.db, &by, &summary.ods_code, day).await?;
+    let mut filter = MilestoneFilterValues {
+        participant: summary.ods_code.clone(),
+        ..Default::default()
+    }
+    .parse()
+    .map_err(ApiError::bad_request)?;
+    filter.page = crate::domain::pagination::PageRequest {
+        page: 1,
+        size: u32::MAX,
+    };
+    let milestones = milestones::list_as_at(&state.db, &by, &filter, day).await?;
+    let by_then = |a: &crate::domain::dates::ApproxDate| a.to_storage().0 <= day;
+    Ok(ParticipantDetailOut {
+        organisation: OrganisationOut {
+            kind: "nhs_trust".to_owned(),
+            name: summary.name.clone(),
+            ods_code: Some(summary.ods_code.clone()),
+            country_code: None,
+            region: summary.region.as_ref().map(|r| r.as_str().to_owned()),
+            closed_on: summary.closed_on.map(crate::http::api::model::day),
+        },
+        participant: ParticipantOut::from(&summary),
+        accredited: now
+            .accredited
+            .as_ref()
+            .filter(|a| by_then(a))
+            .map(|a| a.to_string()),
+        partnerships: now
+            .partnerships
+            .iter()
+            .filter(|p| p.started.as_ref().is_none_or(by_then))
+            .map(|p| PartnershipOut {
+                partner_name: p.partner_name.clone(),
+                country_code: p.country_code.clone(),
+                role: p.role.code().to_owned(),
+                started: p.started.as_ref().map(|a| a.to_string()),
+                ended: p
+                    .ended
+                    .as_ref()
+                    .filter(|a| by_then(a))
+                    .map(|a| a.to_string()),
+                confidence: p.confidence.code().to_owned(),
+            })
+            .collect(),
+        allocations: allocations.iter().map(AllocationOut::from).collect(),
+        milestones: milestones.rows.iter().map(MilestoneOut::from).collect(),
+    })
 }
 
 /// A participant's allocations (with profiles and tranches) now, or as they
