@@ -460,3 +460,26 @@ pub async fn partners(
     }
     Ok(partners)
 }
+
+/// Partner organisations as they stood at the end of `day`, with their links
+/// to participants on record then; a reporter sees only their own
+/// organisation's links.
+pub async fn partners_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    day: Date,
+) -> Result<Vec<PartnerSummary>, ServiceError> {
+    let scope = read_scope(by)?;
+    let txn = reading::consistent(db).await?;
+    let snapshot = crate::store::snapshot::build(&txn, day).await?;
+    let on_record: std::collections::HashSet<i32> =
+        snapshot.participants.iter().map(|p| p.id).collect();
+    let mut partners = partner_store::list_at(&txn, day, &on_record).await?;
+    txn.commit().await?;
+    for partner in &mut partners {
+        partner
+            .links
+            .retain(|l| scope.is_none_or(|id| id == l.organisation_id));
+    }
+    Ok(partners)
+}

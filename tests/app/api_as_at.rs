@@ -522,3 +522,99 @@ async fn participants_as_at_yesterday_keep_the_designation_edited_today() {
         assert!(is_problem(&hidden, 404), "{ods}: {}", hidden.text);
     }
 }
+
+#[tokio::test]
+async fn organisations_and_partners_as_at_yesterday_lack_a_partner_added_today() {
+    use gde::services::By;
+    use gde::services::participants::{PartnerForm, PartnershipForm, create_partner, link_partner};
+    let (app, clock) = app_and_clock().await;
+    let api = api_as(&app, OFFICE).await;
+    let orgs_before = api.get("/organisations?per_page=200").await;
+    let partners_before = api.get("/partners?per_page=200").await;
+    let partner = clock
+        .clone()
+        .scope(create_partner(
+            &app.db,
+            &By::Cli,
+            PartnerForm {
+                name: "Helsinki University Hospital".into(),
+                kind: "healthcare_provider".into(),
+                country_code: "FI".into(),
+            },
+        ))
+        .await
+        .expect("partner added");
+    clock
+        .clone()
+        .scope(link_partner(
+            &app.db,
+            &By::Cli,
+            REPORTER_ORG,
+            PartnershipForm {
+                partner_id: partner.id.to_string(),
+                partner_role: "international_partner".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("partner linked");
+
+    let names = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let added = "Helsinki University Hospital".to_owned();
+    for path in ["/organisations", "/partners"] {
+        let now = api.get(&format!("{path}?per_page=200")).await;
+        let then = api
+            .get(&format!("{path}?per_page=200&as_at={YESTERDAY}"))
+            .await;
+        assert_eq!(then.status, 200, "{path}: {}", then.text);
+        assert!(names(&now.body).contains(&added), "{path}");
+        assert!(!names(&then.body).contains(&added), "{path}");
+        let before = api.get(&format!("{path}?as_at=2010-01-01")).await;
+        assert_eq!(before.status, 200, "{path}: {}", before.text);
+        assert_eq!(before.body["total"], 0, "{path}: {}", before.text);
+        assert!(is_problem(
+            &api.get(&format!("{path}?as_at=2026-12-08")).await,
+            400
+        ));
+    }
+    let orgs_then = api
+        .get(&format!("/organisations?per_page=200&as_at={YESTERDAY}"))
+        .await;
+    assert_eq!(orgs_then.body, orgs_before.body);
+    let partners_then = api
+        .get(&format!("/partners?per_page=200&as_at={YESTERDAY}"))
+        .await;
+    assert_eq!(partners_then.body, partners_before.body);
+
+    // A reporter: their own trust and the partners, with only their own links.
+    let reporter = api_as(&app, REPORTER).await;
+    let orgs = reporter
+        .get(&format!("/organisations?per_page=200&as_at={YESTERDAY}"))
+        .await;
+    let trusts: Vec<&Value> = orgs.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "nhs_trust")
+        .collect();
+    assert_eq!(trusts.len(), 1, "{}", orgs.text);
+    assert_eq!(trusts[0]["ods_code"], REPORTER_ORG);
+    let partners = reporter
+        .get(&format!("/partners?per_page=200&as_at={YESTERDAY}"))
+        .await;
+    assert!(
+        partners.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["links"].as_array().unwrap())
+            .all(|l| l["ods_code"] == REPORTER_ORG)
+    );
+}

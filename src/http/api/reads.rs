@@ -444,7 +444,7 @@ pub async fn organisations(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    refuse_earlier(params.as_at.as_deref())?;
+    let as_at = as_at_day(params.as_at.as_deref())?;
     let by = caller.by();
     // Trusts and partners are merged and sorted by name, so this list is cut here.
     let every_trust = ListRequest {
@@ -454,10 +454,18 @@ pub async fn organisations(
         },
         ..Default::default()
     };
-    let trusts = programme::participants(&state.db, &by, &every_trust, today())
-        .await?
-        .rows;
-    let partners = programme::partners(&state.db, &by).await?;
+    let (trusts, partners) = match as_at {
+        None => (
+            programme::participants(&state.db, &by, &every_trust, today())
+                .await?
+                .rows,
+            programme::partners(&state.db, &by).await?,
+        ),
+        Some(day) => (
+            programme::participants_as_at(&state.db, &by, &Filter::default(), day).await?,
+            programme::partners_as_at(&state.db, &by, day).await?,
+        ),
+    };
     let mut items: Vec<OrganisationOut> = trusts
         .iter()
         .map(|s| OrganisationOut {
@@ -508,8 +516,10 @@ pub async fn partners(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    refuse_earlier(params.as_at.as_deref())?;
-    let partners = programme::partners(&state.db, &caller.by()).await?;
+    let partners = match as_at_day(params.as_at.as_deref())? {
+        None => programme::partners(&state.db, &caller.by()).await?,
+        Some(day) => programme::partners_as_at(&state.db, &caller.by(), day).await?,
+    };
     let items: Vec<PartnerOut> = partners.iter().map(PartnerOut::from).collect();
     paged(
         items,
