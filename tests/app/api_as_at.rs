@@ -618,3 +618,28 @@ async fn organisations_and_partners_as_at_yesterday_lack_a_partner_added_today()
             .all(|l| l["ods_code"] == REPORTER_ORG)
     );
 }
+
+#[tokio::test]
+async fn one_return_is_read_as_at_today_and_says_where_an_earlier_day_is_answered() {
+    let app = app_today().await;
+    let api = api_as(&app, OFFICE).await;
+    let today = api
+        .get(&format!(
+            "/returns/2020-21-q3/{REPORTER_ORG}?as_at=2026-12-07"
+        ))
+        .await;
+    assert_eq!(today.status, 200, "{}", today.text);
+    let earlier = api
+        .get(&format!(
+            "/returns/2020-21-q3/{REPORTER_ORG}?as_at={YESTERDAY}"
+        ))
+        .await;
+    assert!(is_problem(&earlier, 400), "{}", earlier.text);
+    assert!(
+        earlier.body["detail"].as_str().unwrap().contains(&format!(
+            "/api/v1/participants/{REPORTER_ORG}/returns?as_at={YESTERDAY}"
+        )),
+        "{}",
+        earlier.text
+    );
+}

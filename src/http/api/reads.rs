@@ -36,9 +36,11 @@ pub struct ListParams {
     /// Rows a page, 1–200 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub per_page: Option<String>,
-    /// `YYYY-MM-DD`, today or earlier. Lists answer only as at today for now:
-    /// an earlier day is a 400 problem; `GET /api/v1/snapshot?as_at=` gives
-    /// the programme as it stood then.
+    /// `YYYY-MM-DD`, today or earlier (default today): the list as the records
+    /// stood at the end of that day (UK time), filtered, then paged; the same
+    /// scope as today (a trust reporter: their own organisation's rows). A day
+    /// before the programme began answers an empty list; a later day than
+    /// today is a 400 problem.
     #[param(value_type = Option<String>, format = Date)]
     pub as_at: Option<String>,
 }
@@ -52,17 +54,6 @@ pub(super) fn as_at_day(as_at: Option<&str>) -> Result<Option<Date>, ApiError> {
     let day =
         parse_as_at(as_at, today).map_err(|e| ApiError::bad_request(format!("as_at: {e}")))?;
     Ok((day != today).then_some(day))
-}
-
-/// For reads not yet answered as at an earlier day.
-fn refuse_earlier(as_at: Option<&str>) -> Result<(), ApiError> {
-    match as_at_day(as_at)? {
-        None => Ok(()),
-        Some(day) => Err(ApiError::bad_request(format!(
-            "as_at: this resource can only be read as at today for now; \
-             GET {BASE}/snapshot?as_at={day} gives the programme's records as they stood then"
-        ))),
-    }
 }
 
 /// One page of `items`, with the `Link` header and `X-Total-Count`.
@@ -226,8 +217,21 @@ pub async fn participants(
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct AsAtParam {
-    /// `YYYY-MM-DD`, today or earlier. Answered only as at today for now
-    /// (an earlier day is a 400 problem naming `/api/v1/snapshot`).
+    /// `YYYY-MM-DD`, today or earlier (default today): the record as it stood
+    /// at the end of that day (UK time); 404 if it was not on record then. An
+    /// earlier day answers without an `ETag` (a past version is not for
+    /// writing); a later day than today is a 400 problem.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_at: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct ReturnAsAtParam {
+    /// `YYYY-MM-DD`: today only (or leave it out). An earlier day is a 400
+    /// problem: `GET /api/v1/participants/{ods_code}/returns?as_at=` gives
+    /// where each of the trust's returns stood then.
     #[param(value_type = Option<String>, format = Date)]
     pub as_at: Option<String>,
 }
@@ -696,7 +700,7 @@ pub async fn periods(
 
 #[utoipa::path(get, path = "/api/v1/returns/{period}/{ods_code}", tag = "returns",
     params(("period" = String, Path, description = "The period's slug, e.g. 2020-21-q3", example = "2020-21-q4"),
-           ("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), AsAtParam),
+           ("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), ReturnAsAtParam),
     responses(
         (status = 200, description = "One return (or the blank a trust starts from: status null, version 0); `ETag` is its version", body = ReturnOut,
             headers(("ETag" = String, description = "the version, quoted"))),
@@ -712,8 +716,15 @@ pub async fn one_return(
     Path((period, ods_code)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let p: AsAtParam = query(raw.as_deref())?;
-    refuse_earlier(p.as_at.as_deref())?;
+    let p: ReturnAsAtParam = query(raw.as_deref())?;
+    if let Some(day) = as_at_day(p.as_at.as_deref())? {
+        return Err(ApiError::bad_request(format!(
+            "as_at: one return can only be read as at today for now; \
+             GET {BASE}/participants/{}/returns?as_at={day} gives where each of the \
+             trust's returns stood then",
+            ods_code.trim().to_uppercase()
+        )));
+    }
     let data = returns::load(
         &state.db,
         &caller.by(),
