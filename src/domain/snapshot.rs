@@ -27,18 +27,26 @@ pub struct MilestoneAt {
     pub id: i32,
     pub participant_id: i32,
     pub reference: String,
+    pub title: String,
+    /// The category code (`domain::milestone::MilestoneCategory`).
+    pub category: String,
     pub baseline_on: Date,
     pub forecast_on: Option<Date>,
     pub actual_on: Option<Date>,
     pub status: String,
     /// Invented for demonstration (the seed's illustrative set), not a programme fact.
     pub illustrative: bool,
+    /// The version then (what `If-Match` would have named).
+    pub version: i32,
+    pub signed_off_on: Option<Date>,
 }
 
 #[derive(Clone, Debug)]
 pub struct AllocationAt {
     pub id: i32,
     pub participant_id: i32,
+    pub reference: String,
+    pub awarded_on: Date,
     pub central: i64,
     pub local_match: i64,
     /// (financial year's first calendar year, pence)
@@ -48,7 +56,15 @@ pub struct AllocationAt {
 
 #[derive(Clone, Debug)]
 pub struct TrancheAt {
+    pub id: i32,
+    /// The version then.
+    pub version: i32,
     pub allocation_id: i32,
+    pub name: String,
+    /// The tranche kind code (`domain::funding::TrancheKind`).
+    pub kind: String,
+    /// The milestone whose sign-off releases it.
+    pub milestone_id: Option<i32>,
     pub amount: i64,
     pub released_on: Option<Date>,
     pub illustrative: bool,
@@ -163,13 +179,29 @@ impl Snapshot {
 
     /// Restricts a snapshot to the participants a filter selects.
     pub fn filtered(&self, f: &Filter) -> Snapshot {
-        let s = self;
-        let keep: std::collections::HashSet<i32> = s
+        let keep: HashSet<i32> = self
             .participants
             .iter()
             .filter(|p| f.admits(p.role, p.sector, p.region.as_ref()))
             .map(|p| p.id)
             .collect();
+        self.keeping(&keep)
+    }
+
+    /// Restricts a snapshot to one organisation's participant (a trust
+    /// reporter's scope); the periods stay, as they are the programme's.
+    pub fn for_organisation(&self, organisation_id: i32) -> Snapshot {
+        let keep: HashSet<i32> = self
+            .participants
+            .iter()
+            .filter(|p| p.organisation_id == organisation_id)
+            .map(|p| p.id)
+            .collect();
+        self.keeping(&keep)
+    }
+
+    fn keeping(&self, keep: &HashSet<i32>) -> Snapshot {
+        let s = self;
         let allocations: Vec<_> = s
             .allocations
             .iter()

@@ -253,13 +253,20 @@ mod tests {
         s.allocations.push(AllocationAt {
             id: 1,
             participant_id: 1,
+            reference: "A1".into(),
+            awarded_on: date!(2016 - 09 - 01),
             central: 300,
             local_match: 0,
             profile: vec![(2016, 100), (2019, 200)],
             illustrative: false,
         });
         s.tranches.push(TrancheAt {
+            id: 1,
+            version: 1,
             allocation_id: 1,
+            name: "First".into(),
+            kind: "other".into(),
+            milestone_id: None,
             amount: 50,
             released_on: Some(date!(2021 - 01 - 15)),
             illustrative: false,
@@ -287,11 +294,15 @@ mod tests {
             id: 1,
             participant_id: 1,
             reference: "M01".into(),
+            title: "Go-live".into(),
+            category: "other".into(),
             baseline_on: date!(2021 - 01 - 31),
             forecast_on: Some(date!(2021 - 06 - 30)),
             actual_on: None,
             status: "in_progress".into(),
             illustrative: false,
+            version: 1,
+            signed_off_on: None,
         });
         let points = burn_up(&s);
         let marked: Vec<_> = points.iter().filter(|p| p.as_at_day.is_some()).collect();

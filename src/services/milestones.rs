@@ -755,6 +755,101 @@ pub async fn list(
     })
 }
 
+/// A milestone as it stood at the end of a day, from the snapshot read model.
+fn row_at(
+    m: &crate::domain::snapshot::MilestoneAt,
+    p: &crate::domain::snapshot::ParticipantAt,
+    day: Date,
+) -> Result<MilestoneRow, ServiceError> {
+    let status = decode("milestone status", MilestoneStatus::from_code(&m.status))?;
+    Ok(MilestoneRow {
+        id: m.id,
+        organisation_id: p.organisation_id,
+        ods_code: p.ods_code.clone(),
+        participant_name: p.name.clone(),
+        slippage_days: slippage_days(m.baseline_on, m.forecast_on, m.actual_on),
+        timeliness: timeliness(status, m.forecast_on, m.baseline_on, day),
+        category: decode("category", MilestoneCategory::from_code(&m.category))?,
+        reference: m.reference.clone(),
+        title: m.title.clone(),
+        baseline_on: m.baseline_on,
+        forecast_on: m.forecast_on,
+        actual_on: m.actual_on,
+        status,
+        illustrative: m.illustrative,
+    })
+}
+
+/// The milestones this person may read as they stood at the end of `day`
+/// (`services::snapshot::readable_as_at`), filtered, sorted as the list is,
+/// then paged.
+pub async fn list_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    filter: &MilestoneFilter,
+    day: Date,
+) -> Result<Page<MilestoneRow>, ServiceError> {
+    let s = super::snapshot::readable_as_at(db, by, day).await?;
+    let participants: std::collections::HashMap<i32, &crate::domain::snapshot::ParticipantAt> =
+        s.participants.iter().map(|p| (p.id, p)).collect();
+    let mut rows = Vec::new();
+    for m in &s.milestones {
+        let Some(p) = participants.get(&m.participant_id) else {
+            continue;
+        };
+        let r = row_at(m, p, day)?;
+        if filter.matches(&r) {
+            rows.push(r);
+        }
+    }
+    let tie = |r: &MilestoneRow| (r.ods_code.to_lowercase(), r.reference.to_lowercase(), r.id);
+    match filter.sort {
+        MilestoneSort::Participant => rows.sort_by_key(|r| {
+            (
+                r.ods_code.to_lowercase(),
+                r.baseline_on,
+                r.reference.to_lowercase(),
+                r.id,
+            )
+        }),
+        MilestoneSort::Baseline => rows.sort_by_key(|r| (r.baseline_on, tie(r))),
+        MilestoneSort::Forecast => {
+            rows.sort_by_key(|r| (r.forecast_on.is_some(), r.forecast_on, tie(r)))
+        }
+        MilestoneSort::Slippage => rows.sort_by_key(|r| (-r.slippage_days, tie(r))),
+    }
+    let total = u64::try_from(rows.len()).unwrap_or(u64::MAX);
+    let request = filter.page.within(total);
+    let rows = rows
+        .into_iter()
+        .skip(usize::try_from(request.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(request.limit()).unwrap_or(usize::MAX))
+        .collect();
+    Ok(Page::new(rows, total, request))
+}
+
+/// One milestone as it stood at the end of `day`: its row, version and
+/// sign-off then. Not found if it did not exist then, or is another trust's.
+pub async fn detail_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    id: i32,
+    day: Date,
+) -> Result<(MilestoneRow, i32, Option<Date>), ServiceError> {
+    let s = super::snapshot::readable_as_at(db, by, day).await?;
+    let m = s
+        .milestones
+        .iter()
+        .find(|m| m.id == id)
+        .ok_or(ServiceError::NotFound)?;
+    let p = s
+        .participants
+        .iter()
+        .find(|p| p.id == m.participant_id)
+        .ok_or(ServiceError::NotFound)?;
+    Ok((row_at(m, p, day)?, m.version, m.signed_off_on))
+}
+
 /// One baseline change request as the milestone page lists it.
 #[derive(Clone, Debug)]
 pub struct BaselineRequestSummary {

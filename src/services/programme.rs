@@ -11,7 +11,8 @@ use crate::domain::access::{AccessError, UserRole};
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::participant::Role;
 use crate::domain::programme::{
-    Filter, ListRequest, Overview, ParticipantDetail, ParticipantSummary, PartnerSummary,
+    AllocationView, Filter, ListRequest, Overview, ParticipantDetail, ParticipantSummary,
+    PartnerSummary, TrancheView,
 };
 use crate::domain::reporting::{PeriodStatus, ReportState, ReturnStatus};
 use crate::domain::table_sort::{ParticipantColumn, SortOrder};
@@ -250,6 +251,199 @@ pub async fn participant(
     Ok((detail, history))
 }
 
+/// A participant's allocations, each with its profile and tranches, as they
+/// stood at the end of `day` (`services::snapshot::readable_as_at`), oldest
+/// award first; with the participant's ODS code. Out of scope is not found.
+pub async fn allocations_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    ods_code: &str,
+    day: Date,
+) -> Result<(String, Vec<AllocationView>), ServiceError> {
+    use crate::domain::financial_year::FinancialYear;
+    use crate::domain::money::Pence;
+    use crate::domain::tranche::TrancheKind;
+    use crate::store::decode;
+
+    let s = super::snapshot::readable_as_at(db, by, day).await?;
+    let Some(p) = super::snapshot::participant_in(db, by, &s, ods_code).await? else {
+        return Ok((ods_code.trim().to_uppercase(), Vec::new()));
+    };
+    let references: std::collections::HashMap<i32, &str> = s
+        .milestones
+        .iter()
+        .filter(|m| m.participant_id == p.id)
+        .map(|m| (m.id, m.reference.as_str()))
+        .collect();
+    let mut allocations: Vec<_> = s
+        .allocations
+        .iter()
+        .filter(|a| a.participant_id == p.id)
+        .collect();
+    allocations.sort_by_key(|a| (a.awarded_on, a.id));
+    let mut views = Vec::new();
+    for a in allocations {
+        let mut tranches = Vec::new();
+        for t in s.tranches.iter().filter(|t| t.allocation_id == a.id) {
+            tranches.push(TrancheView {
+                id: t.id,
+                version: t.version,
+                name: t.name.clone(),
+                kind: decode("tranche kind", TrancheKind::from_code(&t.kind))?,
+                milestone_reference: t
+                    .milestone_id
+                    .and_then(|id| references.get(&id).map(|r| (*r).to_owned())),
+                amount: decode("amount", Pence::new(t.amount))?,
+                released_on: t.released_on,
+            });
+        }
+        let mut profile = Vec::new();
+        for (year, amount) in &a.profile {
+            profile.push((
+                decode("financial year", FinancialYear::new(*year))?,
+                decode("amount", Pence::new(*amount))?,
+            ));
+        }
+        views.push(AllocationView {
+            id: a.id,
+            reference: a.reference.clone(),
+            central: decode("central", Pence::new(a.central))?,
+            local_match: decode("local match", Pence::new(a.local_match))?,
+            awarded_on: a.awarded_on,
+            illustrative: a.illustrative,
+            profile,
+            tranches,
+        });
+    }
+    Ok((p.ods_code.clone(), views))
+}
+
+/// Participants this person may read as they stood at the end of `day`
+/// (designated by then; names, roles, designation and status as recorded
+/// then; money and milestone counts from the snapshot read model), those a
+/// filter admits, by name. Pairings are not versioned: a fast follower's
+/// exemplar is today's pairing, shown when both were participants then.
+pub async fn participants_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    filter: &Filter,
+    day: Date,
+) -> Result<Vec<ParticipantSummary>, ServiceError> {
+    use crate::domain::dates::ApproxDate;
+    use crate::domain::money::Pence;
+    use crate::domain::participant::ParticipantStatus;
+    use crate::domain::programme::{MilestoneCounts, MoneyTotals};
+    use crate::entities::{Organisations, Pairings, Participants};
+    use crate::store::decode;
+    use crate::store::snapshot::{build, models_at};
+    use sea_orm::EntityTrait;
+    use std::collections::HashMap;
+
+    let scope = read_scope(by)?;
+    let txn = reading::consistent(db).await?;
+    let snapshot = build(&txn, day).await?;
+    let rows: HashMap<i32, _> = models_at::<Participants>(&txn, day)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let orgs: HashMap<i32, _> = models_at::<Organisations>(&txn, day)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let pairings: HashMap<i32, i32> = Pairings::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.fast_follower_id, p.exemplar_id))
+        .collect();
+    txn.commit().await?;
+    let everyone: HashMap<i32, &crate::domain::snapshot::ParticipantAt> =
+        snapshot.participants.iter().map(|p| (p.id, p)).collect();
+    let mut out = Vec::new();
+    for p in &snapshot.participants {
+        if scope.is_some_and(|own| own != p.organisation_id)
+            || !filter.admits(p.role, p.sector, p.region.as_ref())
+        {
+            continue;
+        }
+        let (Some(row), Some(org)) = (rows.get(&p.id), orgs.get(&p.organisation_id)) else {
+            continue;
+        };
+        let mine: Vec<_> = snapshot
+            .allocations
+            .iter()
+            .filter(|a| a.participant_id == p.id)
+            .collect();
+        let released: i64 = snapshot
+            .tranches
+            .iter()
+            .filter(|t| t.released_on.is_some() && mine.iter().any(|a| a.id == t.allocation_id))
+            .map(|t| t.amount)
+            .sum();
+        let money = MoneyTotals {
+            allocated: decode("central", Pence::new(mine.iter().map(|a| a.central).sum()))?,
+            local_match: decode(
+                "local match",
+                Pence::new(mine.iter().map(|a| a.local_match).sum()),
+            )?,
+            released: decode("released", Pence::new(released))?,
+        };
+        let mut milestones = MilestoneCounts::default();
+        for m in snapshot
+            .milestones
+            .iter()
+            .filter(|m| m.participant_id == p.id)
+        {
+            let status = decode(
+                "milestone status",
+                crate::domain::milestone::MilestoneStatus::from_code(&m.status),
+            )?;
+            milestones.add(crate::domain::milestone::timeliness(
+                status,
+                m.forecast_on,
+                m.baseline_on,
+                day,
+            ));
+        }
+        let exemplar = pairings
+            .get(&p.id)
+            .and_then(|e| everyone.get(e))
+            .map(|e| (e.ods_code.clone(), e.name.clone()));
+        out.push(ParticipantSummary {
+            id: p.id,
+            organisation_id: p.organisation_id,
+            ods_code: p.ods_code.clone(),
+            designated_name: org
+                .name_at_designation
+                .clone()
+                .filter(|n| !n.eq_ignore_ascii_case(&org.name)),
+            name: org.name.clone(),
+            role: p.role,
+            sector: p.sector,
+            wave: row.wave.clone(),
+            region: p.region.clone(),
+            designated: decode(
+                "designation date",
+                ApproxDate::from_storage(row.designated_on, &row.designated_precision),
+            )?,
+            status: decode("status", ParticipantStatus::from_code(&row.status))?,
+            exemplar,
+            money,
+            milestones,
+            closed_on: org.closed_on.filter(|d| *d <= day),
+        });
+    }
+    out.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(out)
+}
+
 /// Partner organisations; a reporter sees only their own organisation's links.
 pub async fn partners(
     db: &DatabaseConnection,
@@ -258,6 +452,29 @@ pub async fn partners(
     let scope = read_scope(by)?;
     let txn = reading::consistent(db).await?;
     let mut partners = partner_store::list(&txn).await?;
+    txn.commit().await?;
+    for partner in &mut partners {
+        partner
+            .links
+            .retain(|l| scope.is_none_or(|id| id == l.organisation_id));
+    }
+    Ok(partners)
+}
+
+/// Partner organisations as they stood at the end of `day`, with their links
+/// to participants on record then; a reporter sees only their own
+/// organisation's links.
+pub async fn partners_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    day: Date,
+) -> Result<Vec<PartnerSummary>, ServiceError> {
+    let scope = read_scope(by)?;
+    let txn = reading::consistent(db).await?;
+    let snapshot = crate::store::snapshot::build(&txn, day).await?;
+    let on_record: std::collections::HashSet<i32> =
+        snapshot.participants.iter().map(|p| p.id).collect();
+    let mut partners = partner_store::list_at(&txn, day, &on_record).await?;
     txn.commit().await?;
     for partner in &mut partners {
         partner

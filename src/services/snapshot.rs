@@ -7,7 +7,7 @@ use time::Date;
 use super::{By, ServiceError, reading};
 use crate::domain::access::{AccessError, UserRole};
 use crate::domain::programme::Filter;
-use crate::domain::snapshot::Snapshot;
+use crate::domain::snapshot::{ParticipantAt, Snapshot};
 use crate::store::snapshot as store;
 
 /// Programme-wide figures (every trust's): the office, briefing readers and
@@ -46,4 +46,43 @@ pub async fn filtered_as_at(
     filter: &Filter,
 ) -> Result<Snapshot, ServiceError> {
     Ok(self::as_at(db, by, as_at).await?.filtered(filter))
+}
+
+/// The programme as it stood at the end of `as_at`, restricted to what this
+/// person may read (a trust reporter: their own organisation's participant,
+/// and the programme's periods): what the API's reads answer `as_at` from.
+pub async fn readable_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    as_at: Date,
+) -> Result<Snapshot, ServiceError> {
+    let scope = super::programme::read_scope(by)?;
+    let txn = reading::consistent(db).await?;
+    let snapshot = store::build(&txn, as_at).await?;
+    txn.commit().await?;
+    Ok(match scope {
+        None => snapshot,
+        Some(organisation) => snapshot.for_organisation(organisation),
+    })
+}
+
+/// The participant behind `ods_code` in a snapshot this person may read.
+/// A trust they may read that was not yet a participant then is `None`
+/// (its lists were empty); another trust's, or no such trust, is not found.
+pub async fn participant_in<'s>(
+    db: &DatabaseConnection,
+    by: &By,
+    snapshot: &'s Snapshot,
+    ods_code: &str,
+) -> Result<Option<&'s ParticipantAt>, ServiceError> {
+    let code = ods_code.trim().to_uppercase();
+    if let Some(p) = snapshot.participants.iter().find(|p| p.ods_code == code) {
+        return Ok(Some(p));
+    }
+    let scope = super::programme::read_scope(by)?;
+    let (_, organisation) = super::milestones::participant_by_ods(db, &code).await?;
+    if scope.is_some_and(|own| own != organisation.id) {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(None)
 }

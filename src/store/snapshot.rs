@@ -10,7 +10,10 @@
 //! gives the same figures.
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    Statement,
+};
 use time::{Date, OffsetDateTime};
 
 use super::decode;
@@ -44,6 +47,26 @@ async fn rows_at<T: FromQueryResult>(
         .await
 }
 
+/// Every row of a versioned entity's table as it stood at the end of
+/// `as_at` (UK time), whole: the same indexed as-at SQL as the snapshot,
+/// for reads that need columns the snapshot does not carry.
+pub async fn models_at<E>(db: &impl ConnectionTrait, as_at: Date) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult,
+{
+    let columns: Vec<String> = E::Column::iter()
+        .map(|c| format!("\"{}\"", c.as_str()))
+        .collect();
+    rows_at::<E::Model>(
+        db,
+        E::default().table_name(),
+        &columns.join(", "),
+        to_micros(end_of(as_at)),
+    )
+    .await
+}
+
 #[derive(FromQueryResult)]
 struct OrganisationRow {
     id: i32,
@@ -66,17 +89,22 @@ struct MilestoneRow {
     id: i32,
     participant_id: i32,
     reference: String,
+    title: String,
+    category: String,
     baseline_on: Date,
     forecast_on: Option<Date>,
     actual_on: Option<Date>,
     status: String,
     illustrative: bool,
+    version: i32,
+    signed_off_on: Option<Date>,
 }
 
 #[derive(FromQueryResult)]
 struct AllocationRow {
     id: i32,
     participant_id: i32,
+    reference: String,
     central_pence: i64,
     local_match_pence: i64,
     awarded_on: Date,
@@ -93,7 +121,11 @@ struct ProfileRow {
 #[derive(FromQueryResult)]
 struct TrancheRow {
     id: i32,
+    version: i32,
     allocation_id: i32,
+    name: String,
+    kind: String,
+    milestone_id: Option<i32>,
     amount_pence: i64,
     released_on: Option<Date>,
     illustrative: bool,
@@ -188,7 +220,8 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
     let mut milestones: Vec<MilestoneAt> = rows_at::<MilestoneRow>(
         db,
         "milestones",
-        "id, participant_id, reference, baseline_on, forecast_on, actual_on, status, illustrative",
+        "id, participant_id, reference, title, category, baseline_on, forecast_on, actual_on, status, \
+         illustrative, version, signed_off_on",
         at,
     )
     .await?
@@ -199,11 +232,15 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
             id: m.id,
             participant_id: m.participant_id,
             reference: m.reference,
+            title: m.title,
+            category: m.category,
             baseline_on: m.baseline_on,
             forecast_on: m.forecast_on,
             actual_on: m.actual_on,
             status: m.status,
             illustrative: m.illustrative,
+            version: m.version,
+            signed_off_on: m.signed_off_on.filter(|d| *d <= as_at),
         };
         if m.actual_on.is_some_and(|a| a > as_at) {
             m.actual_on = None;
@@ -234,7 +271,7 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
     let mut allocations: Vec<AllocationAt> = rows_at::<AllocationRow>(
         db,
         "allocations",
-        "id, participant_id, central_pence, local_match_pence, awarded_on, illustrative",
+        "id, participant_id, reference, central_pence, local_match_pence, awarded_on, illustrative",
         at,
     )
     .await?
@@ -246,6 +283,8 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
         AllocationAt {
             id: a.id,
             participant_id: a.participant_id,
+            reference: a.reference,
+            awarded_on: a.awarded_on,
             central: a.central_pence,
             local_match: a.local_match_pence,
             profile,
@@ -260,7 +299,8 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
     let mut tranches: Vec<TrancheRow> = rows_at::<TrancheRow>(
         db,
         "tranches",
-        "id, allocation_id, amount_pence, released_on, illustrative",
+        "id, version, allocation_id, name, kind, milestone_id, amount_pence, released_on, \
+         illustrative",
         at,
     )
     .await?
@@ -271,7 +311,12 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
     let tranches = tranches
         .into_iter()
         .map(|t| TrancheAt {
+            id: t.id,
+            version: t.version,
             allocation_id: t.allocation_id,
+            name: t.name,
+            kind: t.kind,
+            milestone_id: t.milestone_id,
             amount: t.amount_pence,
             released_on: t.released_on.filter(|d| *d <= as_at),
             illustrative: t.illustrative,

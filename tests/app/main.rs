@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod api;
+mod api_as_at;
 mod api_docs;
 mod api_routes;
 mod approval_order;

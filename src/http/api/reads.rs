@@ -4,7 +4,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderValue;
 use axum::response::Response;
 use serde::Deserialize;
-use time::{Date, OffsetDateTime};
+use time::Date;
 use utoipa::IntoParams;
 
 use super::model::*;
@@ -20,8 +20,9 @@ use crate::services::milestones::{self, MilestoneFilterValues};
 use crate::services::returns::{self, PeriodRef};
 use crate::services::{programme, snapshot};
 
+/// Today by the app's clock (`crate::clock`), as the pages count it.
 pub(super) fn today() -> Date {
-    OffsetDateTime::now_utc().date()
+    crate::clock::today()
 }
 
 /// `page`, `per_page` and `as_at`, which every list takes.
@@ -35,27 +36,24 @@ pub struct ListParams {
     /// Rows a page, 1–200 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub per_page: Option<String>,
-    /// `YYYY-MM-DD`, today or earlier. Lists answer only as at today for now:
-    /// an earlier day is a 400 problem; `GET /api/v1/snapshot?as_at=` gives
-    /// the programme as it stood then.
+    /// `YYYY-MM-DD`, today or earlier (default today): the list as the records
+    /// stood at the end of that day (UK time), filtered, then paged; the same
+    /// scope as today (a trust reporter: their own organisation's rows). A day
+    /// before the programme began answers an empty list; a later day than
+    /// today is a 400 problem.
     #[param(value_type = Option<String>, format = Date)]
     pub as_at: Option<String>,
 }
 
-/// `as_at` on a read that answers only as things are now: today (or none)
-/// passes; an earlier day is refused with where to look instead.
-pub(super) fn now_only(as_at: Option<&str>) -> Result<(), ApiError> {
+/// `as_at` on a read: none (or today) is `None`, read as things are now;
+/// an earlier day is `Some(day)`, read as the records stood at the end of
+/// it (UK time); a later day or a bad one is a 400 problem.
+pub(super) fn as_at_day(as_at: Option<&str>) -> Result<Option<Date>, ApiError> {
     let today = today();
     let as_at = given("as_at", as_at)?;
     let day =
         parse_as_at(as_at, today).map_err(|e| ApiError::bad_request(format!("as_at: {e}")))?;
-    if day != today {
-        return Err(ApiError::bad_request(format!(
-            "as_at: this resource can only be read as at today ({today}) for now; \
-             GET {BASE}/snapshot?as_at={day} gives the programme's records as they stood then"
-        )));
-    }
-    Ok(())
+    Ok((day != today).then_some(day))
 }
 
 /// One page of `items`, with the `Link` header and `X-Total-Count`.
@@ -173,7 +171,7 @@ pub async fn participants(
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
     let f: ParticipantFilter = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    let as_at = as_at_day(params.as_at.as_deref())?;
     let bad = |name: &str, e: String| ApiError::bad_request(format!("{name}: {e}"));
     let request = ListRequest {
         filter: Filter {
@@ -190,6 +188,19 @@ pub async fn participants(
         page: sql_page(page_request(&params)?),
         ..Default::default()
     };
+    if let Some(day) = as_at {
+        // Filtered as they stood then, by name, then paged.
+        let rows =
+            programme::participants_as_at(&state.db, &caller.by(), &request.filter, day).await?;
+        let items: Vec<ParticipantOut> = rows.iter().map(ParticipantOut::from).collect();
+        return paged(
+            items,
+            &params,
+            "/participants",
+            raw.as_deref(),
+            wrap!(ParticipantPage),
+        );
+    }
     let page = programme::participants(&state.db, &caller.by(), &request, today()).await?;
     let items: Vec<ParticipantOut> = page.rows.iter().map(ParticipantOut::from).collect();
     Ok(page_response(
@@ -206,8 +217,21 @@ pub async fn participants(
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct AsAtParam {
-    /// `YYYY-MM-DD`, today or earlier. Answered only as at today for now
-    /// (an earlier day is a 400 problem naming `/api/v1/snapshot`).
+    /// `YYYY-MM-DD`, today or earlier (default today): the record as it stood
+    /// at the end of that day (UK time); 404 if it was not on record then. An
+    /// earlier day answers without an `ETag` (a past version is not for
+    /// writing); a later day than today is a 400 problem.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_at: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct ReturnAsAtParam {
+    /// `YYYY-MM-DD`: today only (or leave it out). An earlier day is a 400
+    /// problem: `GET /api/v1/participants/{ods_code}/returns?as_at=` gives
+    /// where each of the trust's returns stood then.
     #[param(value_type = Option<String>, format = Date)]
     pub as_at: Option<String>,
 }
@@ -229,9 +253,99 @@ pub async fn participant(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p: AsAtParam = query(raw.as_deref())?;
-    now_only(p.as_at.as_deref())?;
+    let as_at = as_at_day(p.as_at.as_deref())?;
     let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
-    Ok(json(&ParticipantDetailOut::from(&detail), None))
+    match as_at {
+        None => Ok(json(&ParticipantDetailOut::from(&detail), None)),
+        Some(day) => Ok(json(
+            &participant_as_at(&state, &caller, detail, day).await?,
+            None,
+        )),
+    }
+}
+
+/// One participant as it stood at the end of `day`: its record, money and
+/// milestones then (not found if not yet designated). Partnerships are not
+/// versioned: today's, as far as they had started by then.
+async fn participant_as_at(
+    state: &AppState,
+    caller: &Caller,
+    now: crate::domain::programme::ParticipantDetail,
+    day: Date,
+) -> Result<ParticipantDetailOut, ApiError> {
+    let by = caller.by();
+    let summary = programme::participants_as_at(&state.db, &by, &Filter::default(), day)
+        .await?
+        .into_iter()
+        .find(|s| s.id == now.summary.id)
+        .ok_or_else(ApiError::not_found)?;
+    let (_, allocations) =
+        programme::allocations_as_at(&state.db, &by, &summary.ods_code, day).await?;
+    let mut filter = MilestoneFilterValues {
+        participant: summary.ods_code.clone(),
+        ..Default::default()
+    }
+    .parse()
+    .map_err(ApiError::bad_request)?;
+    filter.page = crate::domain::pagination::PageRequest {
+        page: 1,
+        size: u32::MAX,
+    };
+    let milestones = milestones::list_as_at(&state.db, &by, &filter, day).await?;
+    let by_then = |a: &crate::domain::dates::ApproxDate| a.to_storage().0 <= day;
+    Ok(ParticipantDetailOut {
+        organisation: OrganisationOut {
+            kind: "nhs_trust".to_owned(),
+            name: summary.name.clone(),
+            ods_code: Some(summary.ods_code.clone()),
+            country_code: None,
+            region: summary.region.as_ref().map(|r| r.as_str().to_owned()),
+            closed_on: summary.closed_on.map(crate::http::api::model::day),
+        },
+        participant: ParticipantOut::from(&summary),
+        accredited: now
+            .accredited
+            .as_ref()
+            .filter(|a| by_then(a))
+            .map(|a| a.to_string()),
+        partnerships: now
+            .partnerships
+            .iter()
+            .filter(|p| p.started.as_ref().is_none_or(by_then))
+            .map(|p| PartnershipOut {
+                partner_name: p.partner_name.clone(),
+                country_code: p.country_code.clone(),
+                role: p.role.code().to_owned(),
+                started: p.started.as_ref().map(|a| a.to_string()),
+                ended: p
+                    .ended
+                    .as_ref()
+                    .filter(|a| by_then(a))
+                    .map(|a| a.to_string()),
+                confidence: p.confidence.code().to_owned(),
+            })
+            .collect(),
+        allocations: allocations.iter().map(AllocationOut::from).collect(),
+        milestones: milestones.rows.iter().map(MilestoneOut::from).collect(),
+    })
+}
+
+/// A participant's allocations (with profiles and tranches) now, or as they
+/// stood at the end of an earlier `as_at`; with its ODS code.
+async fn allocations_of(
+    state: &AppState,
+    caller: &Caller,
+    ods_code: &str,
+    params: &ListParams,
+) -> Result<(String, Vec<crate::domain::programme::AllocationView>), ApiError> {
+    Ok(match as_at_day(params.as_at.as_deref())? {
+        Some(day) => programme::allocations_as_at(&state.db, &caller.by(), ods_code, day).await?,
+        None => {
+            let (detail, _) =
+                programme::participant(&state.db, caller.by(), ods_code, today()).await?;
+            (detail.summary.ods_code, detail.allocations)
+        }
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/participants/{ods_code}/allocations", tag = "funding",
@@ -252,10 +366,9 @@ pub async fn allocations(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
-    let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
-    let items: Vec<AllocationOut> = detail.allocations.iter().map(AllocationOut::from).collect();
-    let path = format!("/participants/{}/allocations", detail.summary.ods_code);
+    let (ods, allocations) = allocations_of(&state, &caller, &ods_code, &params).await?;
+    let items: Vec<AllocationOut> = allocations.iter().map(AllocationOut::from).collect();
+    let path = format!("/participants/{ods}/allocations");
     paged(items, &params, &path, raw.as_deref(), wrap!(AllocationPage))
 }
 
@@ -277,14 +390,12 @@ pub async fn tranches(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
-    let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
-    let items: Vec<TrancheOut> = detail
-        .allocations
+    let (ods, allocations) = allocations_of(&state, &caller, &ods_code, &params).await?;
+    let items: Vec<TrancheOut> = allocations
         .iter()
         .flat_map(|a| a.tranches.iter().map(|t| TrancheOut::from_view(t, a.id)))
         .collect();
-    let path = format!("/participants/{}/tranches", detail.summary.ods_code);
+    let path = format!("/participants/{ods}/tranches");
     paged(items, &params, &path, raw.as_deref(), wrap!(TranchePage))
 }
 
@@ -306,8 +417,10 @@ pub async fn participant_returns(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
-    let (trust, rows) = returns::history(&state.db, &caller.by(), &ods_code, today()).await?;
+    let (trust, rows) = match as_at_day(params.as_at.as_deref())? {
+        None => returns::history(&state.db, &caller.by(), &ods_code, today()).await?,
+        Some(day) => returns::history_as_at(&state.db, &caller.by(), &ods_code, day).await?,
+    };
     let items: Vec<ReturnSummaryOut> = rows.iter().map(ReturnSummaryOut::from).collect();
     let path = format!("/participants/{}/returns", trust.ods_code);
     paged(
@@ -335,7 +448,7 @@ pub async fn organisations(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    let as_at = as_at_day(params.as_at.as_deref())?;
     let by = caller.by();
     // Trusts and partners are merged and sorted by name, so this list is cut here.
     let every_trust = ListRequest {
@@ -345,10 +458,18 @@ pub async fn organisations(
         },
         ..Default::default()
     };
-    let trusts = programme::participants(&state.db, &by, &every_trust, today())
-        .await?
-        .rows;
-    let partners = programme::partners(&state.db, &by).await?;
+    let (trusts, partners) = match as_at {
+        None => (
+            programme::participants(&state.db, &by, &every_trust, today())
+                .await?
+                .rows,
+            programme::partners(&state.db, &by).await?,
+        ),
+        Some(day) => (
+            programme::participants_as_at(&state.db, &by, &Filter::default(), day).await?,
+            programme::partners_as_at(&state.db, &by, day).await?,
+        ),
+    };
     let mut items: Vec<OrganisationOut> = trusts
         .iter()
         .map(|s| OrganisationOut {
@@ -399,8 +520,10 @@ pub async fn partners(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
-    let partners = programme::partners(&state.db, &caller.by()).await?;
+    let partners = match as_at_day(params.as_at.as_deref())? {
+        None => programme::partners(&state.db, &caller.by()).await?,
+        Some(day) => programme::partners_as_at(&state.db, &caller.by(), day).await?,
+    };
     let items: Vec<PartnerOut> = partners.iter().map(PartnerOut::from).collect();
     paged(
         items,
@@ -451,7 +574,7 @@ pub async fn milestones(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
+    let as_at = as_at_day(params.as_at.as_deref())?;
     let m: MilestoneParams = query(raw.as_deref())?;
     for (name, v) in [
         ("participant", &m.participant),
@@ -475,11 +598,18 @@ pub async fn milestones(
     let mut filter = values.parse().map_err(ApiError::bad_request)?;
     let request = page_request(&params)?;
     filter.page = sql_page(request);
-    let list = milestones::list(&state.db, &caller.by(), &filter, today()).await?;
-    let items: Vec<MilestoneOut> = list.page.rows.iter().map(MilestoneOut::from).collect();
+    let page = match as_at {
+        None => {
+            milestones::list(&state.db, &caller.by(), &filter, today())
+                .await?
+                .page
+        }
+        Some(day) => milestones::list_as_at(&state.db, &caller.by(), &filter, day).await?,
+    };
+    let items: Vec<MilestoneOut> = page.rows.iter().map(MilestoneOut::from).collect();
     Ok(page_response(
         items,
-        usize::try_from(list.page.total).unwrap_or(usize::MAX),
+        usize::try_from(page.total).unwrap_or(usize::MAX),
         request,
         "/milestones",
         raw.as_deref(),
@@ -514,8 +644,22 @@ pub async fn milestone(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p: AsAtParam = query(raw.as_deref())?;
-    now_only(p.as_at.as_deref())?;
+    let as_at = as_at_day(p.as_at.as_deref())?;
     let id = id_of(&id)?;
+    if let Some(day) = as_at {
+        // As it stood then: no ETag (a past version cannot be written to).
+        let (row, version, signed_off_on) =
+            milestones::detail_as_at(&state.db, &caller.by(), id, day).await?;
+        return Ok(json(
+            &MilestoneDetailOut {
+                milestone: MilestoneOut::from(&row),
+                version,
+                signed_off_on: signed_off_on.map(crate::http::api::model::day),
+                pending_baseline_change: None,
+            },
+            None,
+        ));
+    }
     let detail = milestones::detail(&state.db, &caller.by(), id, today()).await?;
     Ok(json(
         &MilestoneDetailOut::from(&detail),
@@ -540,8 +684,10 @@ pub async fn periods(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let params: ListParams = query(raw.as_deref())?;
-    now_only(params.as_at.as_deref())?;
-    let periods = returns::list_periods(&state.db, &caller.by()).await?;
+    let periods = match as_at_day(params.as_at.as_deref())? {
+        None => returns::list_periods(&state.db, &caller.by()).await?,
+        Some(day) => returns::list_periods_as_at(&state.db, &caller.by(), day).await?,
+    };
     let items: Vec<PeriodOut> = periods.iter().map(PeriodOut::from).collect();
     paged(
         items,
@@ -554,7 +700,7 @@ pub async fn periods(
 
 #[utoipa::path(get, path = "/api/v1/returns/{period}/{ods_code}", tag = "returns",
     params(("period" = String, Path, description = "The period's slug, e.g. 2020-21-q3", example = "2020-21-q4"),
-           ("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), AsAtParam),
+           ("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), ReturnAsAtParam),
     responses(
         (status = 200, description = "One return (or the blank a trust starts from: status null, version 0); `ETag` is its version", body = ReturnOut,
             headers(("ETag" = String, description = "the version, quoted"))),
@@ -570,8 +716,15 @@ pub async fn one_return(
     Path((period, ods_code)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let p: AsAtParam = query(raw.as_deref())?;
-    now_only(p.as_at.as_deref())?;
+    let p: ReturnAsAtParam = query(raw.as_deref())?;
+    if let Some(day) = as_at_day(p.as_at.as_deref())? {
+        return Err(ApiError::bad_request(format!(
+            "as_at: one return can only be read as at today for now; \
+             GET {BASE}/participants/{}/returns?as_at={day} gives where each of the \
+             trust's returns stood then",
+            ods_code.trim().to_uppercase()
+        )));
+    }
     let data = returns::load(
         &state.db,
         &caller.by(),

@@ -24,9 +24,12 @@ session, so it needs no CSRF token.\n\n\
 **Errors** are RFC 9457 `application/problem+json`, with `errors` listing each wrong field (422).\n\n\
 **Lists** are paged: `page` (from 1) and `per_page` (1–200, default 50); the body gives \
 `total`, and the `Link` header the first, prev, next and last pages.\n\n\
-**as_at.** Every read takes `as_at` (`YYYY-MM-DD`, today or earlier). `GET /api/v1/snapshot` \
-answers the programme's records as they stood at the end of that day (UK time). The other \
-reads answer only as at today for now: an earlier day is a 400 problem pointing to the snapshot.\n\n\
+**as_at.** Every read takes `as_at` (`YYYY-MM-DD`, today or earlier; a later day is a 400 \
+problem) and answers what the records held at the end of that day (UK time), from the \
+system-versioned history, with the same permissions as today; lists are filtered, then paged, \
+and a day before the programme began answers an empty list. `GET /api/v1/snapshot` gives the \
+whole programme as at a day. One return (`/returns/{period}/{ods_code}`) is read as at today \
+only for now: the trust's returns list gives where each stood on an earlier day.\n\n\
 **Versions.** A change sends the version it read, as `version` in the body or `If-Match` with \
 the `ETag`; a stale one is a 409 and nothing changes; none at all is a 428.\n\n\
 **Rate limit.** Each token may make `GDE_API_RATE_PER_MINUTE` requests a minute (default 120), \

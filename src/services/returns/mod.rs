@@ -20,11 +20,11 @@ mod standings;
 use time::{Date, OffsetDateTime};
 
 pub use draft::save;
-pub use periods::{PeriodForm, list_periods, open_period};
+pub use periods::{PeriodForm, list_periods, list_periods_as_at, open_period};
 pub use read::{Queue, QueueRequest, load, queue, return_path};
 pub use review::{ApprovalPreview, MilestoneChange, ReviewForm, preview_approval, review};
 pub use risks::{MAX_RISKS, RiskEdit, RiskRow, posted_risks};
-pub use standings::{history, standings};
+pub use standings::{history, history_as_at, standings};
 
 use super::{By, FieldError, ServiceError};
 use crate::domain::access::{AccessError, UserRole};

@@ -33,6 +33,20 @@ pub async fn list_periods(db: &DatabaseConnection, by: &By) -> Result<Vec<Period
         .collect()
 }
 
+/// Every period on record at the end of `day` (UK time), as it stood then,
+/// latest first: the periods page as at an earlier day.
+pub async fn list_periods_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    day: time::Date,
+) -> Result<Vec<Period>, ServiceError> {
+    by.change_programme()?;
+    let mut rows =
+        crate::store::snapshot::models_at::<crate::entities::ReportingPeriods>(db, day).await?;
+    rows.sort_by(|a, b| b.ends_on.cmp(&a.ends_on).then(b.id.cmp(&a.id)));
+    rows.into_iter().map(Period::from_row).collect()
+}
+
 pub async fn open_period(
     db: &DatabaseConnection,
     by: &By,

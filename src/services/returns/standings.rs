@@ -123,3 +123,94 @@ async fn standings_of(
     }
     Ok(rows)
 }
+
+/// One trust's returns as they stood at the end of `day` (UK time), newest
+/// period first: the periods on record then, each return in its status
+/// then (`domain::period_states`) with its ratings as recorded then,
+/// overdue as at that day. No
+/// suggested rating: that is worked out from today's milestones. Not found
+/// alike for another trust (to a reporter) and a made-up code.
+pub async fn history_as_at(
+    db: &DatabaseConnection,
+    by: &By,
+    ods: &str,
+    day: Date,
+) -> Result<(Trust, Vec<QueueRow>), ServiceError> {
+    use crate::domain::period_states::{ReturnInstants, status_at};
+    use crate::domain::snapshot::end_of;
+    use crate::entities::{ReportingPeriods, Returns};
+    use crate::store::snapshot::models_at;
+
+    check_read(db, by, ods).await?;
+    let (participant, organisation) = participant_by_ods(db, ods).await?;
+    let mut trust = Trust::from_rows(&participant, &organisation);
+    let txn = crate::services::reading::consistent(db).await?;
+    let then = models_at::<Participants>(&txn, day)
+        .await?
+        .into_iter()
+        .find(|p| p.id == participant.id);
+    let Some(then) = then.filter(|p| p.designated_on <= day) else {
+        txn.commit().await?;
+        return Ok((trust, Vec::new()));
+    };
+    if let Some(org) = models_at::<Organisations>(&txn, day)
+        .await?
+        .into_iter()
+        .find(|o| o.id == organisation.id)
+    {
+        trust.name = org.name;
+    }
+    let mut periods = models_at::<ReportingPeriods>(&txn, day).await?;
+    periods.sort_by(|a, b| b.ends_on.cmp(&a.ends_on).then(b.id.cmp(&a.id)));
+    let returns: HashMap<i32, progress_return::Model> = models_at::<Returns>(&txn, day)
+        .await?
+        .into_iter()
+        .filter(|r| r.participant_id == participant.id)
+        .map(|r| (r.period_id, r))
+        .collect();
+    txn.commit().await?;
+    let cutoff = end_of(day);
+    let mut rows = Vec::new();
+    for period in periods {
+        let period = Period::from_row(period)?;
+        if then.designated_on > period.ends_on || then.status == "withdrawn" {
+            continue;
+        }
+        let record = returns.get(&period.id);
+        let status = match record {
+            None => None,
+            Some(r) => status_at(
+                &ReturnInstants {
+                    status: decode("status", ReturnStatus::from_code(&r.status))?,
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                    submitted_at: r.submitted_at,
+                    approved_at: r.approved_at,
+                },
+                cutoff,
+            ),
+        };
+        let state = status.map_or(ReportState::NotReported, ReportState::Is);
+        let reported = matches!(
+            status,
+            Some(ReturnStatus::Submitted | ReturnStatus::Approved)
+        );
+        let rating = |code: Option<&str>| code.and_then(|c| Rating::from_code(c).ok());
+        rows.push(QueueRow {
+            ods_code: trust.ods_code.clone(),
+            name: trust.name.clone(),
+            organisation_id: trust.organisation_id,
+            state,
+            self_rating: record
+                .filter(|_| status.is_some())
+                .and_then(|r| rating(r.self_rating.as_deref())),
+            office_rating: record
+                .filter(|_| status.is_some())
+                .and_then(|r| rating(r.office_rating.as_deref())),
+            suggested: None,
+            overdue: !reported && period.due_on < day,
+            period,
+        });
+    }
+    Ok((trust, rows))
+}
