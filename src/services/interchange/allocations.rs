@@ -91,14 +91,12 @@ pub(super) async fn import<R: Read + Send>(
             continue;
         };
         let ods = line.ods.as_str().to_owned();
-        let Some(&(participant, organisation)) = known.by_ods.get(&ods) else {
-            let reason = if known.organisations.contains(&ods) {
-                format!("{ods} is an organisation but not a participant in the programme")
-            } else {
-                format!("no organisation has the ODS code {ods}")
-            };
-            outcome.problems.push(row.problem(0, reason));
-            continue;
+        let (participant, organisation) = match known.participant(&ods) {
+            Ok(ids) => ids,
+            Err(reason) => {
+                outcome.problems.push(row.problem(0, reason));
+                continue;
+            }
         };
         if let Some(first) = seen.insert((ods.clone(), line.reference.clone()), line.line) {
             outcome.problems.push(row.problem(

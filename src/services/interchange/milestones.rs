@@ -64,6 +64,19 @@ pub(super) struct Known {
     pub(super) organisations: std::collections::HashSet<String>,
 }
 
+impl Known {
+    /// The participant with this ODS code, or why a row naming it is refused.
+    pub(super) fn participant(&self, ods: &str) -> Result<(i32, i32), String> {
+        match self.by_ods.get(ods) {
+            Some(&ids) => Ok(ids),
+            None if self.organisations.contains(ods) => Err(format!(
+                "{ods} is an organisation but not a participant in the programme"
+            )),
+            None => Err(format!("no organisation has the ODS code {ods}")),
+        }
+    }
+}
+
 pub(super) async fn participants(db: &DatabaseConnection) -> Result<Known, ServiceError> {
     let orgs: HashMap<i32, String> = Organisations::find()
         .all(db)
@@ -201,16 +214,14 @@ pub(super) async fn import<R: Read + Send>(
         };
         let Some(s) = staged else { continue };
         let ods = s.key.ods.as_str();
-        let Some(&(participant, organisation)) = known.by_ods.get(ods) else {
-            let reason = if known.organisations.contains(ods) {
-                format!("{ods} is an organisation but not a participant in the programme")
-            } else {
-                format!("no organisation has the ODS code {ods}")
-            };
-            outcome
-                .problems
-                .push(Problem::cell(s.line, &ods_col, row.cell(0), reason));
-            continue;
+        let (participant, organisation) = match known.participant(ods) {
+            Ok(ids) => ids,
+            Err(reason) => {
+                outcome
+                    .problems
+                    .push(Problem::cell(s.line, &ods_col, row.cell(0), reason));
+                continue;
+            }
         };
         let full = batch.push([
             Value::from(s.line as i64),
