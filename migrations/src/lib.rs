@@ -22,6 +22,7 @@ mod m20261201_000006_unique_names;
 mod m20261201_000007_sign_in_failures;
 mod m20261201_000008_cap_groups;
 mod m20261202_000009_history;
+mod m20261203_000010_data_version;
 
 /// The name-key rule as migration 6 applied it (for a test that the
 /// application's `NameKey` still agrees with the database's keys).
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_sign_in_failures::Migration),
             Box::new(m20261201_000008_cap_groups::Migration),
             Box::new(m20261202_000009_history::Migration),
+            Box::new(m20261203_000010_data_version::Migration),
         ];
         all.into_iter()
             .map(|m| Box::new(InTransaction(m)) as Box<dyn MigrationTrait>)

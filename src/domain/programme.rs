@@ -120,7 +120,7 @@ pub fn overview(summaries: &[ParticipantSummary]) -> Overview {
 }
 
 /// Which participants a list shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     pub role: Option<Role>,
     pub sector: Option<Sector>,

@@ -1,7 +1,9 @@
 //! The dashboard, the briefing page and chart downloads at stable URLs.
-//! Charts are drawn off the async runtime and carry an ETag computed from
-//! their data, so an unchanged chart is not redrawn.
-use std::hash::{Hash, Hasher};
+//! Their figures and charts come from the per-version cache
+//! (`figures_cache`): computed once for each view of each version of the
+//! data, drawn off the async runtime, and each chart carries an ETag
+//! computed from its data, so an unchanged chart is neither redrawn nor resent.
+use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -10,28 +12,42 @@ use axum::response::{IntoResponse, Response};
 use maud::Markup;
 use time::Date;
 
+use super::figures_cache::{Figures, FiguresKey};
 use super::{AppError, AppState, Ctx};
-use crate::reports::briefing::{self, HEIGHT, WIDTH};
-use crate::reports::catalogue::{ChartData, ChartKind};
+use crate::reports::briefing;
+use crate::reports::catalogue::ChartKind;
 use crate::services::dashboard::{self, DashboardQuery, DashboardRequest};
 
 fn today() -> Date {
     crate::clock::now().date()
 }
 
-async fn pack(
+/// The figures for this request's view of the data as it is now.
+async fn figures(
     state: &AppState,
     ctx: &Ctx,
     request: &DashboardRequest,
-) -> Result<briefing::Pack, AppError> {
-    let s = dashboard::snapshot(&state.db, &ctx.by()?, request).await?;
-    tokio::task::spawn_blocking(move || briefing::assemble(&s))
-        .await
-        .map_err(|_| AppError::Internal)?
-        .map_err(|e| {
-            tracing::error!(error = %e, "chart drawing failed");
-            AppError::Internal
+) -> Result<Arc<Figures>, AppError> {
+    let by = ctx.by()?;
+    let key = FiguresKey {
+        filter: request.filter.clone(),
+        as_at: request.as_at,
+        version: crate::services::snapshot::figures_version(&state.db, &by).await?,
+    };
+    state
+        .figures
+        .get_or_compute(&key, || async {
+            let s = dashboard::snapshot(&state.db, &by, request).await?;
+            let pack = tokio::task::spawn_blocking(move || briefing::assemble(&s))
+                .await
+                .map_err(|_| AppError::Internal)?
+                .map_err(|e| {
+                    tracing::error!(error = %e, "chart drawing failed");
+                    AppError::Internal
+                })?;
+            Ok(Figures::new(pack))
         })
+        .await
 }
 
 pub async fn dashboard(
@@ -41,13 +57,16 @@ pub async fn dashboard(
 ) -> Result<Markup, AppError> {
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let request = query.parse(today()).map_err(AppError::BadRequest)?;
-    let pack = pack(&state, &ctx, &request).await?;
+    let figures = figures(&state, &ctx, &request).await?;
     let qs = query.query_string();
+    let body = figures.rendered(&qs, || {
+        crate::views::dashboard::briefing_body(&figures.pack, &qs)
+    });
     Ok(crate::views::dashboard::dashboard(
         &ctx.chrome,
         &query,
         &request,
-        &pack,
+        &body,
         &qs,
     ))
 }
@@ -59,11 +78,15 @@ pub async fn briefing_page(
 ) -> Result<Markup, AppError> {
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let request = query.parse(today()).map_err(AppError::BadRequest)?;
-    let pack = pack(&state, &ctx, &request).await?;
+    let figures = figures(&state, &ctx, &request).await?;
+    let qs = query.query_string();
+    let body = figures.rendered(&qs, || {
+        crate::views::dashboard::briefing_body(&figures.pack, &qs)
+    });
     Ok(crate::views::dashboard::briefing(
         &ctx.chrome,
-        &pack,
-        &query.query_string(),
+        figures.pack.as_at,
+        &body,
     ))
 }
 
@@ -81,24 +104,11 @@ pub async fn chart(
     if !matches!(ext, "svg" | "png" | "csv") {
         return Err(AppError::NotFound);
     }
-    let s = dashboard::snapshot(&state.db, &ctx.by()?, &request).await?;
-    let data = ChartData::of(kind, &s);
-    let subtitle = format!(
-        "As at {}. Figures computed from GDE Tracker records.",
-        crate::domain::dates::display_date(request.as_at)
-    );
-    // The data and the drawing options decide the bytes, so they decide the tag.
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (
-        data.csv(),
-        &subtitle,
-        ext,
-        WIDTH,
-        HEIGHT,
-        env!("CARGO_PKG_VERSION"),
-    )
-        .hash(&mut hasher);
-    let etag = format!("\"{:016x}\"", hasher.finish());
+    let figures = figures(&state, &ctx, &request).await?;
+    let files = figures.files(kind).ok_or(AppError::NotFound)?;
+    // The data and the drawing options decide the bytes, so they decide the
+    // tag; the file type tells the three files apart.
+    let etag = format!("\"{}-{ext}\"", files.etag);
     let etag_value = HeaderValue::from_str(&etag).map_err(|_| AppError::Internal)?;
     let cache = HeaderValue::from_static("private, no-cache");
     if headers
@@ -118,22 +128,21 @@ pub async fn chart(
     ))
     .map_err(|_| AppError::Internal)?;
     let (content_type, body): (&'static str, Vec<u8>) = match ext {
-        "csv" => ("text/csv; charset=utf-8", data.csv().into_bytes()),
-        "svg" => {
-            let options = data.options(WIDTH, HEIGHT, &subtitle);
-            let svg = tokio::task::spawn_blocking(move || data.svg(&options))
-                .await
-                .map_err(|_| AppError::Internal)?
-                .map_err(|_| AppError::Internal)?;
-            ("image/svg+xml", svg.into_bytes())
-        }
+        "csv" => ("text/csv; charset=utf-8", files.csv.clone().into_bytes()),
+        "svg" => (
+            "image/svg+xml",
+            figures
+                .svg(kind)
+                .ok_or(AppError::NotFound)?
+                .as_bytes()
+                .to_vec(),
+        ),
         _ => {
-            let options = data.options(WIDTH, HEIGHT, &subtitle);
-            let png = tokio::task::spawn_blocking(move || data.png(&options))
-                .await
-                .map_err(|_| AppError::Internal)?
-                .map_err(|_| AppError::Internal)?;
-            ("image/png", png)
+            let png = figures.png(kind).await.map_err(|e| {
+                tracing::error!(error = %e, "chart drawing failed");
+                AppError::Internal
+            })?;
+            ("image/png", png.to_vec())
         }
     };
     Ok((

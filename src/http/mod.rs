@@ -7,6 +7,7 @@ mod context;
 mod csrf;
 mod dashboard;
 mod error;
+pub mod figures_cache;
 mod funding;
 mod guard;
 mod interchange;
@@ -57,6 +58,8 @@ pub struct AppState {
     /// "Now" for programme data (`crate::clock`): the system clock, or a
     /// test's manual one. Every request, pages and API alike, runs inside its scope.
     pub clock: crate::clock::Clock,
+    /// Dashboard, briefing and chart figures per data version (`figures_cache`).
+    pub figures: Arc<figures_cache::FiguresCache>,
 }
 
 impl FromRef<AppState> for CsrfConfig {
@@ -64,6 +67,10 @@ impl FromRef<AppState> for CsrfConfig {
         state.csrf.clone()
     }
 }
+
+/// How many (filters, as-at date) views of the current data each instance
+/// keeps drawn: the dashboard's usual views, not every date ever asked for.
+const FIGURES_KEPT: usize = 16;
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> AppState {
@@ -82,6 +89,7 @@ impl AppState {
             config: Arc::new(config),
             csrf,
             clock: crate::clock::Clock::system(),
+            figures: Arc::new(figures_cache::FiguresCache::new(FIGURES_KEPT)),
         }
     }
 

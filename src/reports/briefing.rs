@@ -30,7 +30,8 @@ fn tag() -> Markup {
     html! { " " strong.nhsuk-tag.nhsuk-tag--grey title=(ILLUSTRATIVE_NOTE) { "Illustrative" } }
 }
 
-fn subtitle(as_at: Date) -> String {
+/// The line under every chart's title.
+pub fn subtitle(as_at: Date) -> String {
     format!(
         "As at {}. Figures computed from GDE Tracker records.",
         display_date(as_at)

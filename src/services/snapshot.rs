@@ -24,6 +24,13 @@ pub fn may_read_programme_figures(by: &By) -> Result<(), AccessError> {
     }
 }
 
+/// The version of the programme's data, for someone allowed to see every
+/// trust's figures: figures computed from one version hold until it changes.
+pub async fn figures_version(db: &DatabaseConnection, by: &By) -> Result<i64, ServiceError> {
+    may_read_programme_figures(by)?;
+    Ok(crate::store::history::data_version(db).await?)
+}
+
 /// The programme as it stood at the end of `as_at`, for someone allowed to
 /// see every trust's figures.
 pub async fn as_at(

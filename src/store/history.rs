@@ -64,7 +64,26 @@ pub async fn stamp(db: &impl ConnectionTrait, at: OffsetDateTime) -> Result<(), 
             .await?;
         }
     }
+    // Changes made from here on are a new version of the programme's data
+    // (see `data_version`). First in the transaction on PostgreSQL, so
+    // writers queue on this one row in a single order and never deadlock.
+    db.execute_unprepared("UPDATE data_version SET version = version + 1 WHERE id = 1")
+        .await?;
     Ok(())
+}
+
+/// The programme data's version: it grows with every committed writing
+/// transaction, on whichever app instance made it.
+pub async fn data_version(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT version FROM data_version WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("data_version".into()))?;
+    row.try_get("", "version")
 }
 
 /// `SELECT <columns> FROM` the versions of `table` current at the instant

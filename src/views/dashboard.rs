@@ -1,6 +1,7 @@
 //! The dashboard (filters, then the briefing's figures and charts) and the
 //! briefing page.
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
+use time::Date;
 
 use super::forms::select;
 use super::layout::{Chrome, Nav, page};
@@ -36,7 +37,7 @@ pub fn dashboard(
     chrome: &Chrome,
     q: &DashboardQuery,
     r: &DashboardRequest,
-    pack: &Pack,
+    body: &PreEscaped<String>,
     qs: &str,
 ) -> Markup {
     let regions: Vec<(String, String)> = RegionCode::ALL_CURRENT
@@ -68,7 +69,7 @@ pub fn dashboard(
                     a href="/dashboard" { "Clear" }
                 }
             }
-            (body(pack, true, &links(qs)))
+            (body)
             @if chrome.user.as_ref().is_some_and(|u| u.role == UserRole::ProgrammeOffice) {
                 section aria-labelledby="open-data" {
                     h2 #open-data { "Open data" }
@@ -83,15 +84,22 @@ pub fn dashboard(
     )
 }
 
-pub fn briefing(chrome: &Chrome, pack: &Pack, qs: &str) -> Markup {
+/// The briefing's figures, charts and exceptions as the app shows them
+/// (records linked, downloads carrying the view's query string `qs`):
+/// rendered once per cached view by the handlers.
+pub fn briefing_body(pack: &Pack, qs: &str) -> PreEscaped<String> {
+    PreEscaped(body(pack, true, &links(qs)).into_string())
+}
+
+pub fn briefing(chrome: &Chrome, as_at: Date, body: &PreEscaped<String>) -> Markup {
     page(
         "Briefing",
         Nav::Dashboard,
         chrome,
         html! {
-            h1 { "Programme briefing as at " (display_date(pack.as_at)) }
-            p.nhsuk-lede-text { "Computed from approved returns and changes recorded by the end of " (display_date(pack.as_at)) "; generating it again later gives the same figures." }
-            (body(pack, true, &links(qs)))
+            h1 { "Programme briefing as at " (display_date(as_at)) }
+            p.nhsuk-lede-text { "Computed from approved returns and changes recorded by the end of " (display_date(as_at)) "; generating it again later gives the same figures." }
+            (body)
         },
     )
 }

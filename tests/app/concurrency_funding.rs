@@ -590,11 +590,16 @@ async fn contention_the_database_reports_is_a_conflict() {
         .await
         .unwrap();
     if backend == DbBackend::Postgres {
-        // The instant its change would be recorded at (SQLite: a write, so
-        // it would take the lock the test needs the fast one to get first).
-        gde::store::history::stamp(&slow, gde::clock::now())
-            .await
-            .unwrap();
+        // The instant its change would be recorded at, set by hand: a full
+        // stamp also raises the data version, a write whose row lock would
+        // make the fast transaction wait for this one (as would any write
+        // on SQLite).
+        slow.execute_unprepared(&format!(
+            "SELECT set_config('gde.now_us', '{}', true)",
+            gde::clock::to_micros(gde::clock::now())
+        ))
+        .await
+        .unwrap();
     }
     // … another writes and commits …
     let fast = crate::support::stamped(&app.db).await;

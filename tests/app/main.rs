@@ -15,6 +15,7 @@ mod concurrency_funding;
 mod concurrency_returns;
 mod dashboard_layout;
 mod faults;
+mod figures_cache;
 mod generate;
 mod group_caps;
 mod history;

@@ -1,0 +1,62 @@
+//! The dashboard's figures and charts are computed once per version of the
+//! data and shared by every request, yet a change made through any app
+//! instance is shown by every instance on its next request.
+use crate::support::{Browser, OFFICE, TestApp, add_fast_follower, spawn_instance};
+
+/// The number in a figure's row of the dashboard ("Fast followers" then 12).
+async fn figure(browser: &Browser, key: &str) -> i64 {
+    let page = browser.get("/dashboard").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let text = page.text_of(&format!("figure-{key}"));
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number in {text:?}"))
+}
+
+async fn get_if_none_match(browser: &Browser, path: &str, etag: &str) -> u16 {
+    browser
+        .client
+        .get(format!("{}{path}", browser.address))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_change_on_one_instance_is_shown_by_another_on_its_next_request() {
+    let app = TestApp::seeded().await;
+    // A second instance with its own pool and its own cache, as a second
+    // process would have.
+    let second_pool = gde::db::connect(&app.url, 4).await.unwrap();
+    let second = spawn_instance(second_pool).await;
+    let office = app.sign_in(OFFICE).await;
+    let elsewhere = office.at(&second);
+
+    let before = figure(&elsewhere, "fast_followers").await;
+    assert_eq!(
+        figure(&elsewhere, "fast_followers").await,
+        before,
+        "an unchanged programme shows the same figures"
+    );
+    let chart = "/charts/milestone-burn-up.png";
+    let page = elsewhere.get(chart).await;
+    assert_eq!(page.status, 200);
+    let etag = page.headers["etag"].to_str().unwrap().to_owned();
+    assert_eq!(get_if_none_match(&elsewhere, chart, &etag).await, 304);
+
+    // The first instance designates a fast follower.
+    add_fast_follower(&office, "RJ1").await;
+
+    assert_eq!(
+        figure(&elsewhere, "fast_followers").await,
+        before + 1,
+        "the other instance shows the change on its next request"
+    );
+    assert_eq!(figure(&office, "fast_followers").await, before + 1);
+    // A change that leaves a chart's data as it was keeps its tag.
+    assert_eq!(get_if_none_match(&elsewhere, chart, &etag).await, 304);
+}
