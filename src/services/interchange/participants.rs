@@ -95,6 +95,16 @@ pub(super) fn conflict(row_line: u64, column: &str, key: &str, v: i32, now: i32)
     )
 }
 
+/// An insert refused by a unique index: someone else added the same record
+/// between the checks and the write (the checks ran under claims, so only a
+/// new record can race). Try again: a conflict, not a fault.
+pub(super) fn raced(error: sea_orm::DbErr) -> ServiceError {
+    match crate::services::unique_violation(&error) {
+        Some(_) => ServiceError::Conflict,
+        None => ServiceError::Database(error),
+    }
+}
+
 /// A row's cells, kept to name them in problems found later.
 pub(super) struct Kept {
     pub line: u64,
@@ -665,7 +675,8 @@ pub(super) async fn import<R: Read + Send>(
                             ..Default::default()
                         }
                         .insert(&txn)
-                        .await?;
+                        .await
+                        .map_err(raced)?;
                         audit::record(
                             &txn,
                             AuditEntry::by(
@@ -701,7 +712,8 @@ pub(super) async fn import<R: Read + Send>(
                     ..Default::default()
                 }
                 .insert(&txn)
-                .await?;
+                .await
+                .map_err(raced)?;
                 audit::record(
                     &txn,
                     AuditEntry::by(
@@ -793,7 +805,8 @@ pub(super) async fn import<R: Read + Send>(
                 ..Default::default()
             }
             .insert(&txn)
-            .await?;
+            .await
+            .map_err(raced)?;
         }
         audit::record(
             &txn,

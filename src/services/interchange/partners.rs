@@ -8,7 +8,7 @@ use std::io::Read;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
-use super::participants::{Kept, MAX_SETUP_ROWS, conflict, reason, tally, write_csv};
+use super::participants::{Kept, MAX_SETUP_ROWS, conflict, raced, reason, tally, write_csv};
 use super::{ImportOutcome, Source};
 use crate::domain::interchange::cells;
 use crate::domain::interchange::kinds::Kind;
@@ -210,7 +210,8 @@ pub(super) async fn import<R: Read + Send>(
             ..Default::default()
         }
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(raced)?;
         audit::record(
             &txn,
             AuditEntry::by(

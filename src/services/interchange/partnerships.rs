@@ -8,7 +8,7 @@ use std::io::Read;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use serde_json::json;
 
-use super::participants::{Kept, MAX_SETUP_ROWS, conflict, reason, tally, write_csv};
+use super::participants::{Kept, MAX_SETUP_ROWS, conflict, raced, reason, tally, write_csv};
 use super::{ExportFilter, ImportOutcome, Source};
 use crate::domain::dates::ApproxDate;
 use crate::domain::interchange::cells::{self, approx_text};
@@ -324,7 +324,8 @@ pub(super) async fn import<R: Read + Send>(
             ..Default::default()
         }
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(raced)?;
         audit::record(
             &txn,
             AuditEntry::by(
