@@ -397,6 +397,20 @@ async fn trust_reporters_cannot_import_the_programme_set_up() {
 async fn the_list_pages_offer_their_filtered_rows_as_csv() {
     let app = TestApp::seeded().await;
     let office = app.sign_in(OFFICE).await;
+    // The import page lists the kinds and documents each one's columns.
+    let kinds = office.get("/import").await.text_of("kinds");
+    for title in ["Participants", "Partner organisations", "Partnerships"] {
+        assert!(kinds.contains(title), "{kinds}");
+    }
+    for (kind, column) in [
+        ("participants", "exemplar_ods_code"),
+        ("partners", "country_code"),
+        ("partnerships", "partner_country_code"),
+    ] {
+        let page = office.get(&format!("/import/{kind}")).await;
+        assert_eq!(page.status, 200);
+        assert!(page.text_of("columns").contains(column), "{kind}");
+    }
     let page = office
         .get("/participants?role=fast_follower&sector=acute&sort=ods&dir=desc&page=1&size=25")
         .await;
