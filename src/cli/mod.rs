@@ -166,6 +166,12 @@ pub enum ExportCommand {
     Allocations(RecordExportArgs),
     /// Tranches as CSV (the headers `gde import tranches` reads).
     Tranches(RecordExportArgs),
+    /// Participants with their pairings as CSV (the headers `gde import participants` reads).
+    Participants(RecordExportArgs),
+    /// Partner organisations as CSV (the headers `gde import partners` reads).
+    Partners(RecordExportArgs),
+    /// Partnerships as CSV (the headers `gde import partnerships` reads).
+    Partnerships(RecordExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -365,6 +371,15 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Export(ExportCommand::Tranches(args)) => {
             export_records(&config, Kind::Tranches, args).await
+        }
+        Command::Export(ExportCommand::Participants(args)) => {
+            export_records(&config, Kind::Participants, args).await
+        }
+        Command::Export(ExportCommand::Partners(args)) => {
+            export_records(&config, Kind::Partners, args).await
+        }
+        Command::Export(ExportCommand::Partnerships(args)) => {
+            export_records(&config, Kind::Partnerships, args).await
         }
         Command::Import {
             kind,

@@ -11,7 +11,7 @@ use maud::Markup;
 use super::{AppError, AppState, Ctx};
 use crate::domain::access::UserRole;
 use crate::services::By;
-use crate::services::interchange::{self, ExportFilter, Kind, Source};
+use crate::services::interchange::{self, ExportFilter, Kind, ListFilter, Source};
 use crate::services::milestones::MilestoneFilterValues;
 use crate::views::interchange::{self as view, MAX_UPLOAD_BYTES};
 
@@ -94,6 +94,31 @@ pub struct ExportQuery {
     slipped_over: String,
     sort: String,
     period: String,
+    /// The participants list's filters.
+    role: String,
+    sector: String,
+    region: String,
+}
+
+/// The participants list's filters (role, sector, region), as its page reads them.
+fn list_filter(q: &ExportQuery) -> Result<ListFilter, AppError> {
+    use crate::domain::participant::{Role, Sector};
+    use crate::domain::region::RegionCode;
+    let chosen = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    Ok(ListFilter {
+        role: chosen(&q.role)
+            .map(|v| Role::from_code(&v).map_err(|e| format!("role: {e}")))
+            .transpose()
+            .map_err(AppError::BadRequest)?,
+        sector: chosen(&q.sector)
+            .map(|v| Sector::from_code(&v).map_err(|e| format!("sector: {e}")))
+            .transpose()
+            .map_err(AppError::BadRequest)?,
+        region: chosen(&q.region)
+            .map(|v| RegionCode::parse(&v).map_err(|e| format!("region: {e}")))
+            .transpose()
+            .map_err(AppError::BadRequest)?,
+    })
 }
 
 /// The records the person may read, through the list page's filters.
@@ -105,6 +130,7 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     let kind = kind(&code)?;
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let list = list_filter(&q)?;
     let values = MilestoneFilterValues {
         participant: q.participant,
         status: q.status,
@@ -118,7 +144,8 @@ pub async fn export(
         milestones: values.parse().map_err(AppError::BadRequest)?,
         period: Some(q.period).filter(|p| !p.trim().is_empty()),
     };
-    let body = interchange::export_string(&state.db, &ctx.by()?, kind, &filter).await?;
+    let body =
+        interchange::export_string_listed(&state.db, &ctx.by()?, kind, &filter, &list).await?;
     Ok(csv(body, &format!("{}.csv", kind.code())))
 }
 

@@ -30,7 +30,7 @@ use crate::store::audit::{self, AuditEntry};
 /// The organisation already on record under this name in this country, if
 /// any: names are compared by [`NameKey`] (ignoring case and spacing), the
 /// same rule the unique index `ux_organisations_name_key_country` enforces.
-async fn organisation_named(
+pub(crate) async fn organisation_named(
     db: &impl ConnectionTrait,
     name: &str,
     country: &CountryCode,
@@ -43,7 +43,7 @@ async fn organisation_named(
 }
 
 /// Why a name cannot be used: it is taken by `other`.
-fn name_taken(other: &organisation::Model) -> String {
+pub(crate) fn name_taken(other: &organisation::Model) -> String {
     let which = match &other.ods_code {
         Some(code) => code.clone(),
         None => other.country_code.clone(),
@@ -89,16 +89,18 @@ pub struct ParticipantForm {
     pub version: String,
 }
 
-struct Profile {
-    role: Role,
-    sector: Sector,
-    wave: String,
-    designated: ApproxDate,
-    accredited: Option<ApproxDate>,
-    status: ParticipantStatus,
+/// A participant's details as the form's rules accept them (the
+/// spreadsheet import checks its rows with the same function).
+pub(crate) struct Profile {
+    pub(crate) role: Role,
+    pub(crate) sector: Sector,
+    pub(crate) wave: String,
+    pub(crate) designated: ApproxDate,
+    pub(crate) accredited: Option<ApproxDate>,
+    pub(crate) status: ParticipantStatus,
 }
 
-fn parse_profile(f: &mut Fields, form: &ParticipantForm) -> Option<Profile> {
+pub(crate) fn parse_profile(f: &mut Fields, form: &ParticipantForm) -> Option<Profile> {
     let role = f.required(
         "role",
         &form.role,

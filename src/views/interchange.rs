@@ -17,9 +17,9 @@ fn rules() -> Markup {
             li { "Save the file as CSV UTF-8 (with or without a byte order mark); Windows or Unix line ends; values with commas in double quotes." }
             li { "Money: pounds, with or without a £ sign and commas between groups of three digits, at most two decimal places: "
                  code { "£1,234.56" } " or " code { "1234.56" } ". Never negative." }
-            li { "Dates: " code { "2019-03-31" } " or " code { "31/03/2019" } "." }
+            li { "Dates: " code { "2019-03-31" } " or " code { "31/03/2019" } "; where only the month may be known (a participant's designation and accreditation, a partnership's start and end) also " code { "2019-03" } "." }
             li { "A cell starting with =, +, - or @ is refused as a spreadsheet formula; start it with an apostrophe (') to keep it as text (exports do this for you)." }
-            li { "Rows are matched by ODS code and reference: a new one is created, an existing one updated, an identical one left unchanged, so importing the same file twice changes nothing." }
+            li { "Rows are matched by their key (ODS code and reference; a partner's name and country; a partnership's ODS code, partner and role): a new one is created, an existing one updated, an identical one left unchanged, so importing the same file twice changes nothing." }
             li { "Keep the version column as exported: a record changed since your export is a conflict, and the file is refused." }
             li { "All or nothing: every row is checked first and every problem listed with its line and column; nothing is written unless every row is good." }
             li { "Files up to " (MAX_UPLOAD_BYTES / (1024 * 1024)) " MiB here; up to " (MAX_FILE_BYTES / (1024 * 1024)) " MiB with " code { "gde import" } " on the command line." }

@@ -37,6 +37,29 @@ fn kept(request: &ListRequest) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// "Download CSV": these participants (the filters, not the paging or the
+/// sort), in the columns `gde import participants` reads.
+fn downloads(request: &ListRequest) -> Markup {
+    let pairs: Vec<(&str, String)> = kept(request)
+        .into_iter()
+        .filter(|(name, value)| matches!(*name, "role" | "sector" | "region") && !value.is_empty())
+        .collect();
+    let href = if pairs.is_empty() {
+        "/export/participants".to_owned()
+    } else {
+        format!(
+            "/export/participants?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    };
+    html! {
+        p.downloads #participant-downloads {
+            a href=(href) download { "Download CSV" }
+            " (these participants, as the import reads them)"
+        }
+    }
+}
+
 pub fn list_page(
     chrome: &Chrome,
     page: &Page<ParticipantSummary>,
@@ -98,6 +121,7 @@ pub fn list_page(
                     a href="/participants" { "Clear filters" }
                 }
             }
+            (downloads(request))
             table.nhsuk-table #participants {
                 caption.nhsuk-table__caption {
                     (summary(page, "participants"))

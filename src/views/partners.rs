@@ -16,6 +16,11 @@ pub fn page(chrome: &Chrome, partners: &[PartnerSummary]) -> Markup {
                 "International partners, EPR suppliers and academic partners that the public sources link to participants. "
                 "Each link carries the confidence of its sources; links the sources do not confirm are not shown."
             }
+            p.downloads #partner-downloads {
+                a href="/export/partners" download { "Download CSV" }
+                " (these partner organisations, as the import reads them) · "
+                a href="/export/partnerships" download { "Download partnerships CSV" }
+            }
             table.nhsuk-table #partners {
                 caption.nhsuk-table__caption { (partners.len()) " partner organisations" }
                 thead.nhsuk-table__head { tr.nhsuk-table__row {

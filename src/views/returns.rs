@@ -189,6 +189,10 @@ pub fn queue(
             @if let Some((period, latest)) = &q.latest {
                 @if !latest.rows.is_empty() {
                     h2 { "Latest period: " (period.label) }
+                    p.downloads #return-downloads {
+                        a href=(format!("/export/return-lines?{}", serde_urlencoded::to_string([("period", period.slug.as_str())]).unwrap_or_default())) download { "Download CSV" }
+                        " (the milestone lines of this period's returns, as the import reads them)"
+                    }
                     table.nhsuk-table #latest-period {
                         caption.nhsuk-table__caption { "Every participant's return for " (period.label) ", due " (date(period.due_on)) ". " (summary(latest, "participants")) }
                         thead.nhsuk-table__head { tr.nhsuk-table__row {

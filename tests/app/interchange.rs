@@ -234,6 +234,10 @@ async fn the_bad_file_corpus_is_refused_with_every_problem_listed() {
             Kind::Allocations
         } else if name.starts_with("tranches-") {
             Kind::Tranches
+        } else if name.starts_with("participants-") {
+            Kind::Participants
+        } else if name.starts_with("partnerships-") {
+            Kind::Partnerships
         } else {
             Kind::MilestoneProgress
         };

@@ -20,6 +20,7 @@ mod generate;
 mod group_caps;
 mod history;
 mod interchange;
+mod interchange_kinds;
 mod layering;
 mod office_ux;
 mod open_data;

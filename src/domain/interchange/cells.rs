@@ -13,7 +13,7 @@
 //!   so an exported file imports unchanged.
 use time::Date;
 
-use crate::domain::dates::parse_form_date;
+use crate::domain::dates::{ApproxDate, parse_form_date};
 use crate::domain::money::Pence;
 use crate::domain::spreadsheet::starts_formula;
 
@@ -70,6 +70,36 @@ pub fn optional_date(text: &str) -> Result<Option<Date>, String> {
     date(text).map(Some)
 }
 
+/// A date known to the day or only to the month: `2019-03-31`, `31/03/2019`
+/// or `2019-03`.
+pub fn approx_date(text: &str) -> Result<ApproxDate, String> {
+    let t = text.trim();
+    if let Ok(day) = parse_form_date(t) {
+        return Ok(ApproxDate::day(day));
+    }
+    ApproxDate::parse(t).map_err(|_| {
+        format!("{t:?} is not a date; write 2019-03-31, 31/03/2019, or 2019-03 if only the month is known")
+    })
+}
+
+/// An optional [`approx_date`]: blank is none.
+pub fn optional_approx_date(text: &str) -> Result<Option<ApproxDate>, String> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    approx_date(text).map(Some)
+}
+
+/// A date as exports write it: `2019-03-31`, or `2019-03` when only the month is known.
+pub fn approx_text(date: ApproxDate) -> String {
+    let (d, precision) = date.to_storage();
+    if precision == "month" {
+        format!("{}-{:02}", d.year(), u8::from(d.month()))
+    } else {
+        d.to_string()
+    }
+}
+
 /// A text cell: trimmed; a formula refused; an exported `'=…` read back as `=…`.
 pub fn text(cell: &str) -> Result<String, String> {
     let t = cell.trim();
@@ -108,6 +138,19 @@ pub fn version(cell: &str) -> Result<Option<i32>, String> {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn approximate_dates_round_trip() {
+        for text in ["2016-09", "2016-09-30"] {
+            assert_eq!(approx_text(approx_date(text).unwrap()), text);
+        }
+        assert_eq!(
+            approx_text(approx_date("30/09/2016").unwrap()),
+            "2016-09-30"
+        );
+        assert!(approx_date("Sept 2016").unwrap_err().contains("2019-03"));
+        assert_eq!(optional_approx_date(" ").unwrap(), None);
+    }
 
     #[test]
     fn money_accepts_the_documented_forms() {

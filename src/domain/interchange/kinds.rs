@@ -52,6 +52,9 @@ pub enum Kind {
     ReturnLines,
     Allocations,
     Tranches,
+    Participants,
+    Partners,
+    Partnerships,
 }
 
 const VERSION_MEANING: &str = "The record's version when it was exported. Leave it as exported: \
@@ -274,13 +277,153 @@ const TRANCHES: &[Column] = &[
     Column::new("version", false, VERSION_MEANING, ""),
 ];
 
+const PARTICIPANTS: &[Column] = &[
+    Column::new(
+        "ods_code",
+        true,
+        "The trust's ODS code. A code that is not yet a participant designates the trust; \
+         an existing one updates its details, as the participant's edit form does.",
+        "RAL",
+    ),
+    Column::new(
+        "organisation_name",
+        false,
+        "The trust's name, at most 200 characters. Needed only when the ODS code is not on \
+         record yet (the new trust's name, unique ignoring case and spacing); for a trust on \
+         record, blank or its name exactly as exported (an import does not rename a trust).",
+        "Royal Free London NHS Foundation Trust",
+    ),
+    Column::new(
+        "region_code",
+        false,
+        "The trust's NHS England region code, such as Y56. Needed only when the ODS code is not \
+         on record yet; for a trust on record, blank or as exported.",
+        "Y56",
+    ),
+    Column::new(
+        "role",
+        true,
+        "One of global_digital_exemplar, fast_follower. A new role or sector must still hold the \
+         participant's allocations within its cap.",
+        "global_digital_exemplar",
+    ),
+    Column::new(
+        "sector",
+        true,
+        "One of acute, mental_health, community, ambulance.",
+        "acute",
+    ),
+    Column::new(
+        "wave",
+        true,
+        "The designation wave, at most 40 characters, such as Acute wave 1.",
+        "Acute wave 1",
+    ),
+    Column::new(
+        "designated_on",
+        true,
+        "When the trust was designated: 2016-09-30 or 30/09/2016, or 2016-09 if only the month \
+         is known.",
+        "2016-09",
+    ),
+    Column::new(
+        "accredited_on",
+        false,
+        "When it was accredited, written as designated_on; required when the status is \
+         accredited, blank otherwise, and not before designation.",
+        "",
+    ),
+    Column::new(
+        "status",
+        true,
+        "One of active, accredited, withdrawn.",
+        "active",
+    ),
+    Column::new(
+        "exemplar_ods_code",
+        false,
+        "For a fast follower: the ODS code of the global digital exemplar it is paired with \
+         (a participant already, or a row of this file); blank for none. Must be blank for an \
+         exemplar.",
+        "",
+    ),
+    Column::new("version", false, VERSION_MEANING, ""),
+];
+
+const PARTNERS: &[Column] = &[
+    Column::new(
+        "name",
+        true,
+        "The partner organisation's name, at most 200 characters. With the country it is the \
+         key: names that differ only in case or spacing are the same organisation. A new name \
+         adds the partner; an existing one must match it as stored.",
+        "Intermountain Healthcare",
+    ),
+    Column::new(
+        "kind",
+        true,
+        "One of healthcare_provider, supplier, university (NHS trusts are participants, \
+         imported by ODS code).",
+        "healthcare_provider",
+    ),
+    Column::new(
+        "country_code",
+        true,
+        "The two-letter country code, such as US or GB.",
+        "US",
+    ),
+    Column::new("version", false, VERSION_MEANING, ""),
+];
+
+const PARTNERSHIPS: &[Column] = &[
+    Column::new("ods_code", true, "The participant's ODS code.", "RAL"),
+    Column::new(
+        "partner_name",
+        true,
+        "The partner organisation's name, as on the partners list; the partner must exist \
+         (import partners first).",
+        "Intermountain Healthcare",
+    ),
+    Column::new(
+        "partner_country_code",
+        true,
+        "The partner's two-letter country code.",
+        "US",
+    ),
+    Column::new(
+        "role",
+        true,
+        "One of international_partner, epr_supplier, academic_partner. A participant is linked \
+         to a partner once per role: the ODS code, partner and role are the key. A new key adds \
+         the link; an existing one must match it as stored.",
+        "international_partner",
+    ),
+    Column::new(
+        "started_on",
+        false,
+        "When the partnership started: 2017-04-01, 01/04/2017 or 2017-04; blank if not known.",
+        "2017-04",
+    ),
+    Column::new(
+        "ended_on",
+        false,
+        "When it ended, written as started_on; blank if it continues. Not before the start.",
+        "",
+    ),
+    Column::new("note", false, "A note, at most 500 characters.", ""),
+    Column::new("version", false, VERSION_MEANING, ""),
+];
+
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Milestones,
         Kind::MilestoneProgress,
         Kind::ReturnLines,
         Kind::Allocations,
         Kind::Tranches,
+        Kind::Participants,
+        Kind::Partners,
+        Kind::Partnerships,
     ];
 
     /// As written in commands and addresses: `milestone-progress`.
@@ -291,6 +434,9 @@ impl Kind {
             Kind::ReturnLines => "return-lines",
             Kind::Allocations => "allocations",
             Kind::Tranches => "tranches",
+            Kind::Participants => "participants",
+            Kind::Partners => "partners",
+            Kind::Partnerships => "partnerships",
         }
     }
 
@@ -305,6 +451,9 @@ impl Kind {
             Kind::ReturnLines => "Return milestone lines",
             Kind::Allocations => "Allocations",
             Kind::Tranches => "Tranches",
+            Kind::Participants => "Participants",
+            Kind::Partners => "Partner organisations",
+            Kind::Partnerships => "Partnerships",
         }
     }
 
@@ -336,6 +485,22 @@ impl Kind {
                  it is (a row that differs is refused). Releases are not imported: releasing \
                  money stays a confirmed action on the participant's page."
             }
+            Kind::Participants => {
+                "One row per participant, with its fast follower pairing: a new ODS code \
+                 designates the trust (adding it to the record when it is not yet there), as the \
+                 new participant form does; an existing one updates its role, sector, wave, \
+                 dates, status and pairing, as the edit form does."
+            }
+            Kind::Partners => {
+                "One row per partner organisation (international partners, suppliers, \
+                 universities): a new name adds it, as the partner form does; an existing one is \
+                 left as it is (a row that differs is refused)."
+            }
+            Kind::Partnerships => {
+                "One row per link between a participant and a partner organisation in a role: a \
+                 new link is added, as the participant's partnership form does; an existing one \
+                 is left as it is (a row that differs is refused)."
+            }
         }
     }
 
@@ -346,6 +511,9 @@ impl Kind {
             Kind::ReturnLines => RETURN_LINES,
             Kind::Allocations => ALLOCATIONS,
             Kind::Tranches => TRANCHES,
+            Kind::Participants => PARTICIPANTS,
+            Kind::Partners => PARTNERS,
+            Kind::Partnerships => PARTNERSHIPS,
         }
     }
 

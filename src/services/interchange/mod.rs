@@ -23,6 +23,9 @@
 //! transaction is never committed.
 mod allocations;
 mod milestones;
+mod participants;
+mod partners;
+mod partnerships;
 mod return_lines;
 mod sql;
 mod tranches;
@@ -34,6 +37,7 @@ use sea_orm::DatabaseConnection;
 use super::{By, ServiceError};
 pub use crate::domain::interchange::kinds::Kind;
 use crate::domain::interchange::{Problems, RowAction};
+pub use crate::domain::programme::Filter as ListFilter;
 pub use milestones::ExportFilter;
 
 /// At most this many rows are listed one by one in a result (all are counted).
@@ -162,6 +166,15 @@ pub async fn import<R: Read + Send>(
         Kind::Tranches => tranches::import(db, by, &mut outcome, source)
             .await
             .map_err(super::concurrency::settle)?,
+        Kind::Participants => participants::import(db, by, &mut outcome, source)
+            .await
+            .map_err(super::concurrency::settle)?,
+        Kind::Partners => partners::import(db, by, &mut outcome, source)
+            .await
+            .map_err(super::concurrency::settle)?,
+        Kind::Partnerships => partnerships::import(db, by, &mut outcome, source)
+            .await
+            .map_err(super::concurrency::settle)?,
         // Contention the busy timeout could not absorb is a conflict (409), not a fault.
         _ => milestones::import(db, by, &mut outcome, source, now, progress)
             .await
@@ -187,10 +200,29 @@ pub async fn export(
     filter: &ExportFilter,
     out: &mut (dyn std::io::Write + Send),
 ) -> Result<u64, ServiceError> {
+    export_listed(db, by, kind, filter, &ListFilter::default(), out).await
+}
+
+/// [`export`] through a participants list's filters too (role, sector,
+/// region): the participants list page's "Download CSV".
+pub async fn export_listed(
+    db: &DatabaseConnection,
+    by: &By,
+    kind: Kind,
+    filter: &ExportFilter,
+    list: &ListFilter,
+    out: &mut (dyn std::io::Write + Send),
+) -> Result<u64, ServiceError> {
     match kind {
+        Kind::ReturnLines if filter.milestones.participant.is_none() && filter.period.is_some() => {
+            period_return_lines(db, by, filter, out).await
+        }
         Kind::ReturnLines => return_lines::export(db, by, filter, out).await,
         Kind::Allocations => allocations::export(db, by, filter, out).await,
         Kind::Tranches => tranches::export(db, by, filter, out).await,
+        Kind::Participants => participants::export(db, by, filter, list, out).await,
+        Kind::Partners => partners::export(db, by, out).await,
+        Kind::Partnerships => partnerships::export(db, by, filter, out).await,
         _ => milestones::export(db, by, kind, filter, out).await,
     }
 }
@@ -202,7 +234,66 @@ pub async fn export_string(
     kind: Kind,
     filter: &ExportFilter,
 ) -> Result<String, ServiceError> {
+    export_string_listed(db, by, kind, filter, &ListFilter::default()).await
+}
+
+/// [`export_listed`] into a string, for a download.
+pub async fn export_string_listed(
+    db: &DatabaseConnection,
+    by: &By,
+    kind: Kind,
+    filter: &ExportFilter,
+    list: &ListFilter,
+) -> Result<String, ServiceError> {
     let mut bytes = Vec::new();
-    export(db, by, kind, filter, &mut bytes).await?;
+    export_listed(db, by, kind, filter, list, &mut bytes).await?;
     Ok(String::from_utf8(bytes).unwrap_or_default())
+}
+
+/// The milestone lines of every return of one period the person may read
+/// (the returns list's "Download CSV"), one header, by ODS code. An import
+/// takes one return per file: split the file by trust to import it.
+async fn period_return_lines(
+    db: &DatabaseConnection,
+    by: &By,
+    filter: &ExportFilter,
+    out: &mut (dyn std::io::Write + Send),
+) -> Result<u64, ServiceError> {
+    let known = milestones::participants(db).await?;
+    let mut codes: Vec<&String> = known.by_ods.keys().collect();
+    codes.sort();
+    let mut written = 0;
+    let mut header_written = false;
+    for ods in codes {
+        let mut one = filter.clone();
+        one.milestones.participant = Some(ods.clone());
+        let mut bytes = Vec::new();
+        match return_lines::export(db, by, &one, &mut bytes).await {
+            Ok(n) => written += n,
+            // Another trust's return, for a trust reporter: not theirs to read.
+            Err(ServiceError::Access(_) | ServiceError::NotFound) => continue,
+            Err(e) => return Err(e),
+        }
+        // Each return's export starts with the header: keep the first only.
+        let body = if header_written {
+            bytes
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(&bytes[..0], |end| &bytes[end + 1..])
+        } else {
+            &bytes[..]
+        };
+        out.write_all(body)
+            .map_err(|e| ServiceError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+        header_written = true;
+    }
+    if !header_written {
+        // A period no one may read, or no participants: the header alone.
+        let mut writer = csv::Writer::from_writer(out);
+        writer
+            .write_record(Kind::ReturnLines.headers())
+            .and_then(|_| writer.flush().map_err(csv::Error::from))
+            .map_err(|e| ServiceError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+    }
+    Ok(written)
 }
