@@ -316,6 +316,8 @@ pub struct PartnershipView {
 #[derive(Debug, Clone)]
 pub struct AllocationView {
     pub id: i32,
+    /// What a change request sends back.
+    pub version: i32,
     pub reference: String,
     pub central: Pence,
     pub local_match: Pence,

@@ -239,6 +239,8 @@ impl From<&PartnerSummary> for PartnerOut {
 #[derive(Serialize, ToSchema)]
 pub struct AllocationOut {
     pub id: i32,
+    /// What a change request sends back (`version` or `If-Match`).
+    pub version: i32,
     pub reference: String,
     pub central_pence: i64,
     pub local_match_pence: i64,
@@ -260,6 +262,7 @@ impl From<&AllocationView> for AllocationOut {
     fn from(a: &AllocationView) -> Self {
         AllocationOut {
             id: a.id,
+            version: a.version,
             reference: a.reference.clone(),
             central_pence: a.central.value(),
             local_match_pence: a.local_match.value(),

@@ -57,7 +57,7 @@ pub(super) fn as_at_day(as_at: Option<&str>) -> Result<Option<Date>, ApiError> {
 }
 
 /// One page of `items`, with the `Link` header and `X-Total-Count`.
-fn paged<T, P: serde::Serialize>(
+pub(super) fn paged<T, P: serde::Serialize>(
     items: Vec<T>,
     params: &ListParams,
     path: &str,

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
-use super::{reads, writes};
+use super::{office, reads, writes};
 use crate::domain::problem::{Problem, ProblemField};
 
 #[derive(OpenApi)]
@@ -37,9 +37,10 @@ counted by each app instance separately; over it, 429 with `Retry-After`.\n\n\
 **Writes offered.** Trust reporters: save and submit their own trust's return (PUT), ask \
 to move a milestone's baseline. Programme office: milestone progress and sign-off, tranche \
 release, reviewing returns (approve or return for changes), baseline change requests, opening \
-reporting periods. Not yet in the API (use the pages): allocation change requests, deciding change \
-requests, creating participants, partners, allocations, tranches and milestones, and account \
-administration.",
+reporting periods, designating participants, recording partners, allocations (with their \
+financial-year profiles), tranches and milestones, asking to change an allocation's money, and \
+deciding change requests (approve or reject; never one's own). Not in the API (use the pages): \
+editing a participant, pairings and partnerships, imports, and account administration.",
     ),
     paths(
         reads::participants, reads::participant, reads::allocations, reads::tranches,
@@ -47,6 +48,9 @@ administration.",
         reads::milestone, reads::periods, reads::one_return, reads::snapshot,
         writes::progress, writes::sign_off, writes::release, writes::save_return,
         writes::review, writes::request_baseline, writes::open_period,
+        office::create_participant, office::create_partner, office::create_allocation,
+        office::create_tranche, office::create_milestone, office::request_allocation_change,
+        office::change_request_list, office::decide_baseline, office::decide_allocation,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
@@ -57,6 +61,7 @@ administration.",
         (name = "milestones", description = "Milestones and their progress"),
         (name = "returns", description = "Reporting periods and trusts' returns"),
         (name = "figures", description = "The programme as at a date"),
+        (name = "change requests", description = "Baseline and allocation change requests, and their decisions"),
     )
 )]
 pub struct ApiDoc;
