@@ -49,7 +49,7 @@ pub struct ParticipantIn {
 pub struct PartnerIn {
     #[serde(default)]
     pub name: String,
-    /// An organisation kind code other than `nhs_trust`, e.g. `international_partner`.
+    /// An organisation kind code other than `nhs_trust`, e.g. `healthcare_provider`, `supplier`, `university`.
     #[serde(default)]
     pub kind: String,
     /// Two letters, e.g. `US`.
