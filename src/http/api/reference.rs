@@ -28,8 +28,8 @@ session, so it needs no CSRF token.\n\n\
 problem) and answers what the records held at the end of that day (UK time), from the \
 system-versioned history, with the same permissions as today; lists are filtered, then paged, \
 and a day before the programme began answers an empty list. `GET /api/v1/snapshot` gives the \
-whole programme as at a day. One return (`/returns/{period}/{ods_code}`) is read as at today \
-only for now: the trust's returns list gives where each stood on an earlier day.\n\n\
+whole programme as at a day. A single record read as at an earlier day has no `ETag`: a \
+past version is not for writing.\n\n\
 **Versions.** A change sends the version it read, as `version` in the body or `If-Match` with \
 the `ETag`; a stale one is a 409 and nothing changes; none at all is a 428.\n\n\
 **Rate limit.** Each token may make `GDE_API_RATE_PER_MINUTE` requests a minute (default 120), \
