@@ -126,7 +126,7 @@ pub async fn create_participant(
 ) -> Result<Response, ApiError> {
     let input: ParticipantIn = json_body(&body)?;
     let by = caller.by();
-    let new = participants::create(
+    participants::create(
         &state.db,
         &by,
         ParticipantForm {
@@ -145,7 +145,6 @@ pub async fn create_participant(
     .await?;
     let ods = input.ods_code.trim().to_uppercase();
     let (detail, _) = programme::participant(&state.db, by, &ods, today()).await?;
-    debug_assert_eq!(detail.summary.id, new.id);
     Ok(created(
         json(&ParticipantDetailOut::from(&detail), None),
         Some(format!("{BASE}/participants/{ods}")),
