@@ -557,3 +557,96 @@ async fn baseline_requests_are_decided_through_the_api() {
         .await;
     assert!(is_problem(&again, 409), "{}", again.text);
 }
+
+#[tokio::test]
+async fn the_office_edits_a_participant_at_the_version_it_read() {
+    let app = TestApp::seeded().await;
+    let who = roles(&app).await;
+    let path = format!("/participants/{REPORTER_ORG}");
+    let read = who.office.get(&path).await;
+    let etag = read.header("etag").to_owned();
+    assert!(
+        etag.starts_with('"'),
+        "the office's read carries the version"
+    );
+    // Only the office, who may edit, is given the version.
+    assert_eq!(who.reporter.get(&path).await.header("etag"), "");
+    assert_eq!(who.reader.get(&path).await.header("etag"), "");
+
+    let before = counts(&app).await;
+    for api in [&who.reporter, &who.reader] {
+        let r = api
+            .send(
+                reqwest::Method::PUT,
+                &path,
+                Some(json!({"wave": "Renamed"})),
+                &[("if-match", &etag)],
+            )
+            .await;
+        assert!(is_problem(&r, 403), "{}", r.text);
+    }
+    let r = who.office.put(&path, json!({"wave": "Renamed"})).await;
+    assert!(is_problem(&r, 428), "{}", r.text);
+    let stale = format!("\"{}\"", etag.trim_matches('"').parse::<i32>().unwrap() - 1);
+    let r = who
+        .office
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({"wave": "Renamed"})),
+            &[("if-match", &stale)],
+        )
+        .await;
+    assert!(is_problem(&r, 409), "{}", r.text);
+    let r = who
+        .office
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({"status": "retired", "designated_on": "later"})),
+            &[("if-match", &etag)],
+        )
+        .await;
+    assert!(
+        names(&r, "status") && names(&r, "designated_on"),
+        "{}",
+        r.text
+    );
+    assert_eq!(counts(&app).await, before);
+
+    let r = who
+        .office
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({"wave": "Acute wave 1 (renamed)"})),
+            &[("if-match", &etag)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["participant"]["wave"], "Acute wave 1 (renamed)");
+    // Fields left out kept their values.
+    assert_eq!(
+        r.body["participant"]["role"],
+        read.body["participant"]["role"]
+    );
+    assert_eq!(
+        r.body["participant"]["designated"],
+        read.body["participant"]["designated"]
+    );
+    assert_ne!(r.header("etag"), etag);
+    assert_eq!(
+        who.reporter.get(&path).await.body["participant"]["wave"],
+        "Acute wave 1 (renamed)"
+    );
+    assert_eq!(audited(&app, "participant.update").await, 1);
+    // The version read before is stale now.
+    let r = who
+        .office
+        .put(
+            &path,
+            json!({"version": etag.trim_matches('"').parse::<i32>().unwrap(), "wave": "Again"}),
+        )
+        .await;
+    assert!(is_problem(&r, 409), "{}", r.text);
+}

@@ -5,7 +5,7 @@
 //! `Access`, walked by `tests/app/api_routes.rs` like the page table.
 pub mod limit;
 pub mod model;
-mod office;
+pub(crate) mod office;
 pub mod office_model;
 pub mod problem;
 mod reads;
@@ -178,6 +178,12 @@ pub fn api_routes() -> Vec<ApiRoute> {
             "/participants",
             Some(Office),
             office::create_participant,
+        ),
+        route(
+            Method::PUT,
+            "/participants/{ods_code}",
+            Some(Office),
+            office::update_participant,
         ),
         route(
             Method::POST,

@@ -24,7 +24,7 @@ use crate::services::change_requests::{self, DecisionForm, RequestKind};
 use crate::services::funding::{self, AllocationChange, NewAllocation, NewTranche, ProfileInput};
 use crate::services::milestones::{self, NewMilestone};
 use crate::services::participants::{self, ParticipantForm, PartnerForm};
-use crate::services::{ServiceError, programme};
+use crate::services::{ServiceError, participant_setup, programme};
 
 /// A 201 with the new record's address.
 fn created(mut response: Response, location: Option<String>) -> Response {
@@ -149,6 +149,72 @@ pub async fn create_participant(
         json(&ParticipantDetailOut::from(&detail), None),
         Some(format!("{BASE}/participants/{ods}")),
     ))
+}
+
+/// The participant's version: what an edit sends back (the office only).
+pub(super) async fn participant_version(
+    state: &AppState,
+    caller: &Caller,
+    ods_code: &str,
+) -> Result<i32, ApiError> {
+    let edit = participant_setup::edit_participant(&state.db, &caller.by(), ods_code).await?;
+    edit.form
+        .version
+        .parse()
+        .map_err(|_| ApiError::new(500, "A stored version is not a number; it has been logged."))
+}
+
+#[utoipa::path(put, path = "/api/v1/participants/{ods_code}", tag = "participants",
+    params(("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"),
+           ("If-Match" = Option<String>, Header, description = "The ETag read (instead of version in the body)")),
+    request_body = ParticipantUpdateIn,
+    responses(
+        (status = 200, description = "Saved: the participant as the read API now shows it", body = ParticipantDetailOut,
+            headers(("ETag" = String, description = "its version now"))),
+        (status = 400, description = "Not the JSON this takes", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the programme office", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such participant", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The version is stale: someone changed it since", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is not a version", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Field errors", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No version sent", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn update_participant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(ods_code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let by = caller.by();
+    let stored = participant_setup::edit_participant(&state.db, &by, &ods_code)
+        .await?
+        .form;
+    let input: ParticipantUpdateIn = json_body(&body)?;
+    let version = version_of(&headers, input.version)?;
+    let ods = ods_code.trim().to_uppercase();
+    participants::update(
+        &state.db,
+        &by,
+        &ods,
+        ParticipantForm {
+            role: input.role.unwrap_or(stored.role),
+            sector: input.sector.unwrap_or(stored.sector),
+            wave: input.wave.unwrap_or(stored.wave),
+            designated_on: input.designated_on.unwrap_or(stored.designated_on),
+            accredited_on: input.accredited_on.unwrap_or(stored.accredited_on),
+            status: input.status.unwrap_or(stored.status),
+            version: version.to_string(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let (detail, _) = programme::participant(&state.db, by, &ods, today()).await?;
+    let now = participant_version(&state, &caller, &ods).await?;
+    Ok(json(&ParticipantDetailOut::from(&detail), Some(now)))
 }
 
 #[utoipa::path(post, path = "/api/v1/partners", tag = "organisations",

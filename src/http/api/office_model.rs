@@ -43,6 +43,31 @@ pub struct ParticipantIn {
     pub status: Option<String>,
 }
 
+/// Changing a participant's record. Fields left out keep their values.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantUpdateIn {
+    /// The version read: the `ETag` of `GET /participants/{ods_code}` with an
+    /// office token (or give it as `If-Match`).
+    #[serde(default)]
+    pub version: Option<i32>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub sector: Option<String>,
+    #[serde(default)]
+    pub wave: Option<String>,
+    /// `YYYY-MM-DD`, or `YYYY-MM`.
+    #[serde(default)]
+    pub designated_on: Option<String>,
+    /// As `designated_on`; an empty string clears it.
+    #[serde(default)]
+    pub accredited_on: Option<String>,
+    /// `active`, `accredited` or `withdrawn`.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
 /// A new partner organisation (not an NHS trust: those are participants).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

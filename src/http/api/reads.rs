@@ -241,7 +241,8 @@ pub struct ReturnAsAtParam {
 #[utoipa::path(get, path = "/api/v1/participants/{ods_code}", tag = "participants",
     params(("ods_code" = String, Path, description = "The trust's ODS code, e.g. RAL", example = "RAL"), AsAtParam),
     responses(
-        (status = 200, description = "One participant", body = ParticipantDetailOut),
+        (status = 200, description = "One participant; with an office token (now, not as_at), `ETag` is the version an edit sends", body = ParticipantDetailOut,
+            headers(("ETag" = String, description = "the participant's version, quoted (office tokens only)"))),
         (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such participant, or another trust's (to a trust reporter)", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
@@ -258,7 +259,16 @@ pub async fn participant(
     let as_at = as_at_day(p.as_at.as_deref())?;
     let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
     match as_at {
-        None => Ok(json(&ParticipantDetailOut::from(&detail), None)),
+        None => {
+            // The version an edit sends back: for the office, who may edit.
+            let office = caller.actor.role == crate::domain::access::UserRole::ProgrammeOffice;
+            let version = if office {
+                Some(super::office::participant_version(&state, &caller, &ods_code).await?)
+            } else {
+                None
+            };
+            Ok(json(&ParticipantDetailOut::from(&detail), version))
+        }
         Some(day) => Ok(json(
             &participant_as_at(&state, &caller, detail, day).await?,
             None,
