@@ -650,3 +650,64 @@ async fn the_office_edits_a_participant_at_the_version_it_read() {
         .await;
     assert!(is_problem(&r, 409), "{}", r.text);
 }
+
+#[tokio::test]
+async fn the_office_pairs_a_fast_follower_with_an_exemplar() {
+    let app = TestApp::seeded().await;
+    let who = roles(&app).await;
+    assert_eq!(
+        who.office.post("/participants", new_trust()).await.status,
+        201
+    );
+    let path = "/participants/RZ7/pairing";
+    let before = counts(&app).await;
+    for api in [&who.reporter, &who.reader] {
+        let r = api
+            .put(path, json!({"exemplar_ods_code": REPORTER_ORG}))
+            .await;
+        assert!(is_problem(&r, 403), "{}", r.text);
+    }
+    // An exemplar is not paired; a fast follower is not an exemplar.
+    let r = who
+        .office
+        .put(
+            &format!("/participants/{REPORTER_ORG}/pairing"),
+            json!({"exemplar_ods_code": "RZ7"}),
+        )
+        .await;
+    assert!(names(&r, "exemplar_ods_code"), "{}", r.text);
+    let r = who
+        .office
+        .put(path, json!({"exemplar_ods_code": "RZ7"}))
+        .await;
+    assert!(names(&r, "exemplar_ods_code"), "{}", r.text);
+    let r = who
+        .office
+        .put(path, json!({"exemplar_ods_code": "RZZZ9"}))
+        .await;
+    assert!(names(&r, "exemplar_ods_code"), "{}", r.text);
+    assert_eq!(counts(&app).await, before);
+    assert!(is_problem(
+        &who.office
+            .put("/participants/RZZZ9/pairing", json!({}))
+            .await,
+        404
+    ));
+
+    let r = who
+        .office
+        .put(path, json!({"exemplar_ods_code": REPORTER_ORG}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["participant"]["exemplar_ods_code"], REPORTER_ORG);
+    let read = who.reader.get("/participants/RZ7").await;
+    assert_eq!(read.body["participant"]["exemplar_ods_code"], REPORTER_ORG);
+    assert_eq!(audited(&app, "pairing.set").await, 1);
+    let r = who
+        .office
+        .put(path, json!({"exemplar_ods_code": null}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["participant"]["exemplar_ods_code"], Value::Null);
+    assert_eq!(audited(&app, "pairing.set").await, 2);
+}

@@ -186,6 +186,12 @@ pub fn api_routes() -> Vec<ApiRoute> {
             office::update_participant,
         ),
         route(
+            Method::PUT,
+            "/participants/{ods_code}/pairing",
+            Some(Office),
+            office::set_pairing,
+        ),
+        route(
             Method::POST,
             "/partners",
             Some(Office),

@@ -23,7 +23,7 @@ use crate::http::AppState;
 use crate::services::change_requests::{self, DecisionForm, RequestKind};
 use crate::services::funding::{self, AllocationChange, NewAllocation, NewTranche, ProfileInput};
 use crate::services::milestones::{self, NewMilestone};
-use crate::services::participants::{self, ParticipantForm, PartnerForm};
+use crate::services::participants::{self, PairingForm, ParticipantForm, PartnerForm};
 use crate::services::{ServiceError, participant_setup, programme};
 
 /// A 201 with the new record's address.
@@ -215,6 +215,42 @@ pub async fn update_participant(
     let (detail, _) = programme::participant(&state.db, by, &ods, today()).await?;
     let now = participant_version(&state, &caller, &ods).await?;
     Ok(json(&ParticipantDetailOut::from(&detail), Some(now)))
+}
+
+#[utoipa::path(put, path = "/api/v1/participants/{ods_code}/pairing", tag = "participants",
+    params(("ods_code" = String, Path, description = "The fast follower's ODS code", example = "RAL")),
+    request_body = PairingIn,
+    responses(
+        (status = 200, description = "Saved: the participant as the read API now shows it (exemplar_ods_code)", body = ParticipantDetailOut),
+        (status = 400, description = "Not the JSON this takes", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the programme office", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such participant", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Field errors (not a fast follower; not an exemplar; changed by someone else at the same moment)", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn set_pairing(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(ods_code): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let by = caller.by();
+    participant_setup::edit_participant(&state.db, &by, &ods_code).await?;
+    let input: PairingIn = json_body(&body)?;
+    let ods = ods_code.trim().to_uppercase();
+    participants::set_pairing(
+        &state.db,
+        &by,
+        &ods,
+        PairingForm {
+            exemplar_ods_code: input.exemplar_ods_code.unwrap_or_default(),
+        },
+    )
+    .await?;
+    let (detail, _) = programme::participant(&state.db, by, &ods, today()).await?;
+    Ok(json(&ParticipantDetailOut::from(&detail), None))
 }
 
 #[utoipa::path(post, path = "/api/v1/partners", tag = "organisations",

@@ -68,6 +68,15 @@ pub struct ParticipantUpdateIn {
     pub status: Option<String>,
 }
 
+/// Pairing a fast follower with its exemplar.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairingIn {
+    /// The exemplar's ODS code; null or empty removes the pairing.
+    #[serde(default)]
+    pub exemplar_ods_code: Option<String>,
+}
+
 /// A new partner organisation (not an NHS trust: those are participants).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

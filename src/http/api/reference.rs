@@ -40,8 +40,9 @@ release, reviewing returns (approve or return for changes), baseline change requ
 reporting periods, designating participants, recording partners, allocations (with their \
 financial-year profiles), tranches and milestones, asking to change an allocation's money, and \
 deciding change requests (approve or reject; never one's own), editing a participant (the \
-`ETag` of an office token's `GET /participants/{ods_code}` is its version). Not in the API (use \
-the pages): pairings and partnerships, imports, and account administration.",
+`ETag` of an office token's `GET /participants/{ods_code}` is its version), pairing a fast \
+follower with its exemplar. Not in the API (use the pages): partnerships, imports, and account \
+administration.",
     ),
     paths(
         reads::participants, reads::participant, reads::allocations, reads::tranches,
@@ -49,7 +50,7 @@ the pages): pairings and partnerships, imports, and account administration.",
         reads::milestone, reads::periods, reads::one_return, reads::snapshot,
         writes::progress, writes::sign_off, writes::release, writes::save_return,
         writes::review, writes::request_baseline, writes::open_period,
-        office::create_participant, office::update_participant, office::create_partner, office::create_allocation,
+        office::create_participant, office::update_participant, office::set_pairing, office::create_partner, office::create_allocation,
         office::create_tranche, office::create_milestone, office::request_allocation_change,
         office::change_request_list, office::decide_baseline, office::decide_allocation,
     ),
