@@ -249,6 +249,7 @@ fn region_name(s: &ParticipantSummary) -> &str {
 /// A partner organisation and the participants it works with.
 #[derive(Debug, Clone)]
 pub struct PartnerSummary {
+    pub id: i32,
     pub name: String,
     pub kind: OrganisationKind,
     pub country_code: String,

@@ -711,3 +711,73 @@ async fn the_office_pairs_a_fast_follower_with_an_exemplar() {
     assert_eq!(r.body["participant"]["exemplar_ods_code"], Value::Null);
     assert_eq!(audited(&app, "pairing.set").await, 2);
 }
+
+#[tokio::test]
+async fn the_office_links_a_partner_to_a_participant() {
+    let app = TestApp::seeded().await;
+    let who = roles(&app).await;
+    let partner = who
+        .office
+        .post(
+            "/partners",
+            json!({"name": "Epic Test Systems", "kind": "supplier", "country_code": "US"}),
+        )
+        .await;
+    assert_eq!(partner.status, 201, "{}", partner.text);
+    let partner_id = partner.body["id"].as_i64().unwrap();
+    // The partners list names the same id.
+    let list = who.office.get("/partners?per_page=200").await;
+    assert!(
+        list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == partner_id && p["name"] == "Epic Test Systems"),
+        "{}",
+        list.text
+    );
+    let path = format!("/participants/{REPORTER_ORG}/partnerships");
+    let link =
+        json!({"partner_id": partner_id, "partner_role": "epr_supplier", "started_on": "2018-04"});
+    refused_to_others(&app, &who, &path, link.clone()).await;
+    let before = counts(&app).await;
+    let r = who
+        .office
+        .post(
+            &path,
+            json!({"partner_id": 987654, "partner_role": "landlord"}),
+        )
+        .await;
+    assert!(
+        names(&r, "partner_id") && names(&r, "partner_role"),
+        "{}",
+        r.text
+    );
+    let r = who
+        .office
+        .post(
+            &path,
+            json!({"partner_id": partner_id, "partner_role": "epr_supplier",
+                   "started_on": "2019-01-01", "ended_on": "2018-01-01"}),
+        )
+        .await;
+    assert!(names(&r, "ended_on"), "{}", r.text);
+    assert_eq!(counts(&app).await, before);
+    let r = who.office.post(&path, link.clone()).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(
+        r.body["partnerships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["partner_name"] == "Epic Test Systems" && p["role"] == "epr_supplier"),
+        "{}",
+        r.text
+    );
+    assert_eq!(audited(&app, "partnership.create").await, 1);
+    // The trust's reporter sees the link on their own partners list.
+    let mine = who.reporter.get("/partners?per_page=200").await;
+    assert!(mine.text.contains("Epic Test Systems"), "{}", mine.text);
+    let r = who.office.post(&path, link).await;
+    assert!(names(&r, "partner_id"), "{}", r.text);
+}

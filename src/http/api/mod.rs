@@ -193,6 +193,12 @@ pub fn api_routes() -> Vec<ApiRoute> {
         ),
         route(
             Method::POST,
+            "/participants/{ods_code}/partnerships",
+            Some(Office),
+            office::link_partner,
+        ),
+        route(
+            Method::POST,
             "/partners",
             Some(Office),
             office::create_partner,

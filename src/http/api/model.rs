@@ -201,6 +201,8 @@ pub struct PartnershipOut {
 /// reporter sees only their own trust's links).
 #[derive(Serialize, ToSchema)]
 pub struct PartnerOut {
+    /// What linking it to a participant names.
+    pub id: i32,
     pub name: String,
     pub kind: String,
     pub country_code: String,
@@ -218,6 +220,7 @@ pub struct PartnerLinkOut {
 impl From<&PartnerSummary> for PartnerOut {
     fn from(p: &PartnerSummary) -> Self {
         PartnerOut {
+            id: p.id,
             name: p.name.clone(),
             kind: p.kind.code().to_owned(),
             country_code: p.country_code.clone(),

@@ -23,7 +23,9 @@ use crate::http::AppState;
 use crate::services::change_requests::{self, DecisionForm, RequestKind};
 use crate::services::funding::{self, AllocationChange, NewAllocation, NewTranche, ProfileInput};
 use crate::services::milestones::{self, NewMilestone};
-use crate::services::participants::{self, PairingForm, ParticipantForm, PartnerForm};
+use crate::services::participants::{
+    self, PairingForm, ParticipantForm, PartnerForm, PartnershipForm,
+};
 use crate::services::{ServiceError, participant_setup, programme};
 
 /// A 201 with the new record's address.
@@ -251,6 +253,52 @@ pub async fn set_pairing(
     .await?;
     let (detail, _) = programme::participant(&state.db, by, &ods, today()).await?;
     Ok(json(&ParticipantDetailOut::from(&detail), None))
+}
+
+#[utoipa::path(post, path = "/api/v1/participants/{ods_code}/partnerships", tag = "participants",
+    params(("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL")),
+    request_body = PartnershipIn,
+    responses(
+        (status = 201, description = "Linked: the participant as the read API now shows it (partnerships)", body = ParticipantDetailOut),
+        (status = 400, description = "Not the JSON this takes", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the programme office", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such participant", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Field errors (no such partner; already linked in that role; ends before it starts)", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn link_partner(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(ods_code): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let by = caller.by();
+    participant_setup::edit_participant(&state.db, &by, &ods_code).await?;
+    let input: PartnershipIn = json_body(&body)?;
+    let ods = ods_code.trim().to_uppercase();
+    participants::link_partner(
+        &state.db,
+        &by,
+        &ods,
+        PartnershipForm {
+            partner_id: input
+                .partner_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            partner_role: input.partner_role,
+            started_on: input.started_on.unwrap_or_default(),
+            ended_on: input.ended_on.unwrap_or_default(),
+            note: input.note.unwrap_or_default(),
+        },
+    )
+    .await?;
+    let (detail, _) = programme::participant(&state.db, by, &ods, today()).await?;
+    Ok(created(
+        json(&ParticipantDetailOut::from(&detail), None),
+        None,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/partners", tag = "organisations",

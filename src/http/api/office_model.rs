@@ -77,6 +77,25 @@ pub struct PairingIn {
     pub exemplar_ods_code: Option<String>,
 }
 
+/// Linking a partner organisation to a participant.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartnershipIn {
+    /// The partner's `id` (from `GET /partners`, or `POST /partners`).
+    #[serde(default)]
+    pub partner_id: Option<i32>,
+    /// `international_partner`, `epr_supplier` or `academic_partner`.
+    #[serde(default)]
+    pub partner_role: String,
+    /// `YYYY-MM-DD` or `YYYY-MM`.
+    #[serde(default)]
+    pub started_on: Option<String>,
+    #[serde(default)]
+    pub ended_on: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// A new partner organisation (not an NHS trust: those are participants).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -41,8 +41,8 @@ reporting periods, designating participants, recording partners, allocations (wi
 financial-year profiles), tranches and milestones, asking to change an allocation's money, and \
 deciding change requests (approve or reject; never one's own), editing a participant (the \
 `ETag` of an office token's `GET /participants/{ods_code}` is its version), pairing a fast \
-follower with its exemplar. Not in the API (use the pages): partnerships, imports, and account \
-administration.",
+follower with its exemplar, linking a partner to a participant. Not in the API (use the pages): \
+imports, and account administration.",
     ),
     paths(
         reads::participants, reads::participant, reads::allocations, reads::tranches,
@@ -50,7 +50,7 @@ administration.",
         reads::milestone, reads::periods, reads::one_return, reads::snapshot,
         writes::progress, writes::sign_off, writes::release, writes::save_return,
         writes::review, writes::request_baseline, writes::open_period,
-        office::create_participant, office::update_participant, office::set_pairing, office::create_partner, office::create_allocation,
+        office::create_participant, office::update_participant, office::set_pairing, office::link_partner, office::create_partner, office::create_allocation,
         office::create_tranche, office::create_milestone, office::request_allocation_change,
         office::change_request_list, office::decide_baseline, office::decide_allocation,
     ),
