@@ -249,6 +249,7 @@ fn region_name(s: &ParticipantSummary) -> &str {
 /// A partner organisation and the participants it works with.
 #[derive(Debug, Clone)]
 pub struct PartnerSummary {
+    pub id: i32,
     pub name: String,
     pub kind: OrganisationKind,
     pub country_code: String,
@@ -316,6 +317,8 @@ pub struct PartnershipView {
 #[derive(Debug, Clone)]
 pub struct AllocationView {
     pub id: i32,
+    /// What a change request sends back.
+    pub version: i32,
     pub reference: String,
     pub central: Pence,
     pub local_match: Pence,

@@ -44,6 +44,7 @@ pub struct MilestoneAt {
 #[derive(Clone, Debug)]
 pub struct AllocationAt {
     pub id: i32,
+    pub version: i32,
     pub participant_id: i32,
     pub reference: String,
     pub awarded_on: Date,

@@ -252,6 +252,7 @@ mod tests {
         let mut s = empty(date!(2021 - 03 - 31));
         s.allocations.push(AllocationAt {
             id: 1,
+            version: 1,
             participant_id: 1,
             reference: "A1".into(),
             awarded_on: date!(2016 - 09 - 01),

@@ -306,6 +306,7 @@ pub async fn allocations_as_at(
         }
         views.push(AllocationView {
             id: a.id,
+            version: a.version,
             reference: a.reference.clone(),
             central: decode("central", Pence::new(a.central))?,
             local_match: decode("local match", Pence::new(a.local_match))?,

@@ -258,6 +258,7 @@ async fn allocations_of(
             .collect::<Result<Vec<_>, DbErr>>()?;
         views.push(AllocationView {
             id: a.id,
+            version: a.version,
             reference: a.reference,
             central: decode("central", Pence::new(a.central_pence))?,
             local_match: decode("local match", Pence::new(a.local_match_pence))?,

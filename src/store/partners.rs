@@ -53,6 +53,7 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<PartnerSummary>, DbEr
             let mut links = links_by_partner.remove(&p.id).unwrap_or_default();
             links.sort_by(|a, b| a.participant_name.cmp(&b.participant_name));
             Ok(PartnerSummary {
+                id: p.id,
                 kind: decode("organisation kind", OrganisationKind::from_code(&p.kind))?,
                 name: p.name,
                 country_code: p.country_code,
@@ -119,6 +120,7 @@ pub async fn list_at(
             let mut links = links_by_partner.remove(&p.id).unwrap_or_default();
             links.sort_by(|a, b| a.participant_name.cmp(&b.participant_name));
             Ok(PartnerSummary {
+                id: p.id,
                 kind: decode("organisation kind", OrganisationKind::from_code(&p.kind))?,
                 name: p.name.clone(),
                 country_code: p.country_code.clone(),

@@ -103,6 +103,7 @@ struct MilestoneRow {
 #[derive(FromQueryResult)]
 struct AllocationRow {
     id: i32,
+    version: i32,
     participant_id: i32,
     reference: String,
     central_pence: i64,
@@ -271,7 +272,7 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
     let mut allocations: Vec<AllocationAt> = rows_at::<AllocationRow>(
         db,
         "allocations",
-        "id, participant_id, reference, central_pence, local_match_pence, awarded_on, illustrative",
+        "id, version, participant_id, reference, central_pence, local_match_pence, awarded_on, illustrative",
         at,
     )
     .await?
@@ -282,6 +283,7 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
         profile.sort();
         AllocationAt {
             id: a.id,
+            version: a.version,
             participant_id: a.participant_id,
             reference: a.reference,
             awarded_on: a.awarded_on,

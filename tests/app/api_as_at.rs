@@ -620,26 +620,108 @@ async fn organisations_and_partners_as_at_yesterday_lack_a_partner_added_today()
 }
 
 #[tokio::test]
-async fn one_return_is_read_as_at_today_and_says_where_an_earlier_day_is_answered() {
-    let app = app_today().await;
-    let api = api_as(&app, OFFICE).await;
-    let today = api
-        .get(&format!(
-            "/returns/2020-21-q3/{REPORTER_ORG}?as_at=2026-12-07"
-        ))
+async fn one_return_as_at_yesterday_is_the_draft_it_was_before_todays_submission() {
+    let (app, clock) = app_and_clock().await;
+    clock.set(datetime!(2026-12-06 10:00 UTC));
+    let office = api_as(&app, OFFICE).await;
+    let reporter = api_as(&app, REPORTER).await;
+    let opened = office
+        .post(
+            "/periods",
+            json!({"frequency": "quarterly", "year": 2026, "number": 2, "due_on": "2026-10-30"}),
+        )
         .await;
-    assert_eq!(today.status, 200, "{}", today.text);
-    let earlier = api
-        .get(&format!(
-            "/returns/2020-21-q3/{REPORTER_ORG}?as_at={YESTERDAY}"
-        ))
+    assert_eq!(opened.status, 201, "{}", opened.text);
+    let path = format!("/returns/2026-27-q2/{REPORTER_ORG}");
+    let blank = reporter.get(&path).await;
+    let first = blank.body["lines"][0]["milestone_id"].clone();
+    let draft = reporter
+        .put(
+            &path,
+            json!({"version": 0, "narrative": "First words", "spend_to_date_pence": 1000,
+                   "lines": [{"milestone_id": first, "status": "in_progress", "comment": "on track"}],
+                   "risks": [{"description": "Supplier capacity", "rating": "amber"}]}),
+        )
         .await;
-    assert!(is_problem(&earlier, 400), "{}", earlier.text);
-    assert!(
-        earlier.body["detail"].as_str().unwrap().contains(&format!(
-            "/api/v1/participants/{REPORTER_ORG}/returns?as_at={YESTERDAY}"
-        )),
-        "{}",
-        earlier.text
-    );
+    assert_eq!(draft.status, 200, "{}", draft.text);
+    // Today: rewritten and submitted.
+    clock.set(datetime!(2026-12-07 09:00 UTC));
+    // Every line given, as submission needs.
+    let lines: Vec<Value> = draft.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let forecast = if l["live_forecast_on"].is_null() {
+                l["baseline_on"].clone()
+            } else {
+                l["live_forecast_on"].clone()
+            };
+            if l["milestone_id"] == first {
+                json!({"milestone_id": first, "status": "in_progress",
+                       "forecast_on": forecast, "comment": "still on track"})
+            } else {
+                json!({"milestone_id": l["milestone_id"], "status": l["live_status"],
+                       "forecast_on": forecast})
+            }
+        })
+        .collect();
+    let submitted = reporter
+        .put(
+            &path,
+            json!({"version": draft.body["version"], "narrative": "Second words",
+                   "self_rating": "green", "rating_justification": "All on track",
+                   "spend_to_date_pence": 2000, "lines": lines, "risks": [], "submit": true}),
+        )
+        .await;
+    assert_eq!(submitted.status, 200, "{}", submitted.text);
+    assert_eq!(submitted.body["status"], "submitted");
+
+    let now = reporter.get(&path).await;
+    assert_eq!(now.body["narrative"], "Second words");
+    assert!(!now.header("etag").is_empty());
+    let then = reporter.get(&format!("{path}?as_at={YESTERDAY}")).await;
+    assert_eq!(then.status, 200, "{}", then.text);
+    assert_eq!(then.body["status"], "draft");
+    assert_eq!(then.body["state"], "draft");
+    assert_eq!(then.body["narrative"], "First words");
+    assert_eq!(then.body["spend_to_date_pence"], 1000);
+    assert_eq!(then.body["version"], draft.body["version"]);
+    assert_eq!(then.body["risks"][0]["description"], "Supplier capacity");
+    let line = then.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["milestone_id"] == first)
+        .unwrap();
+    assert_eq!(line["comment"], "on track");
+    // A past version is not for writing.
+    assert_eq!(then.header("etag"), "");
+    // Today's date is the same as no as_at.
+    let today = office.get(&format!("{path}?as_at=2026-12-07")).await;
+    assert_eq!(today.body, now.body);
+    // The period was not open the day before: not found. Another trust's
+    // return is not found to a reporter on any day; a later day is a 400.
+    assert!(is_problem(
+        &reporter.get(&format!("{path}?as_at=2026-12-05")).await,
+        404
+    ));
+    assert!(is_problem(
+        &reporter
+            .get(&format!("/returns/2026-27-q2/{OTHER}?as_at={YESTERDAY}"))
+            .await,
+        404
+    ));
+    assert!(is_problem(
+        &reporter.get(&format!("{path}?as_at=2026-12-08")).await,
+        400
+    ));
+    // The office reads it as at yesterday too; the blank another trust would
+    // have started from then has no status and version 0.
+    let other = office
+        .get(&format!("/returns/2026-27-q2/{OTHER}?as_at={YESTERDAY}"))
+        .await;
+    assert_eq!(other.status, 200, "{}", other.text);
+    assert_eq!(other.body["status"], Value::Null);
+    assert_eq!(other.body["version"], 0);
 }

@@ -36,7 +36,7 @@ fn admitted(access: Access, who: Who) -> bool {
     }
 }
 
-async fn ids(app: &TestApp, ods: &str) -> (String, String) {
+async fn ids(app: &TestApp, ods: &str) -> (String, String, String) {
     use gde::entities::{
         Allocations, Milestones, Organisations, Participants, Tranches, allocation, milestone,
         organisation, participant, tranche,
@@ -72,7 +72,67 @@ async fn ids(app: &TestApp, ods: &str) -> (String, String) {
         .await
         .unwrap()
         .unwrap();
-    (m.id.to_string(), t.id.to_string())
+    (m.id.to_string(), t.id.to_string(), a.id.to_string())
+}
+
+/// A pending baseline request and a pending allocation request of `ods`,
+/// raised through the API by the office: (baseline id, allocation id).
+async fn requests(office: &Api, ods: &str, milestone: &str, allocation: &str) -> (String, String) {
+    let r = office
+        .post(
+            &format!("/milestones/{milestone}/baseline-requests"),
+            json!({"proposed_baseline_on": "2031-03-31", "reason": "Supplier delay to go-live"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let list = office
+        .get(&format!("/participants/{ods}/allocations"))
+        .await;
+    let a = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"].as_i64() == allocation.parse().ok())
+        .unwrap()
+        .clone();
+    // £1 less, taken off the last profiled year.
+    let mut profile = a["profile"].as_array().unwrap().clone();
+    if let Some(last) = profile.last_mut() {
+        last["amount_pence"] = json!(last["amount_pence"].as_i64().unwrap() - 100);
+    }
+    let r = office
+        .post(
+            &format!("/allocations/{allocation}/change-requests"),
+            json!({
+                "version": a["version"],
+                "central_pence": a["central_pence"].as_i64().unwrap() - 100,
+                "profile": profile,
+                "reason": "Route walk: a smaller allocation",
+            }),
+        )
+        .await;
+    let id = if r.status == 201 {
+        r.body["id"].to_string()
+    } else {
+        // The profile rules refused it: any existing request will do.
+        let queue = office.get("/change-requests").await;
+        queue.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["kind"] == "allocation")
+            .map(|q| q["id"].to_string())
+            .unwrap_or_else(|| panic!("no allocation change request: {}", r.text))
+    };
+    let queue = office.get("/change-requests").await;
+    let baseline = queue.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["kind"] == "baseline" && q["milestone_id"].as_i64() == milestone.parse().ok())
+        .unwrap()["id"]
+        .to_string();
+    (baseline, id)
 }
 
 fn fill(path: &str, value: impl Fn(&str) -> String) -> String {
@@ -90,8 +150,11 @@ fn fill(path: &str, value: impl Fn(&str) -> String) -> String {
 #[tokio::test]
 async fn every_api_route_checks_the_token_and_its_scope() {
     let app = TestApp::seeded().await;
-    let (own_m, own_t) = ids(&app, REPORTER_ORG).await;
-    let (other_m, other_t) = ids(&app, OTHER).await;
+    let (own_m, own_t, own_a) = ids(&app, REPORTER_ORG).await;
+    let (other_m, other_t, other_a) = ids(&app, OTHER).await;
+    let office = api_as(&app, OFFICE).await;
+    let (own_b, own_c) = requests(&office, REPORTER_ORG, &own_m, &own_a).await;
+    let (other_b, other_c) = requests(&office, OTHER, &other_m, &other_a).await;
     let clients = [
         (Who::NoToken, Api::new(&app, None)),
         (Who::Office, api_as(&app, OFFICE).await),
@@ -112,6 +175,27 @@ async fn every_api_route_checks_the_token_and_its_scope() {
                     other_m.clone()
                 } else {
                     own_m.clone()
+                }
+            }
+            "id" if path.starts_with("/allocations/") => {
+                if other {
+                    other_a.clone()
+                } else {
+                    own_a.clone()
+                }
+            }
+            "id" if path.starts_with("/change-requests/baseline/") => {
+                if other {
+                    other_b.clone()
+                } else {
+                    own_b.clone()
+                }
+            }
+            "id" if path.starts_with("/change-requests/allocation/") => {
+                if other {
+                    other_c.clone()
+                } else {
+                    own_c.clone()
                 }
             }
             "id" if path.starts_with("/tranches/") => {

@@ -8,6 +8,7 @@ mod api;
 mod api_as_at;
 mod api_docs;
 mod api_routes;
+mod api_writes;
 mod approval_order;
 mod briefing;
 mod cli;

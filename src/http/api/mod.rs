@@ -5,6 +5,8 @@
 //! `Access`, walked by `tests/app/api_routes.rs` like the page table.
 pub mod limit;
 pub mod model;
+pub(crate) mod office;
+pub mod office_model;
 pub mod problem;
 mod reads;
 mod reference;
@@ -169,6 +171,79 @@ pub fn api_routes() -> Vec<ApiRoute> {
             "/milestones/{id}/baseline-requests",
             Some(Reporting),
             writes::request_baseline,
+        ),
+        // The programme office's records and change requests.
+        route(
+            Method::POST,
+            "/participants",
+            Some(Office),
+            office::create_participant,
+        ),
+        route(
+            Method::PUT,
+            "/participants/{ods_code}",
+            Some(Office),
+            office::update_participant,
+        ),
+        route(
+            Method::PUT,
+            "/participants/{ods_code}/pairing",
+            Some(Office),
+            office::set_pairing,
+        ),
+        route(
+            Method::POST,
+            "/participants/{ods_code}/partnerships",
+            Some(Office),
+            office::link_partner,
+        ),
+        route(
+            Method::POST,
+            "/partners",
+            Some(Office),
+            office::create_partner,
+        ),
+        route(
+            Method::POST,
+            "/participants/{ods_code}/allocations",
+            Some(Office),
+            office::create_allocation,
+        ),
+        route(
+            Method::POST,
+            "/allocations/{id}/tranches",
+            Some(Office),
+            office::create_tranche,
+        ),
+        route(
+            Method::POST,
+            "/participants/{ods_code}/milestones",
+            Some(Office),
+            office::create_milestone,
+        ),
+        route(
+            Method::POST,
+            "/allocations/{id}/change-requests",
+            Some(Office),
+            office::request_allocation_change,
+        ),
+        route(
+            g.clone(),
+            "/change-requests",
+            Some(Office),
+            office::change_request_list,
+        ),
+        route(
+            Method::POST,
+            "/change-requests/baseline/{id}/decision",
+            Some(Office),
+            office::decide_baseline,
+        ),
+        route(
+            Method::POST,
+            "/change-requests/allocation/{id}/decision",
+            Some(Office),
+            office::decide_allocation,
         ),
     ]
 }

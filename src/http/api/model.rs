@@ -201,6 +201,8 @@ pub struct PartnershipOut {
 /// reporter sees only their own trust's links).
 #[derive(Serialize, ToSchema)]
 pub struct PartnerOut {
+    /// What linking it to a participant names.
+    pub id: i32,
     pub name: String,
     pub kind: String,
     pub country_code: String,
@@ -218,6 +220,7 @@ pub struct PartnerLinkOut {
 impl From<&PartnerSummary> for PartnerOut {
     fn from(p: &PartnerSummary) -> Self {
         PartnerOut {
+            id: p.id,
             name: p.name.clone(),
             kind: p.kind.code().to_owned(),
             country_code: p.country_code.clone(),
@@ -239,6 +242,8 @@ impl From<&PartnerSummary> for PartnerOut {
 #[derive(Serialize, ToSchema)]
 pub struct AllocationOut {
     pub id: i32,
+    /// What a change request sends back (`version` or `If-Match`).
+    pub version: i32,
     pub reference: String,
     pub central_pence: i64,
     pub local_match_pence: i64,
@@ -260,6 +265,7 @@ impl From<&AllocationView> for AllocationOut {
     fn from(a: &AllocationView) -> Self {
         AllocationOut {
             id: a.id,
+            version: a.version,
             reference: a.reference.clone(),
             central_pence: a.central.value(),
             local_match_pence: a.local_match.value(),

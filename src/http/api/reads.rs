@@ -57,7 +57,7 @@ pub(super) fn as_at_day(as_at: Option<&str>) -> Result<Option<Date>, ApiError> {
 }
 
 /// One page of `items`, with the `Link` header and `X-Total-Count`.
-fn paged<T, P: serde::Serialize>(
+pub(super) fn paged<T, P: serde::Serialize>(
     items: Vec<T>,
     params: &ListParams,
     path: &str,
@@ -229,9 +229,11 @@ pub struct AsAtParam {
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ReturnAsAtParam {
-    /// `YYYY-MM-DD`: today only (or leave it out). An earlier day is a 400
-    /// problem: `GET /api/v1/participants/{ods_code}/returns?as_at=` gives
-    /// where each of the trust's returns stood then.
+    /// `YYYY-MM-DD`, today or earlier (default today): the return as it stood
+    /// at the end of that day (UK time) — its lines, risks and ratings then,
+    /// or the blank the trust would have started from — without an `ETag`
+    /// (a past version is not for writing). 404 if the period was not open
+    /// or the trust not designated by then; a later day is a 400 problem.
     #[param(value_type = Option<String>, format = Date)]
     pub as_at: Option<String>,
 }
@@ -239,7 +241,8 @@ pub struct ReturnAsAtParam {
 #[utoipa::path(get, path = "/api/v1/participants/{ods_code}", tag = "participants",
     params(("ods_code" = String, Path, description = "The trust's ODS code, e.g. RAL", example = "RAL"), AsAtParam),
     responses(
-        (status = 200, description = "One participant", body = ParticipantDetailOut),
+        (status = 200, description = "One participant; with an office token (now, not as_at), `ETag` is the version an edit sends", body = ParticipantDetailOut,
+            headers(("ETag" = String, description = "the participant's version, quoted (office tokens only)"))),
         (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such participant, or another trust's (to a trust reporter)", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
@@ -256,7 +259,16 @@ pub async fn participant(
     let as_at = as_at_day(p.as_at.as_deref())?;
     let (detail, _) = programme::participant(&state.db, caller.by(), &ods_code, today()).await?;
     match as_at {
-        None => Ok(json(&ParticipantDetailOut::from(&detail), None)),
+        None => {
+            // The version an edit sends back: for the office, who may edit.
+            let office = caller.actor.role == crate::domain::access::UserRole::ProgrammeOffice;
+            let version = if office {
+                Some(super::office::participant_version(&state, &caller, &ods_code).await?)
+            } else {
+                None
+            };
+            Ok(json(&ParticipantDetailOut::from(&detail), version))
+        }
         Some(day) => Ok(json(
             &participant_as_at(&state, &caller, detail, day).await?,
             None,
@@ -702,11 +714,11 @@ pub async fn periods(
     params(("period" = String, Path, description = "The period's slug, e.g. 2020-21-q3", example = "2020-21-q4"),
            ("ods_code" = String, Path, description = "The trust's ODS code", example = "RAL"), ReturnAsAtParam),
     responses(
-        (status = 200, description = "One return (or the blank a trust starts from: status null, version 0); `ETag` is its version", body = ReturnOut,
+        (status = 200, description = "One return (or the blank a trust starts from: status null, version 0); `ETag` is its version (none for an earlier as_at)", body = ReturnOut,
             headers(("ETag" = String, description = "the version, quoted"))),
         (status = 400, description = "A bad query parameter", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token, or not a working one", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such period or trust, or another trust's return", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such period or trust, or another trust's return; or, as_at, a period not yet open or a trust not yet designated then", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests", body = crate::domain::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
@@ -718,12 +730,17 @@ pub async fn one_return(
 ) -> Result<Response, ApiError> {
     let p: ReturnAsAtParam = query(raw.as_deref())?;
     if let Some(day) = as_at_day(p.as_at.as_deref())? {
-        return Err(ApiError::bad_request(format!(
-            "as_at: one return can only be read as at today for now; \
-             GET {BASE}/participants/{}/returns?as_at={day} gives where each of the \
-             trust's returns stood then",
-            ods_code.trim().to_uppercase()
-        )));
+        let then = returns::load_as_at(
+            &state.db,
+            &caller.by(),
+            &PeriodRef::parse(&period),
+            &ods_code,
+            state.config.rating_scale,
+            day,
+        )
+        .await?;
+        // A past version is not for writing: no ETag.
+        return Ok(json(&ReturnOut::from(&then), None));
     }
     let data = returns::load(
         &state.db,

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
-use super::{reads, writes};
+use super::{office, reads, writes};
 use crate::domain::problem::{Problem, ProblemField};
 
 #[derive(OpenApi)]
@@ -28,8 +28,8 @@ session, so it needs no CSRF token.\n\n\
 problem) and answers what the records held at the end of that day (UK time), from the \
 system-versioned history, with the same permissions as today; lists are filtered, then paged, \
 and a day before the programme began answers an empty list. `GET /api/v1/snapshot` gives the \
-whole programme as at a day. One return (`/returns/{period}/{ods_code}`) is read as at today \
-only for now: the trust's returns list gives where each stood on an earlier day.\n\n\
+whole programme as at a day. A single record read as at an earlier day has no `ETag`: a \
+past version is not for writing.\n\n\
 **Versions.** A change sends the version it read, as `version` in the body or `If-Match` with \
 the `ETag`; a stale one is a 409 and nothing changes; none at all is a 428.\n\n\
 **Rate limit.** Each token may make `GDE_API_RATE_PER_MINUTE` requests a minute (default 120), \
@@ -37,9 +37,12 @@ counted by each app instance separately; over it, 429 with `Retry-After`.\n\n\
 **Writes offered.** Trust reporters: save and submit their own trust's return (PUT), ask \
 to move a milestone's baseline. Programme office: milestone progress and sign-off, tranche \
 release, reviewing returns (approve or return for changes), baseline change requests, opening \
-reporting periods. Not yet in the API (use the pages): allocation change requests, deciding change \
-requests, creating participants, partners, allocations, tranches and milestones, and account \
-administration.",
+reporting periods, designating participants, recording partners, allocations (with their \
+financial-year profiles), tranches and milestones, asking to change an allocation's money, and \
+deciding change requests (approve or reject; never one's own), editing a participant (the \
+`ETag` of an office token's `GET /participants/{ods_code}` is its version), pairing a fast \
+follower with its exemplar, linking a partner to a participant. Not in the API (use the pages): \
+imports, and account administration.",
     ),
     paths(
         reads::participants, reads::participant, reads::allocations, reads::tranches,
@@ -47,6 +50,9 @@ administration.",
         reads::milestone, reads::periods, reads::one_return, reads::snapshot,
         writes::progress, writes::sign_off, writes::release, writes::save_return,
         writes::review, writes::request_baseline, writes::open_period,
+        office::create_participant, office::update_participant, office::set_pairing, office::link_partner, office::create_partner, office::create_allocation,
+        office::create_tranche, office::create_milestone, office::request_allocation_change,
+        office::change_request_list, office::decide_baseline, office::decide_allocation,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
@@ -57,6 +63,7 @@ administration.",
         (name = "milestones", description = "Milestones and their progress"),
         (name = "returns", description = "Reporting periods and trusts' returns"),
         (name = "figures", description = "The programme as at a date"),
+        (name = "change requests", description = "Baseline and allocation change requests, and their decisions"),
     )
 )]
 pub struct ApiDoc;

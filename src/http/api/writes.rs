@@ -18,7 +18,7 @@ use crate::services::returns::{self, MAX_RISKS, PeriodForm, PeriodRef, ReviewFor
 
 /// The version to write at: `If-Match` if sent, else the body's `version`;
 /// 428 when neither is given, 422 when they disagree.
-fn version_of(headers: &HeaderMap, body: Option<i32>) -> Result<i32, ApiError> {
+pub(super) fn version_of(headers: &HeaderMap, body: Option<i32>) -> Result<i32, ApiError> {
     let header = match headers.get(header::IF_MATCH) {
         None => None,
         Some(v) => {
@@ -200,7 +200,7 @@ pub async fn release(
 }
 
 /// Pounds and pence as the form's money field takes them.
-fn pounds(pence: i64) -> String {
+pub(super) fn pounds(pence: i64) -> String {
     let sign = if pence < 0 { "-" } else { "" };
     let p = pence.unsigned_abs();
     format!("{sign}{}.{:02}", p / 100, p % 100)

@@ -10,6 +10,7 @@
 //! for a real and a made-up period or ODS code. Every write names the version
 //! its form was built from and claims the return row first, in one
 //! transaction: a stale form is a conflict, never a lost update.
+mod as_at;
 mod draft;
 mod periods;
 mod read;
@@ -19,6 +20,7 @@ mod standings;
 
 use time::{Date, OffsetDateTime};
 
+pub use as_at::load_as_at;
 pub use draft::save;
 pub use periods::{PeriodForm, list_periods, list_periods_as_at, open_period};
 pub use read::{Queue, QueueRequest, load, queue, return_path};
