@@ -7,6 +7,11 @@
 //! session that expired (303 to the sign-in page) never counts as a fast
 //! page. Bodies are read to the end, as a browser would.
 //!
+//! With `--after-change CMD`, each path is instead asked for `--repeats`
+//! times (default 10), one request at a time, each right after running the
+//! shell command CMD (which changes the data): the cost of the first request
+//! after a change, when nothing cached can be used.
+//!
 //! ```text
 //! cargo run --release --example load -- --base http://127.0.0.1:3100 \
 //!     --email load@example.org --password-env LOAD_PASSWORD \
@@ -21,6 +26,8 @@ struct Args {
     password: String,
     connections: usize,
     seconds: f64,
+    after_change: Option<String>,
+    repeats: usize,
     paths: Vec<String>,
 }
 
@@ -32,6 +39,8 @@ fn args() -> Result<Args, String> {
         password: String::new(),
         connections: 1,
         seconds: 10.0,
+        after_change: None,
+        repeats: 10,
         paths: Vec::new(),
     };
     while let Some(arg) = it.next() {
@@ -52,6 +61,12 @@ fn args() -> Result<Args, String> {
                 args.seconds = value("--seconds")?
                     .parse()
                     .map_err(|_| "--seconds: a number".to_owned())?
+            }
+            "--after-change" => args.after_change = Some(value("--after-change")?),
+            "--repeats" => {
+                args.repeats = value("--repeats")?
+                    .parse()
+                    .map_err(|_| "--repeats: a whole number".to_owned())?
             }
             path if path.starts_with('/') => args.paths.push(path.to_owned()),
             other => return Err(format!("unknown argument {other:?}")),
@@ -115,15 +130,19 @@ struct Result_ {
     first_error: Option<String>,
 }
 
-async fn drive(client: reqwest::Client, url: String, until: Instant) -> Result_ {
-    let mut out = Result_ {
-        latencies_us: Vec::new(),
-        errors: 0,
-        first_error: None,
-    };
-    while Instant::now() < until {
+impl Result_ {
+    fn new() -> Result_ {
+        Result_ {
+            latencies_us: Vec::new(),
+            errors: 0,
+            first_error: None,
+        }
+    }
+
+    /// One request, timed and checked.
+    async fn ask(&mut self, client: &reqwest::Client, url: &str) {
         let start = Instant::now();
-        let answer = client.get(&url).send().await;
+        let answer = client.get(url).send().await;
         let outcome = match answer {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -137,12 +156,46 @@ async fn drive(client: reqwest::Client, url: String, until: Instant) -> Result_ 
         };
         let took = start.elapsed().as_micros() as u64;
         match outcome {
-            Ok(()) => out.latencies_us.push(took),
+            Ok(()) => self.latencies_us.push(took),
             Err(e) => {
-                out.errors += 1;
-                out.first_error.get_or_insert(e);
+                self.errors += 1;
+                self.first_error.get_or_insert(e);
             }
         }
+    }
+}
+
+async fn drive(client: reqwest::Client, url: String, until: Instant) -> Result_ {
+    let mut out = Result_::new();
+    while Instant::now() < until {
+        out.ask(&client, &url).await;
+    }
+    out
+}
+
+/// Each request right after `command` changed the data.
+async fn after_changes(
+    client: &reqwest::Client,
+    url: &str,
+    command: &str,
+    repeats: usize,
+) -> Result_ {
+    let mut out = Result_::new();
+    for _ in 0..repeats {
+        let command = command.to_owned();
+        let changed = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("sh")
+                .args(["-c", &command])
+                .status()
+        })
+        .await;
+        if !changed.is_ok_and(|s| s.is_ok_and(|s| s.success())) {
+            out.errors += 1;
+            out.first_error
+                .get_or_insert("the change command failed".into());
+            continue;
+        }
+        out.ask(client, url).await;
     }
     out
 }
@@ -182,14 +235,23 @@ async fn main() {
         let url = format!("{}{}", a.base, path);
         let start = Instant::now();
         let until = start + Duration::from_secs_f64(a.seconds);
-        let tasks: Vec<_> = (0..a.connections)
-            .map(|_| tokio::spawn(drive(client.clone(), url.clone(), until)))
-            .collect();
         let mut latencies = Vec::new();
         let mut errors = 0;
         let mut first_error = None;
-        for task in tasks {
-            let r = task.await.expect("a load task");
+        let results = match &a.after_change {
+            Some(command) => vec![after_changes(&client, &url, command, a.repeats).await],
+            None => {
+                let tasks: Vec<_> = (0..a.connections)
+                    .map(|_| tokio::spawn(drive(client.clone(), url.clone(), until)))
+                    .collect();
+                let mut results = Vec::new();
+                for task in tasks {
+                    results.push(task.await.expect("a load task"));
+                }
+                results
+            }
+        };
+        for r in results {
             latencies.extend(r.latencies_us);
             errors += r.errors;
             if first_error.is_none() {
@@ -202,7 +264,11 @@ async fn main() {
         failed |= errors > 0;
         println!(
             "{path}\t{}\t{}\t{errors}\t{:.1}\t{:.2}\t{:.2}\t{}",
-            a.connections,
+            if a.after_change.is_some() {
+                "1, after a change".to_owned()
+            } else {
+                a.connections.to_string()
+            },
             latencies.len() as u64 + errors,
             ok / elapsed,
             percentile(&latencies, 50),
