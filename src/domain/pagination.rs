@@ -10,7 +10,7 @@ pub const PAGE_SIZES: &[u32] = &[25, 50, 100, 200];
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
 /// Which page of a list, and how many rows a page holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     /// 1-based.
     pub page: u32,

@@ -15,7 +15,7 @@ pub trait Column: Copy + Eq + 'static {
 }
 
 /// Which column a table is sorted by, and which way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SortOrder<K> {
     pub key: K,
     pub descending: bool,
@@ -85,7 +85,7 @@ impl<K: Column> SortOrder<K> {
 }
 
 /// The overview's participant tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ParticipantColumn {
     Ods,
     Trust,
@@ -144,7 +144,7 @@ pub fn sort_participants(rows: &mut [&ParticipantSummary], order: SortOrder<Part
 }
 
 /// The returns queue's latest-period table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StandingColumn {
     Trust,
     State,

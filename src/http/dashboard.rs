@@ -29,14 +29,15 @@ async fn figures(
     request: &DashboardRequest,
 ) -> Result<Arc<Figures>, AppError> {
     let by = ctx.by()?;
+    let version = crate::services::snapshot::figures_version(&state.db, &by).await?;
     let key = FiguresKey {
         filter: request.filter.clone(),
         as_at: request.as_at,
-        version: crate::services::snapshot::figures_version(&state.db, &by).await?,
     };
     state
+        .caches
         .figures
-        .get_or_compute(&key, || async {
+        .get_or_compute(version, &key, || async {
             let s = dashboard::snapshot(&state.db, &by, request).await?;
             let pack = tokio::task::spawn_blocking(move || briefing::assemble(&s))
                 .await

@@ -1,18 +1,8 @@
 //! The dashboard's, briefing's and charts' figures, computed once per
 //! (filters, as-at date, data version) and shared by every request that asks
-//! for the same view of the same data.
-//!
-//! The data version is read from the database on each request
-//! (`services::snapshot::data_version`), so a change made through any app
-//! instance is seen by every instance on its next request; an unchanged
-//! programme costs that one read and a lookup. Entries for older versions
-//! can never be asked for again and are dropped as soon as a newer version
-//! is seen; a fixed number of (filter, date) entries are kept per version.
-//!
-//! When many requests miss at once (the first after a change), one computes
-//! and the others wait for its result rather than each rebuilding the
-//! programme.
-use std::collections::{HashMap, VecDeque};
+//! for the same view of the same data (see `version_cache`): the briefing
+//! pack, its rendered body, and each chart's CSV, ETag and PNG.
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -20,17 +10,17 @@ use maud::PreEscaped;
 use time::Date;
 use tokio::sync::OnceCell;
 
+use super::version_cache::VersionCache;
 use crate::charts::ChartError;
 use crate::domain::programme::Filter;
 use crate::reports::briefing::{HEIGHT, Pack, WIDTH, subtitle};
 use crate::reports::catalogue::{ChartData, ChartKind};
 
-/// Which figures: the filters, the date, and the data they were computed from.
+/// Which figures: the filters and the date (of one data version).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FiguresKey {
     pub filter: Filter,
     pub as_at: Date,
-    pub version: i64,
 }
 
 /// One chart's files, beside the pack's drawn SVG.
@@ -137,99 +127,12 @@ impl Figures {
 /// Rendered bodies kept per view.
 const BODIES_KEPT: usize = 4;
 
-type Slot = Arc<OnceCell<Arc<Figures>>>;
-
-struct Entries {
-    version: i64,
-    slots: HashMap<FiguresKey, Slot>,
-    /// Keys in the order they were added, oldest first, to evict.
-    order: VecDeque<FiguresKey>,
-}
-
 /// The shared cache (one per app instance).
-pub struct FiguresCache {
-    capacity: usize,
-    entries: Mutex<Entries>,
-}
-
-impl FiguresCache {
-    pub fn new(capacity: usize) -> FiguresCache {
-        FiguresCache {
-            capacity: capacity.max(1),
-            entries: Mutex::new(Entries {
-                version: i64::MIN,
-                slots: HashMap::new(),
-                order: VecDeque::new(),
-            }),
-        }
-    }
-
-    /// The slot for `key`: a new one if none is held. Seeing a newer version
-    /// drops every older entry.
-    fn slot(&self, key: &FiguresKey) -> Slot {
-        let mut e = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if key.version > e.version {
-            e.version = key.version;
-            e.slots.clear();
-            e.order.clear();
-        }
-        if let Some(slot) = e.slots.get(key) {
-            return Arc::clone(slot);
-        }
-        let slot: Slot = Arc::new(OnceCell::new());
-        // A request that read an older version than another already has is
-        // served, but not kept.
-        if key.version == e.version {
-            while e.order.len() >= self.capacity {
-                if let Some(old) = e.order.pop_front() {
-                    e.slots.remove(&old);
-                }
-            }
-            e.slots.insert(key.clone(), Arc::clone(&slot));
-            e.order.push_back(key.clone());
-        }
-        slot
-    }
-
-    /// The figures for `key`, computing them with `compute` if no request has.
-    pub async fn get_or_compute<F, Fut, E>(
-        &self,
-        key: &FiguresKey,
-        compute: F,
-    ) -> Result<Arc<Figures>, E>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<Figures, E>>,
-    {
-        let slot = self.slot(key);
-        let figures = slot
-            .get_or_try_init(|| async { compute().await.map(Arc::new) })
-            .await?;
-        Ok(Arc::clone(figures))
-    }
-
-    #[cfg(test)]
-    fn held(&self) -> usize {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .slots
-            .len()
-    }
-}
+pub type FiguresCache = VersionCache<FiguresKey, Figures>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    fn key(version: i64, day: u8) -> FiguresKey {
-        FiguresKey {
-            filter: Filter::default(),
-            as_at: Date::from_calendar_date(2020, time::Month::March, day).unwrap(),
-            version,
-        }
-    }
 
     fn empty_figures(as_at: Date) -> Figures {
         let s = crate::domain::snapshot::Snapshot {
@@ -248,105 +151,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn computes_once_per_key_and_forgets_older_versions() {
-        let cache = FiguresCache::new(4);
-        let computed = AtomicUsize::new(0);
-        let compute = |k: FiguresKey| {
-            let computed = &computed;
-            move || async move {
-                computed.fetch_add(1, Ordering::SeqCst);
-                Ok::<_, ()>(empty_figures(k.as_at))
-            }
-        };
-        cache
-            .get_or_compute(&key(1, 1), compute(key(1, 1)))
-            .await
-            .unwrap();
-        cache
-            .get_or_compute(&key(1, 1), compute(key(1, 1)))
-            .await
-            .unwrap();
-        assert_eq!(
-            computed.load(Ordering::SeqCst),
-            1,
-            "the same key is computed once"
-        );
-        cache
-            .get_or_compute(&key(1, 2), compute(key(1, 2)))
-            .await
-            .unwrap();
-        assert_eq!(cache.held(), 2);
-        cache
-            .get_or_compute(&key(2, 1), compute(key(2, 1)))
-            .await
-            .unwrap();
-        assert_eq!(
-            computed.load(Ordering::SeqCst),
-            3,
-            "a new version is computed afresh"
-        );
-        assert_eq!(cache.held(), 1, "older versions are dropped");
-        // A straggler that read version 1 is answered but not kept.
-        cache
-            .get_or_compute(&key(1, 1), compute(key(1, 1)))
-            .await
-            .unwrap();
-        assert_eq!(cache.held(), 1);
-    }
-
-    #[tokio::test]
-    async fn requests_that_miss_together_compute_once() {
-        let cache = Arc::new(FiguresCache::new(4));
-        let computed = Arc::new(AtomicUsize::new(0));
-        let waiting: Vec<_> = (0..8)
-            .map(|_| {
-                let (cache, computed) = (Arc::clone(&cache), Arc::clone(&computed));
-                tokio::spawn(async move {
-                    let k = key(3, 1);
-                    let as_at = k.as_at;
-                    cache
-                        .get_or_compute(&k, || async move {
-                            computed.fetch_add(1, Ordering::SeqCst);
-                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                            Ok::<_, ()>(empty_figures(as_at))
-                        })
-                        .await
-                        .unwrap()
-                })
-            })
-            .collect();
-        for w in waiting {
-            w.await.unwrap();
+    async fn each_chart_has_its_files_and_a_png_drawn_once() {
+        let figures = Arc::new(empty_figures(time::macros::date!(2020 - 03 - 31)));
+        for kind in ChartKind::ALL {
+            let files = figures.files(*kind).expect("every chart has files");
+            assert_eq!(files.etag.len(), 16);
+            assert!(files.csv.lines().count() >= 1, "a CSV has its header");
+            assert!(figures.svg(*kind).unwrap().starts_with("<svg"));
         }
-        assert_eq!(computed.load(Ordering::SeqCst), 1);
+        let kind = ChartKind::BurnUp;
+        let first = figures.png(kind).await.unwrap().as_ptr();
+        let again = figures.png(kind).await.unwrap();
+        assert!(again.starts_with(b"\x89PNG"));
+        assert_eq!(first, again.as_ptr(), "drawn once, then served as drawn");
     }
 
-    #[tokio::test]
-    async fn keeps_at_most_its_capacity() {
-        let cache = FiguresCache::new(2);
-        for day in 1..=5 {
-            let k = key(7, day);
-            let as_at = k.as_at;
-            cache
-                .get_or_compute(&k, || async move { Ok::<_, ()>(empty_figures(as_at)) })
-                .await
-                .unwrap();
+    #[test]
+    fn a_view_keeps_a_few_renderings_not_one_per_spelling() {
+        let figures = empty_figures(time::macros::date!(2020 - 03 - 31));
+        for n in 0..10 {
+            figures.rendered(&format!("as_at=2020-3-{n}"), || PreEscaped(String::new()));
         }
-        assert_eq!(cache.held(), 2);
-    }
-
-    #[tokio::test]
-    async fn a_failed_computation_is_tried_again() {
-        let cache = FiguresCache::new(2);
-        let k = key(1, 1);
-        let failed: Result<Arc<Figures>, &str> = cache
-            .get_or_compute(&k, || async { Err("database away") })
-            .await;
-        assert!(failed.is_err());
-        let as_at = k.as_at;
-        let ok = cache
-            .get_or_compute(&k, || async move { Ok::<_, &str>(empty_figures(as_at)) })
-            .await;
-        assert!(ok.is_ok());
+        assert_eq!(figures.bodies.lock().unwrap().len(), BODIES_KEPT);
     }
 }

@@ -8,6 +8,9 @@ mod csrf;
 mod dashboard;
 mod error;
 pub mod figures_cache;
+mod version_cache;
+
+use crate::domain::table_sort::{ParticipantColumn, SortOrder};
 mod funding;
 mod guard;
 mod interchange;
@@ -58,8 +61,46 @@ pub struct AppState {
     /// "Now" for programme data (`crate::clock`): the system clock, or a
     /// test's manual one. Every request, pages and API alike, runs inside its scope.
     pub clock: crate::clock::Clock,
-    /// Dashboard, briefing and chart figures per data version (`figures_cache`).
-    pub figures: Arc<figures_cache::FiguresCache>,
+    /// Answers computed once per data version (`version_cache`).
+    pub caches: Arc<Caches>,
+}
+
+/// Whose records (`None`: every trust's), today, and the overview's two sort orders.
+type OverviewKey = (
+    Option<i32>,
+    time::Date,
+    SortOrder<ParticipantColumn>,
+    SortOrder<ParticipantColumn>,
+);
+
+/// The costly pages' answers, per data version, one cache each.
+pub struct Caches {
+    /// Dashboard, briefing and chart figures (`figures_cache`).
+    pub figures: figures_cache::FiguresCache,
+    /// The overview: whose records, today, and the two tables' sort orders.
+    pub overview:
+        version_cache::VersionCache<OverviewKey, crate::services::programme::OverviewData>,
+    /// The returns queue: whose records, today, and the tables' pages and order.
+    pub queue: version_cache::VersionCache<
+        (
+            Option<i32>,
+            time::Date,
+            crate::services::returns::QueueRequest,
+        ),
+        crate::services::returns::Queue,
+    >,
+}
+
+impl Caches {
+    /// How many views of the current data each instance keeps: the usual
+    /// views, not every date and page anyone asks for.
+    fn new() -> Caches {
+        Caches {
+            figures: figures_cache::FiguresCache::new(16),
+            overview: version_cache::VersionCache::new(64),
+            queue: version_cache::VersionCache::new(64),
+        }
+    }
 }
 
 impl FromRef<AppState> for CsrfConfig {
@@ -67,10 +108,6 @@ impl FromRef<AppState> for CsrfConfig {
         state.csrf.clone()
     }
 }
-
-/// How many (filters, as-at date) views of the current data each instance
-/// keeps drawn: the dashboard's usual views, not every date ever asked for.
-const FIGURES_KEPT: usize = 16;
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> AppState {
@@ -89,7 +126,7 @@ impl AppState {
             config: Arc::new(config),
             csrf,
             clock: crate::clock::Clock::system(),
-            figures: Arc::new(figures_cache::FiguresCache::new(FIGURES_KEPT)),
+            caches: Arc::new(Caches::new()),
         }
     }
 

@@ -59,8 +59,23 @@ pub async fn overview(
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let sort = query.into_sort().map_err(AppError::BadRequest)?;
     let today = today();
-    let data =
-        service::overview(&state.db, &ctx.by()?, today, sort.exemplars, sort.followers).await?;
+    let by = ctx.by()?;
+    // The same question of the same data gets the same answer: computed
+    // once per data version for everyone who reads the same records.
+    let key = (
+        crate::services::programme::read_scope(&by).map_err(crate::services::ServiceError::from)?,
+        today,
+        sort.exemplars,
+        sort.followers,
+    );
+    let version = crate::services::reading::data_version(&state.db).await?;
+    let data = state
+        .caches
+        .overview
+        .get_or_compute(version, &key, || {
+            service::overview(&state.db, &by, today, sort.exemplars, sort.followers)
+        })
+        .await?;
     Ok(views::overview::page(&ctx.chrome, &data, today, sort))
 }
 

@@ -68,7 +68,22 @@ pub async fn queue(
             "overdue_size",
         )?,
     };
-    let queue = service::queue(&state.db, &ctx.by()?, today(), request).await?;
+    let by = ctx.by()?;
+    let today = today();
+    // Computed once per data version for everyone who reads the same records.
+    let key = (
+        crate::services::programme::read_scope(&by).map_err(crate::services::ServiceError::from)?,
+        today,
+        request,
+    );
+    let version = crate::services::reading::data_version(&state.db).await?;
+    let queue = state
+        .caches
+        .queue
+        .get_or_compute(version, &key, || {
+            service::queue(&state.db, &by, today, request)
+        })
+        .await?;
     Ok(view::queue(
         &ctx.chrome,
         &queue,

@@ -20,3 +20,10 @@ pub async fn consistent(db: &DatabaseConnection) -> Result<DatabaseTransaction, 
         _ => db.begin().await,
     }
 }
+
+/// The version of the programme's data: it grows with every committed
+/// writing transaction, made through any app instance, so an answer
+/// computed from one version holds until the number changes.
+pub async fn data_version(db: &DatabaseConnection) -> Result<i64, DbErr> {
+    crate::store::history::data_version(db).await
+}

@@ -28,7 +28,7 @@ pub fn may_read_programme_figures(by: &By) -> Result<(), AccessError> {
 /// trust's figures: figures computed from one version hold until it changes.
 pub async fn figures_version(db: &DatabaseConnection, by: &By) -> Result<i64, ServiceError> {
     may_read_programme_figures(by)?;
-    Ok(crate::store::history::data_version(db).await?)
+    Ok(reading::data_version(db).await?)
 }
 
 /// The programme as it stood at the end of `as_at`, for someone allowed to

@@ -1,6 +1,7 @@
-//! The dashboard's figures and charts are computed once per version of the
-//! data and shared by every request, yet a change made through any app
-//! instance is shown by every instance on its next request.
+//! The dashboard's figures and charts, the overview and the returns queue
+//! are computed once per version of the data and shared by every request,
+//! yet a change made through any app instance is shown by every instance on
+//! its next request.
 use crate::support::{Browser, OFFICE, TestApp, add_fast_follower, spawn_instance};
 
 /// The number in a figure's row of the dashboard ("Fast followers" then 12).
@@ -37,6 +38,9 @@ async fn a_change_on_one_instance_is_shown_by_another_on_its_next_request() {
     let elsewhere = office.at(&second);
 
     let before = figure(&elsewhere, "fast_followers").await;
+    let overview = elsewhere.get("/").await;
+    assert_eq!(overview.status, 200);
+    assert!(!overview.body.contains("RJ1"));
     assert_eq!(
         figure(&elsewhere, "fast_followers").await,
         before,
@@ -57,6 +61,10 @@ async fn a_change_on_one_instance_is_shown_by_another_on_its_next_request() {
         "the other instance shows the change on its next request"
     );
     assert_eq!(figure(&office, "fast_followers").await, before + 1);
+    assert!(
+        elsewhere.get("/").await.body.contains("RJ1"),
+        "the overview too"
+    );
     // A change that leaves a chart's data as it was keeps its tag.
     assert_eq!(get_if_none_match(&elsewhere, chart, &etag).await, 304);
 }

@@ -274,7 +274,7 @@ async fn previous_approved(
 
 /// Which pages of the returns queue's three tables, and how the latest
 /// period's table is sorted.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct QueueRequest {
     pub sort: SortOrder<StandingColumn>,
     /// Submitted returns awaiting review.
