@@ -142,7 +142,7 @@ impl Filter {
 }
 
 /// A participants list request in domain terms: filters, sort column, direction.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ListRequest {
     pub filter: Filter,
     pub sort: SortKey,
@@ -152,7 +152,7 @@ pub struct ListRequest {
 }
 
 /// The columns a participants list can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum SortKey {
     #[default]
     Name,

@@ -28,7 +28,12 @@ pub async fn list(
     let Query(values) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let filter = values.parse().map_err(AppError::BadRequest)?;
     let today = today();
-    let list = service::list(&state.db, &ctx.by()?, &filter, today).await?;
+    let by = ctx.by()?;
+    let list = state
+        .cached(&state.caches.milestones, &by, today, filter.clone(), || {
+            service::list(&state.db, &by, &filter, today)
+        })
+        .await?;
     Ok(view::list(
         &ctx.chrome,
         &values,

@@ -65,30 +65,48 @@ pub struct AppState {
     pub caches: Arc<Caches>,
 }
 
-/// Whose records (`None`: every trust's), today, and the overview's two sort orders.
-type OverviewKey = (
-    Option<i32>,
-    time::Date,
-    SortOrder<ParticipantColumn>,
-    SortOrder<ParticipantColumn>,
-);
+/// Who is asking, as far as it changes an answer: their role (`None`: the
+/// command line) and whose records they read (`None`: every trust's).
+pub type Reader = (Option<crate::domain::access::UserRole>, Option<i32>);
 
-/// The costly pages' answers, per data version, one cache each.
+fn reader(by: &crate::services::By) -> Result<Reader, AppError> {
+    let scope =
+        crate::services::programme::read_scope(by).map_err(crate::services::ServiceError::from)?;
+    Ok(match by {
+        crate::services::By::User(actor) => (Some(actor.role), scope),
+        crate::services::By::Cli => (None, scope),
+    })
+}
+
+type Cache<K, V> = version_cache::VersionCache<(Reader, time::Date, K), V>;
+
+/// The costly pages' answers, per data version, one cache each, keyed by
+/// who reads, today, and the page's own question.
 pub struct Caches {
     /// Dashboard, briefing and chart figures (`figures_cache`).
     pub figures: figures_cache::FiguresCache,
-    /// The overview: whose records, today, and the two tables' sort orders.
-    pub overview:
-        version_cache::VersionCache<OverviewKey, crate::services::programme::OverviewData>,
-    /// The returns queue: whose records, today, and the tables' pages and order.
-    pub queue: version_cache::VersionCache<
-        (
-            Option<i32>,
-            time::Date,
-            crate::services::returns::QueueRequest,
-        ),
-        crate::services::returns::Queue,
+    /// The overview's two tables' sort orders.
+    pub overview: Cache<
+        (SortOrder<ParticipantColumn>, SortOrder<ParticipantColumn>),
+        crate::services::programme::OverviewData,
     >,
+    pub participants: Cache<
+        crate::domain::programme::ListRequest,
+        crate::domain::pagination::Page<crate::domain::programme::ParticipantSummary>,
+    >,
+    /// One participant's page, by ODS code.
+    pub participant: Cache<
+        String,
+        (
+            crate::domain::programme::ParticipantDetail,
+            Vec<crate::services::audit_log::HistoryEntry>,
+        ),
+    >,
+    pub milestones: Cache<
+        crate::services::milestones::MilestoneFilter,
+        crate::services::milestones::MilestoneList,
+    >,
+    pub queue: Cache<crate::services::returns::QueueRequest, crate::services::returns::Queue>,
 }
 
 impl Caches {
@@ -98,8 +116,35 @@ impl Caches {
         Caches {
             figures: figures_cache::FiguresCache::new(16),
             overview: version_cache::VersionCache::new(64),
+            participants: version_cache::VersionCache::new(256),
+            participant: version_cache::VersionCache::new(1024),
+            milestones: version_cache::VersionCache::new(256),
             queue: version_cache::VersionCache::new(64),
         }
+    }
+}
+
+impl AppState {
+    /// `compute`'s answer to `question`, asked by `by` today: computed once
+    /// per version of the data for everyone with the same role who reads
+    /// the same records. The version is read from the database, so a change
+    /// made through any instance is seen on the next request.
+    pub async fn cached<K, V, F, Fut>(
+        &self,
+        cache: &Cache<K, V>,
+        by: &crate::services::By,
+        today: time::Date,
+        question: K,
+        compute: F,
+    ) -> Result<Arc<V>, AppError>
+    where
+        K: std::hash::Hash + Eq + Clone,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, crate::services::ServiceError>>,
+    {
+        let key = (reader(by)?, today, question);
+        let version = crate::services::reading::data_version(&self.db).await?;
+        Ok(cache.get_or_compute(version, &key, compute).await?)
     }
 }
 

@@ -60,21 +60,14 @@ pub async fn overview(
     let sort = query.into_sort().map_err(AppError::BadRequest)?;
     let today = today();
     let by = ctx.by()?;
-    // The same question of the same data gets the same answer: computed
-    // once per data version for everyone who reads the same records.
-    let key = (
-        crate::services::programme::read_scope(&by).map_err(crate::services::ServiceError::from)?,
-        today,
-        sort.exemplars,
-        sort.followers,
-    );
-    let version = crate::services::reading::data_version(&state.db).await?;
     let data = state
-        .caches
-        .overview
-        .get_or_compute(version, &key, || {
-            service::overview(&state.db, &by, today, sort.exemplars, sort.followers)
-        })
+        .cached(
+            &state.caches.overview,
+            &by,
+            today,
+            (sort.exemplars, sort.followers),
+            || service::overview(&state.db, &by, today, sort.exemplars, sort.followers),
+        )
         .await?;
     Ok(views::overview::page(&ctx.chrome, &data, today, sort))
 }
@@ -137,7 +130,16 @@ pub async fn participants(
 ) -> Result<Markup, AppError> {
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let request = query.into_request().map_err(AppError::BadRequest)?;
-    let page = service::participants(&state.db, &ctx.by()?, &request, today()).await?;
+    let (by, today) = (ctx.by()?, today());
+    let page = state
+        .cached(
+            &state.caches.participants,
+            &by,
+            today,
+            request.clone(),
+            || service::participants(&state.db, &by, &request, today),
+        )
+        .await?;
     Ok(views::participants::list_page(&ctx.chrome, &page, &request))
 }
 
@@ -149,12 +151,18 @@ pub async fn participant(
     // A malformed code cannot name a participant: that is "not found", not an error.
     let ods_code = OdsCode::parse(&ods_code).map_err(|_| AppError::NotFound)?;
     let today = today();
-    let (detail, history) =
-        service::participant(&state.db, &ctx.by()?, ods_code.as_str(), today).await?;
+    let by = ctx.by()?;
+    let code = ods_code.as_str().to_owned();
+    let answer = state
+        .cached(&state.caches.participant, &by, today, code, || {
+            service::participant(&state.db, &by, ods_code.as_str(), today)
+        })
+        .await?;
+    let (detail, history) = &*answer;
     Ok(views::participant::page(
         &ctx.chrome,
-        &detail,
-        &history,
+        detail,
+        history,
         today,
         &[],
     ))

@@ -68,19 +68,9 @@ pub async fn queue(
             "overdue_size",
         )?,
     };
-    let by = ctx.by()?;
-    let today = today();
-    // Computed once per data version for everyone who reads the same records.
-    let key = (
-        crate::services::programme::read_scope(&by).map_err(crate::services::ServiceError::from)?,
-        today,
-        request,
-    );
-    let version = crate::services::reading::data_version(&state.db).await?;
+    let (by, today) = (ctx.by()?, today());
     let queue = state
-        .caches
-        .queue
-        .get_or_compute(version, &key, || {
+        .cached(&state.caches.queue, &by, today, request, || {
             service::queue(&state.db, &by, today, request)
         })
         .await?;

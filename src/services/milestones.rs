@@ -585,7 +585,7 @@ pub struct MilestoneFilterValues {
 }
 
 /// The filter in domain terms.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MilestoneFilter {
     pub participant: Option<String>,
     pub status: Option<MilestoneStatus>,
@@ -596,7 +596,7 @@ pub struct MilestoneFilter {
     pub page: PageRequest,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum MilestoneSort {
     #[default]
     Participant,
