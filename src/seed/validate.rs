@@ -37,9 +37,9 @@ pub struct Seed {
     pub risks: Vec<RiskRecord>,
 }
 
-fn table(set: &SeedSet, name: &str, columns: &[&str]) -> Result<CsvTable, SeedError> {
-    let (display, text) = set.text(name)?;
-    CsvTable::parse(&display, text, columns)
+fn table<'a>(set: &'a SeedSet, name: &str, columns: &[&str]) -> Result<CsvTable<'a>, SeedError> {
+    let (display, input) = set.open(name)?;
+    CsvTable::parse(&display, input, columns)
 }
 
 fn unique<K: std::hash::Hash + Eq + std::fmt::Debug>(
@@ -57,22 +57,20 @@ fn unique<K: std::hash::Hash + Eq + std::fmt::Debug>(
 }
 
 pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, SeedError> {
-    let trusts = records::trusts(&table(set, "organisations.csv", TRUST_COLUMNS)?)?;
-    let participants =
-        records::participants(&table(set, "participants.csv", PARTICIPANT_COLUMNS)?)?;
-    let pairings = records::pairings(&table(set, "pairings.csv", PAIRING_COLUMNS)?)?;
-    let partners = records::partners(&table(set, "partner_organisations.csv", PARTNER_COLUMNS)?)?;
-    let partnerships =
-        records::partnerships(&table(set, "partnerships.csv", PARTNERSHIP_COLUMNS)?)?;
-    let caps = records::caps(&table(set, "funding_caps.csv", CAP_COLUMNS)?)?;
-    let cap_groups = records::cap_groups(&table(set, "cap_groups.csv", CAP_GROUP_COLUMNS)?)?;
-    let cap_group_members = records::cap_group_members(&table(
+    let trusts = records::trusts(table(set, "organisations.csv", TRUST_COLUMNS)?)?;
+    let participants = records::participants(table(set, "participants.csv", PARTICIPANT_COLUMNS)?)?;
+    let pairings = records::pairings(table(set, "pairings.csv", PAIRING_COLUMNS)?)?;
+    let partners = records::partners(table(set, "partner_organisations.csv", PARTNER_COLUMNS)?)?;
+    let partnerships = records::partnerships(table(set, "partnerships.csv", PARTNERSHIP_COLUMNS)?)?;
+    let caps = records::caps(table(set, "funding_caps.csv", CAP_COLUMNS)?)?;
+    let cap_groups = records::cap_groups(table(set, "cap_groups.csv", CAP_GROUP_COLUMNS)?)?;
+    let cap_group_members = records::cap_group_members(table(
         set,
         "cap_group_members.csv",
         CAP_GROUP_MEMBER_COLUMNS,
     )?)?;
     let mut maturity: Vec<(MaturityRecord, bool)> =
-        records::maturity(&table(set, "maturity_assessments.csv", MATURITY_COLUMNS)?)?
+        records::maturity(table(set, "maturity_assessments.csv", MATURITY_COLUMNS)?)?
             .into_iter()
             .map(|m| (m, false))
             .collect();
@@ -81,36 +79,36 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
     let (mut periods, mut returns, mut updates, mut risks) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     if options.include_illustrative {
-        allocations = records::allocations(&table(
+        allocations = records::allocations(table(
             set,
             "illustrative/allocations.csv",
             ALLOCATION_COLUMNS,
         )?)?;
-        profiles = records::profiles(&table(
+        profiles = records::profiles(table(
             set,
             "illustrative/allocation_profiles.csv",
             PROFILE_COLUMNS,
         )?)?;
-        milestones = records::milestones(&table(
+        milestones = records::milestones(table(
             set,
             "illustrative/milestones.csv",
             MILESTONE_COLUMNS,
         )?)?;
-        tranches = records::tranches(&table(set, "illustrative/tranches.csv", TRANCHE_COLUMNS)?)?;
-        periods = records::periods(&table(
+        tranches = records::tranches(table(set, "illustrative/tranches.csv", TRANCHE_COLUMNS)?)?;
+        periods = records::periods(table(
             set,
             "illustrative/reporting_periods.csv",
             PERIOD_COLUMNS,
         )?)?;
-        returns = records::returns(&table(set, "illustrative/returns.csv", RETURN_COLUMNS)?)?;
-        updates = records::updates(&table(
+        returns = records::returns(table(set, "illustrative/returns.csv", RETURN_COLUMNS)?)?;
+        updates = records::updates(table(
             set,
             "illustrative/return_milestone_updates.csv",
             UPDATE_COLUMNS,
         )?)?;
-        risks = records::risks(&table(set, "illustrative/return_risks.csv", RISK_COLUMNS)?)?;
+        risks = records::risks(table(set, "illustrative/return_risks.csv", RISK_COLUMNS)?)?;
         maturity.extend(
-            records::maturity(&table(
+            records::maturity(table(
                 set,
                 "illustrative/maturity_assessments.csv",
                 MATURITY_COLUMNS,
