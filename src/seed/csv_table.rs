@@ -13,7 +13,7 @@ use super::SeedError;
 /// stays flat whatever the file's size).
 pub struct CsvTable<'a> {
     header: Arc<Header>,
-    reader: csv::Reader<Box<dyn Read + 'a>>,
+    reader: csv::Reader<Box<dyn Read + Send + 'a>>,
 }
 
 struct Header {
@@ -25,7 +25,7 @@ impl<'a> CsvTable<'a> {
     /// Opens `input`, insisting on every column in `expected` being present.
     pub fn parse(
         file: &str,
-        input: Box<dyn Read + 'a>,
+        input: Box<dyn Read + Send + 'a>,
         expected: &[&str],
     ) -> Result<CsvTable<'a>, SeedError> {
         let mut reader = csv::ReaderBuilder::new()
@@ -67,7 +67,7 @@ impl<'a> CsvTable<'a> {
 
     /// The rows in file order, skipping blank ones; a malformed row ends
     /// the file with its error.
-    pub fn rows(&mut self) -> impl Iterator<Item = Result<Row, SeedError>> + '_ {
+    pub fn into_rows(mut self) -> impl Iterator<Item = Result<Row, SeedError>> + Send + 'a {
         let header = self.header.clone();
         let mut record = StringRecord::new();
         std::iter::from_fn(move || {
@@ -171,9 +171,9 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_column() {
-        let mut table =
+        let table =
             CsvTable::parse("x.csv", Box::new("a,b\n1,2\n3,\n".as_bytes()), &["a", "b"]).unwrap();
-        let rows: Vec<_> = table.rows().map(Result::unwrap).collect();
+        let rows: Vec<_> = table.into_rows().map(Result::unwrap).collect();
         assert_eq!(rows[0].required("b").unwrap(), "2");
         let err = rows[1].required("b").unwrap_err();
         assert_eq!(
@@ -184,14 +184,14 @@ mod tests {
 
     #[test]
     fn skips_blank_lines_and_trims_cells() {
-        let mut table = CsvTable::parse(
+        let table = CsvTable::parse(
             "x.csv",
             Box::new("a,b\n  1  ,x\n,\n\n2,y\n".as_bytes()),
             &["a", "b"],
         )
         .unwrap();
         let values: Vec<_> = table
-            .rows()
+            .into_rows()
             .map(|r| r.unwrap().text("a").to_owned())
             .collect();
         assert_eq!(values, ["1", "2"]);

@@ -196,7 +196,7 @@ impl SeedSet {
     }
 
     /// A file's name as errors show it, and its bytes as a stream.
-    fn open(&self, name: &str) -> Result<(String, Box<dyn std::io::Read + '_>), SeedError> {
+    fn open(&self, name: &str) -> Result<(String, Box<dyn std::io::Read + Send + '_>), SeedError> {
         let display = format!("{}{}", self.prefix, name);
         match self.files.iter().find(|(n, _)| n == name) {
             Some((_, FileSource::Text(text))) => Ok((display, Box::new(text.as_bytes()))),
@@ -245,7 +245,7 @@ pub async fn load(
     options: SeedOptions,
 ) -> Result<SeedReport, LoadError> {
     let seed = validate::parse_and_check(set, options)?;
-    write::write(db, &seed).await
+    write::write(db, set, &seed).await
 }
 
 /// Parses and checks a set without touching a database.

@@ -69,9 +69,9 @@ pub const TRUST_COLUMNS: &[&str] = &[
     "source",
 ];
 
-pub fn trusts(mut table: CsvTable) -> Result<Vec<TrustRecord>, SeedError> {
+pub fn trusts(table: CsvTable) -> Result<Vec<TrustRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             let opened_on = row.parse_optional("opened_on", parse_date)?;
@@ -124,9 +124,9 @@ pub const PARTICIPANT_COLUMNS: &[&str] = &[
     "source",
 ];
 
-pub fn participants(mut table: CsvTable) -> Result<Vec<ParticipantRecord>, SeedError> {
+pub fn participants(table: CsvTable) -> Result<Vec<ParticipantRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             Ok(ParticipantRecord {
@@ -161,9 +161,9 @@ pub const PAIRING_COLUMNS: &[&str] = &[
     "source",
 ];
 
-pub fn pairings(mut table: CsvTable) -> Result<Vec<PairingRecord>, SeedError> {
+pub fn pairings(table: CsvTable) -> Result<Vec<PairingRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             Ok(PairingRecord {
@@ -188,9 +188,9 @@ pub struct PartnerRecord {
 
 pub const PARTNER_COLUMNS: &[&str] = &["name", "kind", "country_code", "source"];
 
-pub fn partners(mut table: CsvTable) -> Result<Vec<PartnerRecord>, SeedError> {
+pub fn partners(table: CsvTable) -> Result<Vec<PartnerRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             let kind = row.parse("kind", OrganisationKind::from_code)?;
@@ -235,9 +235,9 @@ pub const PARTNERSHIP_COLUMNS: &[&str] = &[
     "note",
 ];
 
-pub fn partnerships(mut table: CsvTable) -> Result<Vec<PartnershipRecord>, SeedError> {
+pub fn partnerships(table: CsvTable) -> Result<Vec<PartnershipRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             let started = row.parse_optional("started_on", ApproxDate::parse)?;
@@ -273,9 +273,9 @@ pub struct CapRecord {
 
 pub const CAP_COLUMNS: &[&str] = &["role", "sector", "cap", "source"];
 
-pub fn caps(mut table: CsvTable) -> Result<Vec<CapRecord>, SeedError> {
+pub fn caps(table: CsvTable) -> Result<Vec<CapRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             Ok(CapRecord {
@@ -300,9 +300,9 @@ pub struct CapGroupRecord {
 
 pub const CAP_GROUP_COLUMNS: &[&str] = &["name", "cap", "source"];
 
-pub fn cap_groups(mut table: CsvTable) -> Result<Vec<CapGroupRecord>, SeedError> {
+pub fn cap_groups(table: CsvTable) -> Result<Vec<CapGroupRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             Ok(CapGroupRecord {
@@ -326,9 +326,9 @@ pub struct CapGroupMemberRecord {
 
 pub const CAP_GROUP_MEMBER_COLUMNS: &[&str] = &["group", "ods_code", "source"];
 
-pub fn cap_group_members(mut table: CsvTable) -> Result<Vec<CapGroupMemberRecord>, SeedError> {
+pub fn cap_group_members(table: CsvTable) -> Result<Vec<CapGroupMemberRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             Ok(CapGroupMemberRecord {
@@ -353,9 +353,9 @@ pub struct MaturityRecord {
 
 pub const MATURITY_COLUMNS: &[&str] = &["ods_code", "scale", "score", "assessed_on", "source"];
 
-pub fn maturity(mut table: CsvTable) -> Result<Vec<MaturityRecord>, SeedError> {
+pub fn maturity(table: CsvTable) -> Result<Vec<MaturityRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             let scale = row.parse("scale", MaturityScale::from_code)?;
@@ -389,9 +389,9 @@ pub const ALLOCATION_COLUMNS: &[&str] = &[
     "awarded_on",
 ];
 
-pub fn allocations(mut table: CsvTable) -> Result<Vec<AllocationRecord>, SeedError> {
+pub fn allocations(table: CsvTable) -> Result<Vec<AllocationRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             Ok(AllocationRecord {
@@ -422,9 +422,9 @@ pub const PROFILE_COLUMNS: &[&str] = &[
     "amount",
 ];
 
-pub fn profiles(mut table: CsvTable) -> Result<Vec<ProfileRecord>, SeedError> {
+pub fn profiles(table: CsvTable) -> Result<Vec<ProfileRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             Ok(ProfileRecord {
@@ -464,9 +464,9 @@ pub const MILESTONE_COLUMNS: &[&str] = &[
     "signed_off_on",
 ];
 
-pub fn milestones(mut table: CsvTable) -> Result<Vec<MilestoneRecord>, SeedError> {
+pub fn milestones(table: CsvTable) -> Result<Vec<MilestoneRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             let status = row.parse("status", MilestoneStatus::from_code)?;
@@ -512,9 +512,9 @@ pub const TRANCHE_COLUMNS: &[&str] = &[
     "released_on",
 ];
 
-pub fn tranches(mut table: CsvTable) -> Result<Vec<TrancheRecord>, SeedError> {
+pub fn tranches(table: CsvTable) -> Result<Vec<TrancheRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             let kind = row.parse("kind", TrancheKind::from_code)?;
@@ -573,10 +573,10 @@ pub const PERIOD_COLUMNS: &[&str] = &[
     "status",
 ];
 
-pub fn periods(mut table: CsvTable) -> Result<Vec<PeriodRecord>, SeedError> {
+pub fn periods(table: CsvTable) -> Result<Vec<PeriodRecord>, SeedError> {
     use crate::domain::reporting::{Frequency, PeriodStatus};
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             let starts_on = row.parse("starts_on", parse_date)?;
@@ -631,11 +631,11 @@ pub const RETURN_COLUMNS: &[&str] = &[
     "approved_on",
 ];
 
-pub fn returns(mut table: CsvTable) -> Result<Vec<ReturnRecord>, SeedError> {
+pub fn returns(table: CsvTable) -> Result<Vec<ReturnRecord>, SeedError> {
     use crate::domain::rating::{Rating, RatingScale};
     use crate::domain::reporting::ReturnStatus;
     table
-        .rows()
+        .into_rows()
         .map(|row| {
             let row = row?;
             let status = row.parse("status", ReturnStatus::from_code)?;
@@ -704,22 +704,22 @@ pub const UPDATE_COLUMNS: &[&str] = &[
     "comment",
 ];
 
-pub fn updates(mut table: CsvTable) -> Result<Vec<UpdateRecord>, SeedError> {
-    table
-        .rows()
-        .map(|row| {
-            let row = row?;
-            Ok(UpdateRecord {
-                origin: origin(&row),
-                ods_code: row.parse("ods_code", OdsCode::parse)?,
-                period: row.parse("period", text(40))?,
-                milestone_reference: row.parse("milestone_reference", MilestoneReference::parse)?,
-                forecast_on: row.parse_optional("forecast_on", parse_date)?,
-                status: row.parse("status", MilestoneStatus::from_code)?,
-                comment: row.parse_optional("comment", text(1000))?,
-            })
+/// The lines as the file is read (the biggest file: never held whole).
+pub fn updates<'a>(
+    table: CsvTable<'a>,
+) -> impl Iterator<Item = Result<UpdateRecord, SeedError>> + Send + 'a {
+    table.into_rows().map(|row| {
+        let row = row?;
+        Ok(UpdateRecord {
+            origin: origin(&row),
+            ods_code: row.parse("ods_code", OdsCode::parse)?,
+            period: row.parse("period", text(40))?,
+            milestone_reference: row.parse("milestone_reference", MilestoneReference::parse)?,
+            forecast_on: row.parse_optional("forecast_on", parse_date)?,
+            status: row.parse("status", MilestoneStatus::from_code)?,
+            comment: row.parse_optional("comment", text(1000))?,
         })
-        .collect()
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -742,26 +742,26 @@ pub const RISK_COLUMNS: &[&str] = &[
     "mitigation",
 ];
 
-pub fn risks(mut table: CsvTable) -> Result<Vec<RiskRecord>, SeedError> {
+/// The risks as the file is read.
+pub fn risks<'a>(
+    table: CsvTable<'a>,
+) -> impl Iterator<Item = Result<RiskRecord, SeedError>> + Send + 'a {
     use crate::domain::rating::{Rating, RatingScale};
-    table
-        .rows()
-        .map(|row| {
-            let row = row?;
-            Ok(RiskRecord {
-                origin: origin(&row),
-                ods_code: row.parse("ods_code", OdsCode::parse)?,
-                period: row.parse("period", text(40))?,
-                position: row.parse("position", |t| {
-                    t.parse::<i32>()
-                        .ok()
-                        .filter(|n| (1..=20).contains(n))
-                        .ok_or("is not a position from 1 to 20")
-                })?,
-                description: row.parse("description", text(1000))?,
-                rating: row.parse("rating", |t| Rating::parse(RatingScale::Rag, t))?,
-                mitigation: row.parse_optional("mitigation", text(1000))?,
-            })
+    table.into_rows().map(|row| {
+        let row = row?;
+        Ok(RiskRecord {
+            origin: origin(&row),
+            ods_code: row.parse("ods_code", OdsCode::parse)?,
+            period: row.parse("period", text(40))?,
+            position: row.parse("position", |t| {
+                t.parse::<i32>()
+                    .ok()
+                    .filter(|n| (1..=20).contains(n))
+                    .ok_or("is not a position from 1 to 20")
+            })?,
+            description: row.parse("description", text(1000))?,
+            rating: row.parse("rating", |t| Rating::parse(RatingScale::Rag, t))?,
+            mitigation: row.parse_optional("mitigation", text(1000))?,
         })
-        .collect()
+    })
 }

@@ -14,7 +14,7 @@ use crate::domain::reporting::ReturnStatus;
 use super::bulk::Insert;
 use super::records::Origin;
 use super::validate::Seed;
-use super::{LoadError, SeedError};
+use super::{LoadError, SeedError, SeedSet};
 use crate::domain::funding::{
     CapGroup, CapTable, FundingCap, check_allocation, check_group_allocation,
 };
@@ -77,9 +77,13 @@ async fn begin_alone(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbE
     }
 }
 
-pub async fn write(db: &DatabaseConnection, seed: &Seed) -> Result<SeedReport, LoadError> {
+pub async fn write(
+    db: &DatabaseConnection,
+    set: &SeedSet,
+    seed: &Seed,
+) -> Result<SeedReport, LoadError> {
     let txn = begin_alone(db).await?;
-    let report = write_in(&txn, seed).await?;
+    let report = write_in(&txn, set, seed).await?;
     if report.total_added() > 0 {
         crate::store::history::stamp(&txn, crate::clock::now()).await?;
         let after = serde_json::json!(
@@ -123,7 +127,7 @@ const REFERENCE_DATA_FROM: Date = time::macros::date!(2016 - 04 - 01);
 
 /// An approved return's line for a milestone: (approved at, its period's
 /// end, forecast, status).
-type ApprovedLine = (OffsetDateTime, Date, Option<Date>, String);
+type ApprovedLine = (OffsetDateTime, Date, Option<Date>, &'static str);
 
 /// A milestone's live fields, as a return line or the seed's final record sets them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -549,7 +553,11 @@ fn facts_json(f: &MilestoneFacts) -> String {
     .to_string()
 }
 
-async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, LoadError> {
+async fn write_in(
+    txn: &DatabaseTransaction,
+    set: &SeedSet,
+    seed: &Seed,
+) -> Result<SeedReport, LoadError> {
     let load = crate::clock::now();
     // Every instant is capped at the load: nothing is recorded after it.
     let at = |instant: OffsetDateTime| instant.min(load);
@@ -1041,25 +1049,9 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
         .into_iter()
         .map(|r| (r.period_id, r.participant_id))
         .collect();
-    let mut updates_of: HashMap<(&str, &str), Vec<_>> = HashMap::new();
-    for u in &seed.updates {
-        updates_of
-            .entry((u.ods_code.as_str(), u.period.as_str()))
-            .or_default()
-            .push(u);
-    }
-    let mut risks_of: HashMap<(&str, &str), Vec<_>> = HashMap::new();
-    for k in &seed.risks {
-        risks_of
-            .entry((k.ods_code.as_str(), k.period.as_str()))
-            .or_default()
-            .push(k);
-    }
-    // Approved lines per milestone (participant, reference): (approved at,
-    // period end, forecast, status); the latest submission that reported on it.
-    let mut approved_lines: HashMap<(i32, &str), Vec<ApprovedLine>> = HashMap::new();
-    let mut reported_at: HashMap<(i32, &str), OffsetDateTime> = HashMap::new();
     let mut new_returns = Vec::new();
+    // Each new return's place in `new_returns`, by trust and period.
+    let mut new_return_at: HashMap<(&str, &str), usize> = HashMap::new();
     for r in &seed.returns {
         let participant_id = pid(r.ods_code.as_str());
         let period_id = period_ids[&r.period];
@@ -1067,17 +1059,26 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
             report.present("returns");
             continue;
         }
+        new_return_at.insert((r.ods_code.as_str(), r.period.as_str()), new_returns.len());
         new_returns.push((r, participant_id, period_id));
-        let ends_on = period_ends.get(&r.period).copied();
-        let submitted = r.submitted_on.map(noon);
-        for u in updates_of
-            .get(&(r.ods_code.as_str(), r.period.as_str()))
-            .into_iter()
-            .flatten()
-        {
-            let key = (participant_id, u.milestone_reference.as_str());
+    }
+    // Approved lines per milestone (participant, reference): (approved at,
+    // period end, forecast, status); the latest submission that reported on
+    // it. The lines are read from their file as they go.
+    let mut approved_lines: HashMap<(i32, String), Vec<ApprovedLine>> = HashMap::new();
+    let mut reported_at: HashMap<(i32, String), OffsetDateTime> = HashMap::new();
+    if seed.illustrative {
+        for u in super::validate::updates(set)? {
+            let u = u?;
+            let Some(&index) = new_return_at.get(&(u.ods_code.as_str(), u.period.as_str())) else {
+                continue;
+            };
+            let (r, participant_id, _) = new_returns[index];
+            let ends_on = period_ends.get(&r.period).copied();
+            let submitted = r.submitted_on.map(noon);
+            let key = (participant_id, u.milestone_reference.as_str().to_owned());
             if let Some(at) = submitted {
-                let latest = reported_at.entry(key).or_insert(at);
+                let latest = reported_at.entry(key.clone()).or_insert(at);
                 *latest = (*latest).max(at);
             }
             if let (Some(at), Some(ends_on), ReturnStatus::Approved) =
@@ -1087,7 +1088,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                     at,
                     ends_on,
                     u.forecast_on,
-                    u.status.code().to_owned(),
+                    u.status.code(),
                 ));
             }
         }
@@ -1172,7 +1173,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
         };
         // Its changes: (recorded at, fields, the office's own update?).
         let mut changes: Vec<(OffsetDateTime, MilestoneFacts, Option<MilestoneFacts>)> = Vec::new();
-        let key = (participant_id, m.reference.as_str());
+        let key = (participant_id, m.reference.as_str().to_owned());
         let mut recorded = created;
         let mut lines = approved_lines.remove(&key).unwrap_or_default();
         lines.sort_by_key(|(at, ends_on, _, _)| (*at, *ends_on));
@@ -1190,7 +1191,7 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
                 } else {
                     None
                 },
-                status,
+                status: status.to_owned(),
                 signed_off_on: None,
             };
             recorded = recorded.max(at);
@@ -1591,47 +1592,56 @@ async fn write_in(txn: &DatabaseTransaction, seed: &Seed) -> Result<SeedReport, 
     }
     history.flush(txn).await?;
     drop(histories);
-    let mut lines = Insert::new(txn, "return_milestone_updates", LINE_COLUMNS, false);
-    let mut risks = Insert::new(txn, "return_risks", RISK_COLUMNS, false);
-    for (index, (r, participant_id, _)) in new_returns.iter().enumerate() {
-        let (return_id, drafted) = (return_ids[index], drafted_at[index]);
-        let key = (r.ods_code.as_str(), r.period.as_str());
-        for u in updates_of.get(&key).into_iter().flatten() {
+    // Their lines and risks, read from the files as they are written.
+    if seed.illustrative {
+        let mut lines = Insert::new(txn, "return_milestone_updates", LINE_COLUMNS, false);
+        for u in super::validate::updates(set)? {
+            let u = u?;
+            let Some(&index) = new_return_at.get(&(u.ods_code.as_str(), u.period.as_str())) else {
+                continue;
+            };
+            let (_, participant_id, _) = new_returns[index];
             let milestone_id =
-                milestone_ids[&(*participant_id, u.milestone_reference.as_str().to_owned())];
+                milestone_ids[&(participant_id, u.milestone_reference.as_str().to_owned())];
             lines
                 .push(
                     txn,
                     [
-                        v(return_id),
+                        v(return_ids[index]),
                         v(milestone_id),
                         v(u.forecast_on),
                         v(u.status.code().to_owned()),
-                        v(u.comment.clone()),
-                        us(drafted),
+                        v(u.comment),
+                        us(drafted_at[index]),
                     ],
                 )
                 .await?;
             report.added("return milestone updates");
         }
-        for k in risks_of.get(&key).into_iter().flatten() {
+        lines.flush(txn).await?;
+        let mut risks = Insert::new(txn, "return_risks", RISK_COLUMNS, false);
+        for k in super::validate::risks(set)? {
+            let k = k?;
+            let Some(&index) = new_return_at.get(&(k.ods_code.as_str(), k.period.as_str())) else {
+                continue;
+            };
             risks
                 .push(
                     txn,
                     [
-                        v(return_id),
+                        v(return_ids[index]),
                         v(k.position),
-                        v(k.description.clone()),
+                        v(k.description),
                         v(k.rating.code().to_owned()),
-                        v(k.mitigation.clone()),
-                        us(drafted),
+                        v(k.mitigation),
+                        us(drafted_at[index]),
                     ],
                 )
                 .await?;
             report.added("return risks");
         }
+        risks.flush(txn).await?;
     }
-    lines.flush(txn).await?;
-    risks.flush(txn).await?;
+
     Ok(report)
 }
