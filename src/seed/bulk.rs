@@ -5,8 +5,10 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement,
 
 /// Bound parameters per statement at most (under both limits).
 const MAX_PARAMS: usize = 30_000;
-/// Rows per statement at most.
-const MAX_ROWS: usize = 1_000;
+/// Rows per statement at most: each prepared statement SQLite keeps in its
+/// cache holds its program and one register per value, so a few hundred
+/// rows keep memory small while still saving most round trips.
+const MAX_ROWS: usize = 250;
 
 /// Rows waiting to be inserted into one table.
 pub struct Insert {

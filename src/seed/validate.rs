@@ -111,6 +111,12 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
             .map(|m| (m, true)),
         );
     }
+    // The records are collected without knowing how many there are: give
+    // back what the vectors over-reserved.
+    milestones.shrink_to_fit();
+    returns.shrink_to_fit();
+    tranches.shrink_to_fit();
+    profiles.shrink_to_fit();
     let seed = Seed {
         trusts,
         participants,
