@@ -1245,7 +1245,11 @@ async fn write_in(
         rows.push(txn, values)
             .await
             .map_err(|e| unique_at(e, &m.origin, "reference"))?;
-        new_milestones.push((m, participant_id, created, timeline.history));
+        // Most rows have a version or two in history: keep no spare room
+        // (a hundred thousand vectors of four would cost tens of megabytes).
+        let mut versions = timeline.history;
+        versions.shrink_to_fit();
+        new_milestones.push((m, participant_id, created, versions));
         report.added("milestones");
     }
     rows.flush(txn)
@@ -1473,14 +1477,9 @@ async fn write_in(
                 .await
                 .map_err(|e| unique_at(e, &t.origin, "name"))?;
             if !timeline.history.is_empty() {
-                released.push((
-                    index,
-                    t,
-                    *allocation_id,
-                    milestone_id,
-                    *recorded,
-                    timeline.history,
-                ));
+                let mut versions = timeline.history;
+                versions.shrink_to_fit();
+                released.push((index, t, *allocation_id, milestone_id, *recorded, versions));
             }
             index += 1;
             report.added("tranches");
@@ -1564,7 +1563,9 @@ async fn write_in(
             .await
             .map_err(|e| unique_at(e, &r.origin, "period"))?;
         if !timeline.history.is_empty() {
-            histories.push((index, timeline.history));
+            let mut versions = timeline.history;
+            versions.shrink_to_fit();
+            histories.push((index, versions));
         }
         drafted_at.push(drafted);
         report.added("returns");

@@ -120,7 +120,7 @@ pub struct Batch {
 /// limits (SQLite 32,766, PostgreSQL 65,535).
 const BATCH_PARAMS: usize = 30_000;
 /// Rows per INSERT at most.
-const BATCH_ROWS: usize = 2_000;
+const BATCH_ROWS: usize = 500;
 
 impl Batch {
     pub fn new(table: &'static str, columns: &'static [&'static str]) -> Batch {
