@@ -36,6 +36,8 @@ pub struct Seed {
     /// Whether the illustrative set is loaded (its lines and risks are
     /// read from the files as they are written, never held whole).
     pub illustrative: bool,
+    /// How many lines the returns have (read when checked).
+    pub lines: usize,
 }
 
 fn table<'a>(set: &'a SeedSet, name: &str, columns: &[&str]) -> Result<CsvTable<'a>, SeedError> {
@@ -117,7 +119,7 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
     returns.shrink_to_fit();
     tranches.shrink_to_fit();
     profiles.shrink_to_fit();
-    let seed = Seed {
+    let mut seed = Seed {
         trusts,
         participants,
         pairings,
@@ -134,10 +136,11 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
         periods,
         returns,
         illustrative: options.include_illustrative,
+        lines: 0,
     };
     let keys = check(&seed)?;
     if seed.illustrative {
-        check_lines_and_risks(set, &keys)?;
+        seed.lines = check_lines_and_risks(set, &keys)?;
     }
     Ok(seed)
 }
@@ -202,7 +205,7 @@ pub fn risks(
 
 /// Every line names a return and a milestone in the files, once; every
 /// risk a return, once per position. Memory stays flat: a few bytes per key.
-fn check_lines_and_risks(set: &SeedSet, keys: &Keys) -> Result<(), SeedError> {
+fn check_lines_and_risks(set: &SeedSet, keys: &Keys) -> Result<usize, SeedError> {
     let mut update_keys: HashSet<(u32, u32)> = HashSet::new();
     for u in updates(set)? {
         let u = u?;
@@ -255,7 +258,7 @@ fn check_lines_and_risks(set: &SeedSet, keys: &Keys) -> Result<(), SeedError> {
                 .error(None, format!("duplicate risk position {key:?}")));
         }
     }
-    Ok(())
+    Ok(update_keys.len())
 }
 
 fn check(seed: &Seed) -> Result<Keys, SeedError> {

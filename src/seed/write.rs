@@ -1062,11 +1062,18 @@ async fn write_in(
         new_return_at.insert((r.ods_code.as_str(), r.period.as_str()), new_returns.len());
         new_returns.push((r, participant_id, period_id));
     }
-    // Approved lines per milestone (participant, reference): (approved at,
-    // period end, forecast, status); the latest submission that reported on
-    // it. The lines are read from their file as they go.
-    let mut approved_lines: HashMap<(i32, String), Vec<ApprovedLine>> = HashMap::new();
-    let mut reported_at: HashMap<(i32, String), OffsetDateTime> = HashMap::new();
+    // Approved lines per milestone (its place in the milestones file):
+    // (approved at, period end, forecast, status), in one flat list; the
+    // latest submission that reported on each. The lines are read from
+    // their file as they go (every line's milestone is in the files).
+    let milestone_at: HashMap<(i32, &str), u32> = seed
+        .milestones
+        .iter()
+        .enumerate()
+        .map(|(i, m)| ((pid(m.ods_code.as_str()), m.reference.as_str()), i as u32))
+        .collect();
+    let mut approved_lines: Vec<(u32, ApprovedLine)> = Vec::with_capacity(seed.lines);
+    let mut reported_at: Vec<Option<OffsetDateTime>> = vec![None; seed.milestones.len()];
     if seed.illustrative {
         for u in super::validate::updates(set)? {
             let u = u?;
@@ -1074,25 +1081,28 @@ async fn write_in(
                 continue;
             };
             let (r, participant_id, _) = new_returns[index];
+            let Some(&milestone) =
+                milestone_at.get(&(participant_id, u.milestone_reference.as_str()))
+            else {
+                continue;
+            };
             let ends_on = period_ends.get(&r.period).copied();
-            let submitted = r.submitted_on.map(noon);
-            let key = (participant_id, u.milestone_reference.as_str().to_owned());
-            if let Some(at) = submitted {
-                let latest = reported_at.entry(key.clone()).or_insert(at);
-                *latest = (*latest).max(at);
+            if let Some(at) = r.submitted_on.map(noon) {
+                let latest = &mut reported_at[milestone as usize];
+                *latest = Some(latest.map_or(at, |l| l.max(at)));
             }
             if let (Some(at), Some(ends_on), ReturnStatus::Approved) =
                 (r.approved_on.map(noon), ends_on, r.status)
             {
-                approved_lines.entry(key).or_default().push((
-                    at,
-                    ends_on,
-                    u.forecast_on,
-                    u.status.code(),
-                ));
+                approved_lines.push((milestone, (at, ends_on, u.forecast_on, u.status.code())));
             }
         }
     }
+    drop(milestone_at);
+    // By milestone, then in the order approved (a stable sort: a
+    // milestone's lines of one instant stay in file order).
+    approved_lines.sort_by_key(|(milestone, (at, ends_on, _, _))| (*milestone, *at, *ends_on));
+    let mut next_line = 0;
     drop(existing_returns);
 
     // Milestones, by participant and reference. A milestone is recorded
@@ -1146,8 +1156,17 @@ async fn write_in(
         MilestoneFacts,
         MilestoneFacts,
     )> = Vec::new();
-    for m in &seed.milestones {
+    for (index, m) in seed.milestones.iter().enumerate() {
         let participant_id = pid(m.ods_code.as_str());
+        // This milestone's approved lines, already in order.
+        while next_line < approved_lines.len() && (approved_lines[next_line].0 as usize) < index {
+            next_line += 1;
+        }
+        let first_line = next_line;
+        while next_line < approved_lines.len() && approved_lines[next_line].0 as usize == index {
+            next_line += 1;
+        }
+        let lines = &approved_lines[first_line..next_line];
         if milestone_ids.contains_key(&(participant_id, m.reference.as_str().to_owned())) {
             report.present("milestones");
             continue;
@@ -1173,12 +1192,9 @@ async fn write_in(
         };
         // Its changes: (recorded at, fields, the office's own update?).
         let mut changes: Vec<(OffsetDateTime, MilestoneFacts, Option<MilestoneFacts>)> = Vec::new();
-        let key = (participant_id, m.reference.as_str().to_owned());
         let mut recorded = created;
-        let mut lines = approved_lines.remove(&key).unwrap_or_default();
-        lines.sort_by_key(|(at, ends_on, _, _)| (*at, *ends_on));
         let mut latest_end: Option<Date> = None;
-        for (at, ends_on, forecast_on, status) in lines {
+        for &(_, (at, ends_on, forecast_on, status)) in lines {
             if latest_end.is_some_and(|end| end > ends_on) {
                 continue;
             }
@@ -1201,8 +1217,8 @@ async fn write_in(
             }
         }
         if facts != last {
-            let mut when = recorded.max(reported_at.get(&key).copied().unwrap_or(created))
-                + time::Duration::DAY;
+            let mut when =
+                recorded.max(reported_at[index].unwrap_or(created)) + time::Duration::DAY;
             if last.status == "complete"
                 && let Some(on) = last.actual_on
             {
