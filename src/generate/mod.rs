@@ -113,20 +113,6 @@ pub fn ods_code(i: u32) -> String {
 /// One generated file: its path under the output folder, and its text.
 pub type File = (&'static str, String);
 
-/// The CSV text of a header and rows (RFC 4180 quoting, `\n` endings).
-fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    // Writing to a Vec cannot fail.
-    let _ = writer.write_record(header);
-    for row in rows {
-        let _ = writer.write_record(row);
-    }
-    let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
-}
-
 fn pounds(p: i64) -> String {
     // Whole pounds are written without decimals, as the seed files do.
     let pence = Pence::new(p).unwrap_or(Pence::ZERO).value();
@@ -195,9 +181,43 @@ const REGIONS: &[&str] = &["Y56", "Y58", "Y59", "Y60", "Y61", "Y62", "Y63"];
 const OPEN_STATES: &[&str] = &["not_started", "in_progress", "in_progress", "at_risk"];
 const RATINGS: &[&str] = &["green", "green", "green", "amber", "amber", "red"];
 
-/// The whole programme as seed files, in the loader's file order.
+/// The whole programme as seed files, in the loader's file order, in memory
+/// (for tests; `gde generate` streams them to disk with [`generate_into`]).
 pub fn generate(options: &Options) -> Result<Vec<File>, String> {
     options.check()?;
+    let mut files = vec![("README.md", readme(options))];
+    let (texts, _) = generate_into(options, |_| Ok(Vec::new()))?;
+    for ((name, _), bytes) in CSV_FILES.iter().zip(texts) {
+        files.push((name, String::from_utf8(bytes).unwrap_or_default()));
+    }
+    Ok(files)
+}
+
+/// The seed files (`CSV_FILES`, in that order) written row by row as they
+/// are made, each to the writer `open` gives for its name: memory stays
+/// flat whatever the size. Returns the writers, flushed, and the number of
+/// rows written (headers not counted).
+pub fn generate_into<W: std::io::Write>(
+    options: &Options,
+    mut open: impl FnMut(&'static str) -> std::io::Result<W>,
+) -> Result<(Vec<W>, u64), String> {
+    options.check()?;
+    let mut writers = Vec::with_capacity(CSV_FILES.len());
+    for (name, header) in CSV_FILES {
+        let sink = open(name).map_err(|e| format!("{name}: {e}"))?;
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(sink);
+        writer
+            .write_record(header.iter())
+            .map_err(|e| format!("{name}: {e}"))?;
+        writers.push(writer);
+    }
+    let mut out = Out {
+        writers,
+        rows: 0,
+        error: None,
+    };
     let mut rng = SplitMix64::new(options.seed);
     let n = options.participants;
     let periods = periods(options.periods);
@@ -220,57 +240,63 @@ pub fn generate(options: &Options) -> Result<Vec<File>, String> {
         })
         .collect();
 
-    let mut organisations = Vec::new();
-    let mut participant_rows = Vec::new();
     for p in &participants {
         let sector = if p.acute { "acute" } else { "mental_health" };
         let name = format!("Synthetic trust {} NHS Foundation Trust", p.ods);
-        organisations.push(vec![
-            p.ods.clone(),
-            name.clone(),
-            name,
-            sector.to_owned(),
-            (*rng.pick(REGIONS)).to_owned(),
-            String::new(),
-            "2000-04-01".to_owned(),
-            String::new(),
-            String::new(),
-            SOURCE.to_owned(),
-        ]);
-        participant_rows.push(vec![
-            p.ods.clone(),
-            if p.exemplar {
-                "global_digital_exemplar"
-            } else {
-                "fast_follower"
-            }
-            .to_owned(),
-            sector.to_owned(),
-            if p.exemplar {
-                "Synthetic exemplar wave"
-            } else {
-                "Synthetic fast follower wave"
-            }
-            .to_owned(),
-            if p.exemplar { "2016-09" } else { "2017-09" }.to_owned(),
-            String::new(),
-            "active".to_owned(),
-            "low".to_owned(),
-            SOURCE.to_owned(),
-        ]);
+        out.row(
+            ORGANISATIONS,
+            &[
+                p.ods.clone(),
+                name.clone(),
+                name,
+                sector.to_owned(),
+                (*rng.pick(REGIONS)).to_owned(),
+                String::new(),
+                "2000-04-01".to_owned(),
+                String::new(),
+                String::new(),
+                SOURCE.to_owned(),
+            ],
+        );
+        out.row(
+            PARTICIPANTS,
+            &[
+                p.ods.clone(),
+                if p.exemplar {
+                    "global_digital_exemplar"
+                } else {
+                    "fast_follower"
+                }
+                .to_owned(),
+                sector.to_owned(),
+                if p.exemplar {
+                    "Synthetic exemplar wave"
+                } else {
+                    "Synthetic fast follower wave"
+                }
+                .to_owned(),
+                if p.exemplar { "2016-09" } else { "2017-09" }.to_owned(),
+                String::new(),
+                "active".to_owned(),
+                "low".to_owned(),
+                SOURCE.to_owned(),
+            ],
+        );
     }
 
     // Most fast followers are paired with an exemplar.
     let exemplars: Vec<&Participant> = participants.iter().filter(|p| p.exemplar).collect();
-    let mut pairings = Vec::new();
     for p in participants.iter().filter(|p| !p.exemplar) {
         if rng.chance(90) {
-            pairings.push(vec![
-                p.ods.clone(),
-                rng.pick(&exemplars).ods.clone(),
-                "low".to_owned(),
-                SOURCE.to_owned(),
-            ]);
+            out.row(
+                PAIRINGS,
+                &[
+                    p.ods.clone(),
+                    rng.pick(&exemplars).ods.clone(),
+                    "low".to_owned(),
+                    SOURCE.to_owned(),
+                ],
+            );
         }
     }
 
@@ -281,27 +307,11 @@ pub fn generate(options: &Options) -> Result<Vec<File>, String> {
         ("fast_follower", "acute", 5_000_000),
         ("fast_follower", "mental_health", 3_000_000),
     ];
-    let cap_rows: Vec<Vec<String>> = caps
-        .iter()
-        .map(|(r, s, c)| {
-            vec![
-                (*r).to_owned(),
-                (*s).to_owned(),
-                c.to_string(),
-                SOURCE.to_owned(),
-            ]
-        })
-        .collect();
+    for (r, s, c) in &caps {
+        out.row(CAPS, &[*r, *s, &c.to_string(), SOURCE]);
+    }
 
     let categories: Vec<&str> = MilestoneCategory::ALL.iter().map(|c| c.code()).collect();
-    let mut allocations = Vec::new();
-    let mut profiles = Vec::new();
-    let mut milestone_rows = Vec::new();
-    let mut tranches = Vec::new();
-    let mut maturity = Vec::new();
-    let mut returns = Vec::new();
-    let mut updates = Vec::new();
-    let mut risks = Vec::new();
     let last = last_day();
     let latest = periods.len() - 1;
     for (index, p) in participants.iter().enumerate() {
@@ -325,13 +335,16 @@ pub fn generate(options: &Options) -> Result<Vec<File>, String> {
         } else {
             date(2017, 12, 1)
         };
-        allocations.push(vec![
-            p.ods.clone(),
-            "ALLOC-1".to_owned(),
-            pounds(central),
-            pounds(local),
-            awarded_on.to_string(),
-        ]);
+        out.row(
+            ALLOCATIONS,
+            &[
+                p.ods.clone(),
+                "ALLOC-1".to_owned(),
+                pounds(central),
+                pounds(local),
+                awarded_on.to_string(),
+            ],
+        );
         // The profile adds up to the allocation to the penny.
         let years = ["2017/18", "2018/19", "2019/20"];
         let share = central / 3;
@@ -341,12 +354,15 @@ pub fn generate(options: &Options) -> Result<Vec<File>, String> {
             } else {
                 share
             };
-            profiles.push(vec![
-                p.ods.clone(),
-                "ALLOC-1".to_owned(),
-                (*year).to_owned(),
-                pounds(amount),
-            ]);
+            out.row(
+                PROFILES,
+                &[
+                    p.ods.clone(),
+                    "ALLOC-1".to_owned(),
+                    (*year).to_owned(),
+                    pounds(amount),
+                ],
+            );
         }
 
         // Milestones spread from late 2017 to early 2024.
@@ -399,53 +415,65 @@ pub fn generate(options: &Options) -> Result<Vec<File>, String> {
         }
         for m in &milestones {
             let opt = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
-            milestone_rows.push(vec![
-                p.ods.clone(),
-                m.reference.clone(),
-                format!("Synthetic milestone {} of {}", m.reference, p.ods),
-                (*rng.pick(&categories)).to_owned(),
-                m.baseline_on.to_string(),
-                opt(m.forecast_on),
-                opt(m.actual_on),
-                m.status.to_owned(),
-                opt(m.signed_off_on),
-            ]);
+            out.row(
+                MILESTONES,
+                &[
+                    p.ods.clone(),
+                    m.reference.clone(),
+                    format!("Synthetic milestone {} of {}", m.reference, p.ods),
+                    (*rng.pick(&categories)).to_owned(),
+                    m.baseline_on.to_string(),
+                    opt(m.forecast_on),
+                    opt(m.actual_on),
+                    m.status.to_owned(),
+                    opt(m.signed_off_on),
+                ],
+            );
         }
 
         // Tranches: 30% upfront at award, then up to three milestone
         // tranches of 20% each, released after sign-off where signed off.
         let upfront = central / 10 * 3;
-        tranches.push(vec![
-            p.ods.clone(),
-            "ALLOC-1".to_owned(),
-            "Upfront instalment".to_owned(),
-            "upfront".to_owned(),
-            String::new(),
-            pounds(upfront),
-            awarded_on.to_string(),
-        ]);
+        out.row(
+            TRANCHES,
+            &[
+                p.ods.clone(),
+                "ALLOC-1".to_owned(),
+                "Upfront instalment".to_owned(),
+                "upfront".to_owned(),
+                String::new(),
+                pounds(upfront),
+                awarded_on.to_string(),
+            ],
+        );
         for (i, m) in milestones.iter().take(3).enumerate() {
             let released = m
                 .signed_off_on
                 .map(|s| (s + Duration::days(14)).min(last).max(s));
-            tranches.push(vec![
-                p.ods.clone(),
-                "ALLOC-1".to_owned(),
-                format!("Instalment {}: {}", i + 2, m.reference),
-                "milestone".to_owned(),
-                m.reference.clone(),
-                pounds(central / 10 * 2),
-                released.map(|d| d.to_string()).unwrap_or_default(),
-            ]);
+            out.row(
+                TRANCHES,
+                &[
+                    p.ods.clone(),
+                    "ALLOC-1".to_owned(),
+                    format!("Instalment {}: {}", i + 2, m.reference),
+                    "milestone".to_owned(),
+                    m.reference.clone(),
+                    pounds(central / 10 * 2),
+                    released.map(|d| d.to_string()).unwrap_or_default(),
+                ],
+            );
         }
 
-        maturity.push(vec![
-            p.ods.clone(),
-            "himss_emram".to_owned(),
-            (2 + rng.below(5)).to_string(),
-            "2017-06-30".to_owned(),
-            SOURCE.to_owned(),
-        ]);
+        out.row(
+            MATURITY,
+            &[
+                p.ods.clone(),
+                "himss_emram".to_owned(),
+                (2 + rng.below(5)).to_string(),
+                "2017-06-30".to_owned(),
+                SOURCE.to_owned(),
+            ],
+        );
 
         // Returns: every period the participant owed one for. The latest
         // period holds every state (the first participants are given one
@@ -495,22 +523,25 @@ pub fn generate(options: &Options) -> Result<Vec<File>, String> {
                 "returned" => "Please add the spend to date and explain the slippage.",
                 _ => "",
             };
-            returns.push(vec![
-                p.ods.clone(),
-                period.label.clone(),
-                state.to_owned(),
-                pounds(spend.min(central)),
-                rating.clone(),
-                format!("Synthetic justification for {} in {}.", p.ods, period.label),
-                format!(
-                    "Synthetic narrative: progress of {} in {}.",
-                    p.ods, period.label
-                ),
-                office_rating.unwrap_or_default(),
-                office_comment.to_owned(),
-                submitted.map(|d| d.to_string()).unwrap_or_default(),
-                approved.map(|d| d.to_string()).unwrap_or_default(),
-            ]);
+            out.row(
+                RETURNS,
+                &[
+                    p.ods.clone(),
+                    period.label.clone(),
+                    state.to_owned(),
+                    pounds(spend.min(central)),
+                    rating.clone(),
+                    format!("Synthetic justification for {} in {}.", p.ods, period.label),
+                    format!(
+                        "Synthetic narrative: progress of {} in {}.",
+                        p.ods, period.label
+                    ),
+                    office_rating.unwrap_or_default(),
+                    office_comment.to_owned(),
+                    submitted.map(|d| d.to_string()).unwrap_or_default(),
+                    approved.map(|d| d.to_string()).unwrap_or_default(),
+                ],
+            );
             // Lines for up to three milestones still open at the period's end.
             for m in milestones
                 .iter()
@@ -521,43 +552,52 @@ pub fn generate(options: &Options) -> Result<Vec<File>, String> {
                 })
                 .take(3)
             {
-                updates.push(vec![
-                    p.ods.clone(),
-                    period.label.clone(),
-                    m.reference.clone(),
-                    m.forecast_on.unwrap_or(m.baseline_on).to_string(),
-                    "in_progress".to_owned(),
-                    "Synthetic update.".to_owned(),
-                ]);
+                out.row(
+                    UPDATES,
+                    &[
+                        p.ods.clone(),
+                        period.label.clone(),
+                        m.reference.clone(),
+                        m.forecast_on.unwrap_or(m.baseline_on).to_string(),
+                        "in_progress".to_owned(),
+                        "Synthetic update.".to_owned(),
+                    ],
+                );
             }
             if rating != "green" {
-                risks.push(vec![
-                    p.ods.clone(),
-                    period.label.clone(),
-                    "1".to_owned(),
-                    "Synthetic risk: supplier capacity.".to_owned(),
-                    rating,
-                    "Synthetic mitigation: weekly review with the supplier.".to_owned(),
-                ]);
+                out.row(
+                    RISKS,
+                    &[
+                        p.ods.clone(),
+                        period.label.clone(),
+                        "1".to_owned(),
+                        "Synthetic risk: supplier capacity.".to_owned(),
+                        rating,
+                        "Synthetic mitigation: weekly review with the supplier.".to_owned(),
+                    ],
+                );
             }
         }
     }
 
-    let period_rows: Vec<Vec<String>> = periods
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            vec![
-                p.label.clone(),
-                "quarterly".to_owned(),
-                p.starts_on.to_string(),
-                p.ends_on.to_string(),
-                p.due_on.to_string(),
-                if i == latest { "open" } else { "closed" }.to_owned(),
-            ]
-        })
-        .collect();
+    for (i, p) in periods.iter().enumerate() {
+        out.row(
+            PERIODS,
+            &[
+                p.label.as_str(),
+                "quarterly",
+                &p.starts_on.to_string(),
+                &p.ends_on.to_string(),
+                &p.due_on.to_string(),
+                if i == latest { "open" } else { "closed" },
+            ],
+        );
+    }
+    out.finish()
+}
 
+/// The README written beside the files.
+pub fn readme(options: &Options) -> String {
     let mut readme = String::new();
     let _ = writeln!(
         readme,
@@ -567,219 +607,221 @@ pub fn generate(options: &Options) -> Result<Vec<File>, String> {
          every confirmed-set row's source says `{SOURCE}`.\n\nLoad it with `gde seed --dir <this folder>`.",
         options.participants, options.milestones_per_participant, options.periods, options.seed
     );
-
-    Ok(vec![
-        ("README.md", readme),
-        (
-            "organisations.csv",
-            csv(
-                &[
-                    "ods_code",
-                    "name",
-                    "name_at_designation",
-                    "sector",
-                    "region_code",
-                    "region_code_2017",
-                    "opened_on",
-                    "closed_on",
-                    "successor_ods_code",
-                    "source",
-                ],
-                &organisations,
-            ),
-        ),
-        (
-            "participants.csv",
-            csv(
-                &[
-                    "ods_code",
-                    "role",
-                    "sector",
-                    "wave",
-                    "designated_on",
-                    "accredited_on",
-                    "status",
-                    "confidence",
-                    "source",
-                ],
-                &participant_rows,
-            ),
-        ),
-        (
-            "pairings.csv",
-            csv(
-                &[
-                    "fast_follower_ods_code",
-                    "exemplar_ods_code",
-                    "confidence",
-                    "source",
-                ],
-                &pairings,
-            ),
-        ),
-        (
-            "partner_organisations.csv",
-            csv(&["name", "kind", "country_code", "source"], &[]),
-        ),
-        (
-            "partnerships.csv",
-            csv(
-                &[
-                    "ods_code",
-                    "partner_name",
-                    "role",
-                    "started_on",
-                    "ended_on",
-                    "confidence",
-                    "source",
-                    "note",
-                ],
-                &[],
-            ),
-        ),
-        (
-            "funding_caps.csv",
-            csv(&["role", "sector", "cap", "source"], &cap_rows),
-        ),
-        ("cap_groups.csv", csv(&["name", "cap", "source"], &[])),
-        (
-            "cap_group_members.csv",
-            csv(&["group", "ods_code", "source"], &[]),
-        ),
-        (
-            "maturity_assessments.csv",
-            csv(
-                &["ods_code", "scale", "score", "assessed_on", "source"],
-                &[],
-            ),
-        ),
-        (
-            "illustrative/allocations.csv",
-            csv(
-                &[
-                    "ods_code",
-                    "reference",
-                    "central",
-                    "local_match",
-                    "awarded_on",
-                ],
-                &allocations,
-            ),
-        ),
-        (
-            "illustrative/allocation_profiles.csv",
-            csv(
-                &[
-                    "ods_code",
-                    "allocation_reference",
-                    "financial_year",
-                    "amount",
-                ],
-                &profiles,
-            ),
-        ),
-        (
-            "illustrative/milestones.csv",
-            csv(
-                &[
-                    "ods_code",
-                    "reference",
-                    "title",
-                    "category",
-                    "baseline_on",
-                    "forecast_on",
-                    "actual_on",
-                    "status",
-                    "signed_off_on",
-                ],
-                &milestone_rows,
-            ),
-        ),
-        (
-            "illustrative/tranches.csv",
-            csv(
-                &[
-                    "ods_code",
-                    "allocation_reference",
-                    "name",
-                    "kind",
-                    "milestone_reference",
-                    "amount",
-                    "released_on",
-                ],
-                &tranches,
-            ),
-        ),
-        (
-            "illustrative/maturity_assessments.csv",
-            csv(
-                &["ods_code", "scale", "score", "assessed_on", "source"],
-                &maturity,
-            ),
-        ),
-        (
-            "illustrative/reporting_periods.csv",
-            csv(
-                &[
-                    "label",
-                    "frequency",
-                    "starts_on",
-                    "ends_on",
-                    "due_on",
-                    "status",
-                ],
-                &period_rows,
-            ),
-        ),
-        (
-            "illustrative/returns.csv",
-            csv(
-                &[
-                    "ods_code",
-                    "period",
-                    "status",
-                    "spend_to_date",
-                    "self_rating",
-                    "rating_justification",
-                    "narrative",
-                    "office_rating",
-                    "office_comment",
-                    "submitted_on",
-                    "approved_on",
-                ],
-                &returns,
-            ),
-        ),
-        (
-            "illustrative/return_milestone_updates.csv",
-            csv(
-                &[
-                    "ods_code",
-                    "period",
-                    "milestone_reference",
-                    "forecast_on",
-                    "status",
-                    "comment",
-                ],
-                &updates,
-            ),
-        ),
-        (
-            "illustrative/return_risks.csv",
-            csv(
-                &[
-                    "ods_code",
-                    "period",
-                    "position",
-                    "description",
-                    "rating",
-                    "mitigation",
-                ],
-                &risks,
-            ),
-        ),
-    ])
+    readme
 }
+
+/// The open files, by index in `CSV_FILES`; the first write error is kept
+/// (and reported by `finish`), later rows are then dropped.
+struct Out<W: std::io::Write> {
+    writers: Vec<csv::Writer<W>>,
+    rows: u64,
+    error: Option<String>,
+}
+
+impl<W: std::io::Write> Out<W> {
+    fn row<S: AsRef<[u8]>>(&mut self, file: usize, cells: &[S]) {
+        if self.error.is_some() {
+            return;
+        }
+        match self.writers[file].write_record(cells) {
+            Ok(()) => self.rows += 1,
+            Err(e) => self.error = Some(format!("{}: {e}", CSV_FILES[file].0)),
+        }
+    }
+
+    fn finish(self) -> Result<(Vec<W>, u64), String> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let mut sinks = Vec::with_capacity(self.writers.len());
+        for (writer, (name, _)) in self.writers.into_iter().zip(CSV_FILES) {
+            sinks.push(
+                writer
+                    .into_inner()
+                    .map_err(|e| format!("{name}: {}", e.error()))?,
+            );
+        }
+        Ok((sinks, self.rows))
+    }
+}
+
+const ORGANISATIONS: usize = 0;
+const PARTICIPANTS: usize = 1;
+const PAIRINGS: usize = 2;
+const CAPS: usize = 5;
+const ALLOCATIONS: usize = 9;
+const PROFILES: usize = 10;
+const MILESTONES: usize = 11;
+const TRANCHES: usize = 12;
+const MATURITY: usize = 13;
+const PERIODS: usize = 14;
+const RETURNS: usize = 15;
+const UPDATES: usize = 16;
+const RISKS: usize = 17;
+
+/// Every seed file with its header, in the loader's order (the indexes above).
+pub const CSV_FILES: [(&str, &[&str]); 18] = [
+    (
+        "organisations.csv",
+        &[
+            "ods_code",
+            "name",
+            "name_at_designation",
+            "sector",
+            "region_code",
+            "region_code_2017",
+            "opened_on",
+            "closed_on",
+            "successor_ods_code",
+            "source",
+        ],
+    ),
+    (
+        "participants.csv",
+        &[
+            "ods_code",
+            "role",
+            "sector",
+            "wave",
+            "designated_on",
+            "accredited_on",
+            "status",
+            "confidence",
+            "source",
+        ],
+    ),
+    (
+        "pairings.csv",
+        &[
+            "fast_follower_ods_code",
+            "exemplar_ods_code",
+            "confidence",
+            "source",
+        ],
+    ),
+    (
+        "partner_organisations.csv",
+        &["name", "kind", "country_code", "source"],
+    ),
+    (
+        "partnerships.csv",
+        &[
+            "ods_code",
+            "partner_name",
+            "role",
+            "started_on",
+            "ended_on",
+            "confidence",
+            "source",
+            "note",
+        ],
+    ),
+    ("funding_caps.csv", &["role", "sector", "cap", "source"]),
+    ("cap_groups.csv", &["name", "cap", "source"]),
+    ("cap_group_members.csv", &["group", "ods_code", "source"]),
+    (
+        "maturity_assessments.csv",
+        &["ods_code", "scale", "score", "assessed_on", "source"],
+    ),
+    (
+        "illustrative/allocations.csv",
+        &[
+            "ods_code",
+            "reference",
+            "central",
+            "local_match",
+            "awarded_on",
+        ],
+    ),
+    (
+        "illustrative/allocation_profiles.csv",
+        &[
+            "ods_code",
+            "allocation_reference",
+            "financial_year",
+            "amount",
+        ],
+    ),
+    (
+        "illustrative/milestones.csv",
+        &[
+            "ods_code",
+            "reference",
+            "title",
+            "category",
+            "baseline_on",
+            "forecast_on",
+            "actual_on",
+            "status",
+            "signed_off_on",
+        ],
+    ),
+    (
+        "illustrative/tranches.csv",
+        &[
+            "ods_code",
+            "allocation_reference",
+            "name",
+            "kind",
+            "milestone_reference",
+            "amount",
+            "released_on",
+        ],
+    ),
+    (
+        "illustrative/maturity_assessments.csv",
+        &["ods_code", "scale", "score", "assessed_on", "source"],
+    ),
+    (
+        "illustrative/reporting_periods.csv",
+        &[
+            "label",
+            "frequency",
+            "starts_on",
+            "ends_on",
+            "due_on",
+            "status",
+        ],
+    ),
+    (
+        "illustrative/returns.csv",
+        &[
+            "ods_code",
+            "period",
+            "status",
+            "spend_to_date",
+            "self_rating",
+            "rating_justification",
+            "narrative",
+            "office_rating",
+            "office_comment",
+            "submitted_on",
+            "approved_on",
+        ],
+    ),
+    (
+        "illustrative/return_milestone_updates.csv",
+        &[
+            "ods_code",
+            "period",
+            "milestone_reference",
+            "forecast_on",
+            "status",
+            "comment",
+        ],
+    ),
+    (
+        "illustrative/return_risks.csv",
+        &[
+            "ods_code",
+            "period",
+            "position",
+            "description",
+            "rating",
+            "mitigation",
+        ],
+    ),
+];
 
 #[cfg(test)]
 mod tests {

@@ -2,24 +2,36 @@
 //! constructors, with errors that name the file, line and column.
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::io::Read;
+use std::sync::Arc;
 
 use csv::StringRecord;
 
 use super::SeedError;
 
-pub struct CsvTable {
-    pub file: String,
-    columns: HashMap<String, usize>,
-    records: Vec<StringRecord>,
+/// A seed file being read: its header, and its rows one at a time (memory
+/// stays flat whatever the file's size).
+pub struct CsvTable<'a> {
+    header: Arc<Header>,
+    reader: csv::Reader<Box<dyn Read + Send + 'a>>,
 }
 
-impl CsvTable {
-    /// Parses `text`, insisting on every column in `expected` being present.
-    pub fn parse(file: &str, text: &str, expected: &[&str]) -> Result<CsvTable, SeedError> {
+struct Header {
+    file: Arc<str>,
+    columns: HashMap<String, usize>,
+}
+
+impl<'a> CsvTable<'a> {
+    /// Opens `input`, insisting on every column in `expected` being present.
+    pub fn parse(
+        file: &str,
+        input: Box<dyn Read + Send + 'a>,
+        expected: &[&str],
+    ) -> Result<CsvTable<'a>, SeedError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
+            .from_reader(input);
         let headers = reader
             .headers()
             .map_err(|e| SeedError::file(file, format!("cannot read the header row: {e}")))?
@@ -44,60 +56,74 @@ impl CsvTable {
                 ),
             ));
         }
-        let mut records = Vec::new();
-        for result in reader.records() {
-            let record = result.map_err(|e| {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                SeedError::at(file, line, None, format!("malformed CSV: {e}"))
-            })?;
-            if record.iter().all(|cell| cell.is_empty()) {
-                continue;
-            }
-            records.push(record);
-        }
         Ok(CsvTable {
-            file: file.to_owned(),
-            columns,
-            records,
+            header: Arc::new(Header {
+                file: Arc::from(file),
+                columns,
+            }),
+            reader,
         })
     }
 
-    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.records.iter().map(move |record| Row {
-            table: self,
-            record,
+    /// The rows in file order, skipping blank ones; a malformed row ends
+    /// the file with its error.
+    pub fn into_rows(mut self) -> impl Iterator<Item = Result<Row, SeedError>> + Send + 'a {
+        let header = self.header.clone();
+        let mut record = StringRecord::new();
+        std::iter::from_fn(move || {
+            loop {
+                match self.reader.read_record(&mut record) {
+                    Ok(false) => return None,
+                    Ok(true) if record.iter().all(|cell| cell.is_empty()) => continue,
+                    Ok(true) => {
+                        return Some(Ok(Row {
+                            header: header.clone(),
+                            record: record.clone(),
+                        }));
+                    }
+                    Err(e) => {
+                        let line = e.position().map(|p| p.line()).unwrap_or(0);
+                        return Some(Err(SeedError::at(
+                            &header.file,
+                            line,
+                            None,
+                            format!("malformed CSV: {e}"),
+                        )));
+                    }
+                }
+            }
         })
     }
 }
 
-pub struct Row<'a> {
-    table: &'a CsvTable,
-    record: &'a StringRecord,
+pub struct Row {
+    header: Arc<Header>,
+    record: StringRecord,
 }
 
-impl<'a> Row<'a> {
+impl Row {
     pub fn line(&self) -> u64 {
         self.record.position().map(|p| p.line()).unwrap_or(0)
     }
 
-    pub fn file(&self) -> &str {
-        &self.table.file
+    pub fn file(&self) -> &Arc<str> {
+        &self.header.file
     }
 
     /// The trimmed cell; empty when absent.
-    pub fn text(&self, column: &str) -> &'a str {
-        self.table
+    pub fn text(&self, column: &str) -> &str {
+        self.header
             .columns
             .get(column)
             .and_then(|&i| self.record.get(i))
             .unwrap_or("")
     }
 
-    pub fn optional(&self, column: &str) -> Option<&'a str> {
+    pub fn optional(&self, column: &str) -> Option<&str> {
         Some(self.text(column)).filter(|s| !s.is_empty())
     }
 
-    pub fn required(&self, column: &str) -> Result<&'a str, SeedError> {
+    pub fn required(&self, column: &str) -> Result<&str, SeedError> {
         self.optional(column)
             .ok_or_else(|| self.error(Some(column), "is empty but a value is required"))
     }
@@ -124,7 +150,7 @@ impl<'a> Row<'a> {
     }
 
     pub fn error(&self, column: Option<&str>, message: impl Into<String>) -> SeedError {
-        SeedError::at(&self.table.file, self.line(), column, message.into())
+        SeedError::at(&self.header.file, self.line(), column, message.into())
     }
 }
 
@@ -134,7 +160,7 @@ mod tests {
 
     #[test]
     fn reports_missing_columns_by_name() {
-        let err = CsvTable::parse("x.csv", "a,b\n1,2\n", &["a", "c"])
+        let err = CsvTable::parse("x.csv", Box::new("a,b\n1,2\n".as_bytes()), &["a", "c"])
             .err()
             .unwrap();
         assert_eq!(
@@ -145,8 +171,9 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_column() {
-        let table = CsvTable::parse("x.csv", "a,b\n1,2\n3,\n", &["a", "b"]).unwrap();
-        let rows: Vec<_> = table.rows().collect();
+        let table =
+            CsvTable::parse("x.csv", Box::new("a,b\n1,2\n3,\n".as_bytes()), &["a", "b"]).unwrap();
+        let rows: Vec<_> = table.into_rows().map(Result::unwrap).collect();
         assert_eq!(rows[0].required("b").unwrap(), "2");
         let err = rows[1].required("b").unwrap_err();
         assert_eq!(
@@ -157,8 +184,16 @@ mod tests {
 
     #[test]
     fn skips_blank_lines_and_trims_cells() {
-        let table = CsvTable::parse("x.csv", "a,b\n  1  ,x\n,\n\n2,y\n", &["a", "b"]).unwrap();
-        let values: Vec<_> = table.rows().map(|r| r.text("a").to_owned()).collect();
+        let table = CsvTable::parse(
+            "x.csv",
+            Box::new("a,b\n  1  ,x\n,\n\n2,y\n".as_bytes()),
+            &["a", "b"],
+        )
+        .unwrap();
+        let values: Vec<_> = table
+            .into_rows()
+            .map(|r| r.unwrap().text("a").to_owned())
+            .collect();
         assert_eq!(values, ["1", "2"]);
     }
 }

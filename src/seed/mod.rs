@@ -13,6 +13,7 @@
 //! `cap_group_members.csv`) hold like every other cap: an allocation that
 //! would take a group over its cap, in the files or counting what the
 //! database already holds, is refused at its line's `central` column.
+mod bulk;
 mod csv_table;
 mod records;
 mod validate;
@@ -107,17 +108,24 @@ pub const ILLUSTRATIVE_FILES: &[&str] = &[
     "illustrative/return_risks.csv",
 ];
 
-/// The text of each seed file, by relative path.
+/// Each seed file by relative path: its text, or where to read it from
+/// (read a row at a time when loaded, never held whole).
 #[derive(Clone, Debug)]
 pub struct SeedSet {
     /// Shown in error messages before each file name, e.g. `seed-data/`.
     prefix: String,
-    files: Vec<(String, String)>,
+    files: Vec<(String, FileSource)>,
+}
+
+#[derive(Clone, Debug)]
+enum FileSource {
+    Text(String),
+    Path(std::path::PathBuf),
 }
 
 macro_rules! embed {
     ($($path:literal),* $(,)?) => {
-        vec![$(($path.to_owned(), include_str!(concat!("../../seed-data/", $path)).to_owned())),*]
+        vec![$(($path.to_owned(), FileSource::Text(include_str!(concat!("../../seed-data/", $path)).to_owned()))),*]
     };
 }
 
@@ -154,9 +162,10 @@ impl SeedSet {
         let mut files = Vec::new();
         for name in CONFIRMED_FILES.iter().chain(ILLUSTRATIVE_FILES) {
             let path = dir.join(name);
-            let text = std::fs::read_to_string(&path)
+            // Refused now if it cannot be opened; read when loaded.
+            std::fs::File::open(&path)
                 .map_err(|e| SeedError::file(&path.display().to_string(), e.to_string()))?;
-            files.push(((*name).to_owned(), text));
+            files.push(((*name).to_owned(), FileSource::Path(path)));
         }
         Ok(SeedSet {
             prefix: format!("{}/", dir.display()),
@@ -168,26 +177,49 @@ impl SeedSet {
     pub fn from_texts(files: Vec<(String, String)>) -> SeedSet {
         SeedSet {
             prefix: String::new(),
-            files,
+            files: files
+                .into_iter()
+                .map(|(name, text)| (name, FileSource::Text(text)))
+                .collect(),
         }
     }
 
     /// Replaces one file's text (for tests of bad input).
     pub fn with_file(mut self, name: &str, text: &str) -> SeedSet {
         match self.files.iter_mut().find(|(n, _)| n == name) {
-            Some(entry) => entry.1 = text.to_owned(),
-            None => self.files.push((name.to_owned(), text.to_owned())),
+            Some(entry) => entry.1 = FileSource::Text(text.to_owned()),
+            None => self
+                .files
+                .push((name.to_owned(), FileSource::Text(text.to_owned()))),
         }
         self
     }
 
+    /// A file's name as errors show it, and its bytes as a stream.
+    fn open(&self, name: &str) -> Result<(String, Box<dyn std::io::Read + Send + '_>), SeedError> {
+        let display = format!("{}{}", self.prefix, name);
+        match self.files.iter().find(|(n, _)| n == name) {
+            Some((_, FileSource::Text(text))) => Ok((display, Box::new(text.as_bytes()))),
+            Some((_, FileSource::Path(path))) => {
+                let file = std::fs::File::open(path)
+                    .map_err(|e| SeedError::file(&display, e.to_string()))?;
+                Ok((
+                    display,
+                    Box::new(std::io::BufReader::with_capacity(1 << 16, file)),
+                ))
+            }
+            None => Err(SeedError::file(&display, "the file is missing")),
+        }
+    }
+
+    /// A file's text, when the set holds it (for tests of bad input).
+    #[cfg(test)]
     fn text(&self, name: &str) -> Result<(String, &str), SeedError> {
         let display = format!("{}{}", self.prefix, name);
-        self.files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, text)| (display.clone(), text.as_str()))
-            .ok_or_else(|| SeedError::file(&display, "the file is missing"))
+        match self.files.iter().find(|(n, _)| n == name) {
+            Some((_, FileSource::Text(text))) => Ok((display, text.as_str())),
+            _ => Err(SeedError::file(&display, "the file is not held in memory")),
+        }
     }
 }
 
@@ -213,7 +245,7 @@ pub async fn load(
     options: SeedOptions,
 ) -> Result<SeedReport, LoadError> {
     let seed = validate::parse_and_check(set, options)?;
-    write::write(db, &seed).await
+    write::write(db, set, &seed).await
 }
 
 /// Parses and checks a set without touching a database.

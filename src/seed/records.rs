@@ -20,7 +20,7 @@ use crate::domain::tranche::TrancheKind;
 /// Where a record came from, for cross-row errors.
 #[derive(Clone, Debug)]
 pub struct Origin {
-    pub file: String,
+    pub file: std::sync::Arc<str>,
     pub line: u64,
 }
 
@@ -30,9 +30,9 @@ impl Origin {
     }
 }
 
-fn origin(row: &super::csv_table::Row<'_>) -> Origin {
+fn origin(row: &super::csv_table::Row) -> Origin {
     Origin {
-        file: row.file().to_owned(),
+        file: row.file().clone(),
         line: row.line(),
     }
 }
@@ -69,10 +69,11 @@ pub const TRUST_COLUMNS: &[&str] = &[
     "source",
 ];
 
-pub fn trusts(table: &CsvTable) -> Result<Vec<TrustRecord>, SeedError> {
+pub fn trusts(table: CsvTable) -> Result<Vec<TrustRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             let opened_on = row.parse_optional("opened_on", parse_date)?;
             let closed_on = row.parse_optional("closed_on", parse_date)?;
             if let (Some(opened), Some(closed)) = (opened_on, closed_on)
@@ -123,10 +124,11 @@ pub const PARTICIPANT_COLUMNS: &[&str] = &[
     "source",
 ];
 
-pub fn participants(table: &CsvTable) -> Result<Vec<ParticipantRecord>, SeedError> {
+pub fn participants(table: CsvTable) -> Result<Vec<ParticipantRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             Ok(ParticipantRecord {
                 origin: origin(&row),
                 ods_code: row.parse("ods_code", OdsCode::parse)?,
@@ -159,10 +161,11 @@ pub const PAIRING_COLUMNS: &[&str] = &[
     "source",
 ];
 
-pub fn pairings(table: &CsvTable) -> Result<Vec<PairingRecord>, SeedError> {
+pub fn pairings(table: CsvTable) -> Result<Vec<PairingRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             Ok(PairingRecord {
                 origin: origin(&row),
                 fast_follower: row.parse("fast_follower_ods_code", OdsCode::parse)?,
@@ -185,10 +188,11 @@ pub struct PartnerRecord {
 
 pub const PARTNER_COLUMNS: &[&str] = &["name", "kind", "country_code", "source"];
 
-pub fn partners(table: &CsvTable) -> Result<Vec<PartnerRecord>, SeedError> {
+pub fn partners(table: CsvTable) -> Result<Vec<PartnerRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             let kind = row.parse("kind", OrganisationKind::from_code)?;
             if kind == OrganisationKind::NhsTrust {
                 return Err(row.error(
@@ -231,10 +235,11 @@ pub const PARTNERSHIP_COLUMNS: &[&str] = &[
     "note",
 ];
 
-pub fn partnerships(table: &CsvTable) -> Result<Vec<PartnershipRecord>, SeedError> {
+pub fn partnerships(table: CsvTable) -> Result<Vec<PartnershipRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             let started = row.parse_optional("started_on", ApproxDate::parse)?;
             let ended = row.parse_optional("ended_on", ApproxDate::parse)?;
             if let (Some(s), Some(e)) = (started, ended)
@@ -268,10 +273,11 @@ pub struct CapRecord {
 
 pub const CAP_COLUMNS: &[&str] = &["role", "sector", "cap", "source"];
 
-pub fn caps(table: &CsvTable) -> Result<Vec<CapRecord>, SeedError> {
+pub fn caps(table: CsvTable) -> Result<Vec<CapRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             Ok(CapRecord {
                 origin: origin(&row),
                 role: row.parse("role", Role::from_code)?,
@@ -294,10 +300,11 @@ pub struct CapGroupRecord {
 
 pub const CAP_GROUP_COLUMNS: &[&str] = &["name", "cap", "source"];
 
-pub fn cap_groups(table: &CsvTable) -> Result<Vec<CapGroupRecord>, SeedError> {
+pub fn cap_groups(table: CsvTable) -> Result<Vec<CapGroupRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             Ok(CapGroupRecord {
                 origin: origin(&row),
                 name: row.parse("name", text(80))?,
@@ -319,10 +326,11 @@ pub struct CapGroupMemberRecord {
 
 pub const CAP_GROUP_MEMBER_COLUMNS: &[&str] = &["group", "ods_code", "source"];
 
-pub fn cap_group_members(table: &CsvTable) -> Result<Vec<CapGroupMemberRecord>, SeedError> {
+pub fn cap_group_members(table: CsvTable) -> Result<Vec<CapGroupMemberRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             Ok(CapGroupMemberRecord {
                 origin: origin(&row),
                 group: row.parse("group", text(80))?,
@@ -345,10 +353,11 @@ pub struct MaturityRecord {
 
 pub const MATURITY_COLUMNS: &[&str] = &["ods_code", "scale", "score", "assessed_on", "source"];
 
-pub fn maturity(table: &CsvTable) -> Result<Vec<MaturityRecord>, SeedError> {
+pub fn maturity(table: CsvTable) -> Result<Vec<MaturityRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             let scale = row.parse("scale", MaturityScale::from_code)?;
             Ok(MaturityRecord {
                 origin: origin(&row),
@@ -380,10 +389,11 @@ pub const ALLOCATION_COLUMNS: &[&str] = &[
     "awarded_on",
 ];
 
-pub fn allocations(table: &CsvTable) -> Result<Vec<AllocationRecord>, SeedError> {
+pub fn allocations(table: CsvTable) -> Result<Vec<AllocationRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             Ok(AllocationRecord {
                 origin: origin(&row),
                 ods_code: row.parse("ods_code", OdsCode::parse)?,
@@ -412,10 +422,11 @@ pub const PROFILE_COLUMNS: &[&str] = &[
     "amount",
 ];
 
-pub fn profiles(table: &CsvTable) -> Result<Vec<ProfileRecord>, SeedError> {
+pub fn profiles(table: CsvTable) -> Result<Vec<ProfileRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             Ok(ProfileRecord {
                 origin: origin(&row),
                 ods_code: row.parse("ods_code", OdsCode::parse)?,
@@ -453,10 +464,11 @@ pub const MILESTONE_COLUMNS: &[&str] = &[
     "signed_off_on",
 ];
 
-pub fn milestones(table: &CsvTable) -> Result<Vec<MilestoneRecord>, SeedError> {
+pub fn milestones(table: CsvTable) -> Result<Vec<MilestoneRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             let status = row.parse("status", MilestoneStatus::from_code)?;
             let actual_on = row.parse_optional("actual_on", parse_date)?;
             let signed_off_on = row.parse_optional("signed_off_on", parse_date)?;
@@ -500,10 +512,11 @@ pub const TRANCHE_COLUMNS: &[&str] = &[
     "released_on",
 ];
 
-pub fn tranches(table: &CsvTable) -> Result<Vec<TrancheRecord>, SeedError> {
+pub fn tranches(table: CsvTable) -> Result<Vec<TrancheRecord>, SeedError> {
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             let kind = row.parse("kind", TrancheKind::from_code)?;
             let milestone_reference =
                 row.parse_optional("milestone_reference", MilestoneReference::parse)?;
@@ -560,11 +573,12 @@ pub const PERIOD_COLUMNS: &[&str] = &[
     "status",
 ];
 
-pub fn periods(table: &CsvTable) -> Result<Vec<PeriodRecord>, SeedError> {
+pub fn periods(table: CsvTable) -> Result<Vec<PeriodRecord>, SeedError> {
     use crate::domain::reporting::{Frequency, PeriodStatus};
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             let starts_on = row.parse("starts_on", parse_date)?;
             let ends_on = row.parse("ends_on", parse_date)?;
             let due_on = row.parse("due_on", parse_date)?;
@@ -617,12 +631,13 @@ pub const RETURN_COLUMNS: &[&str] = &[
     "approved_on",
 ];
 
-pub fn returns(table: &CsvTable) -> Result<Vec<ReturnRecord>, SeedError> {
+pub fn returns(table: CsvTable) -> Result<Vec<ReturnRecord>, SeedError> {
     use crate::domain::rating::{Rating, RatingScale};
     use crate::domain::reporting::ReturnStatus;
     table
-        .rows()
+        .into_rows()
         .map(|row| {
+            let row = row?;
             let status = row.parse("status", ReturnStatus::from_code)?;
             let submitted_on = row.parse_optional("submitted_on", parse_date)?;
             let approved_on = row.parse_optional("approved_on", parse_date)?;
@@ -689,21 +704,22 @@ pub const UPDATE_COLUMNS: &[&str] = &[
     "comment",
 ];
 
-pub fn updates(table: &CsvTable) -> Result<Vec<UpdateRecord>, SeedError> {
-    table
-        .rows()
-        .map(|row| {
-            Ok(UpdateRecord {
-                origin: origin(&row),
-                ods_code: row.parse("ods_code", OdsCode::parse)?,
-                period: row.parse("period", text(40))?,
-                milestone_reference: row.parse("milestone_reference", MilestoneReference::parse)?,
-                forecast_on: row.parse_optional("forecast_on", parse_date)?,
-                status: row.parse("status", MilestoneStatus::from_code)?,
-                comment: row.parse_optional("comment", text(1000))?,
-            })
+/// The lines as the file is read (the biggest file: never held whole).
+pub fn updates<'a>(
+    table: CsvTable<'a>,
+) -> impl Iterator<Item = Result<UpdateRecord, SeedError>> + Send + 'a {
+    table.into_rows().map(|row| {
+        let row = row?;
+        Ok(UpdateRecord {
+            origin: origin(&row),
+            ods_code: row.parse("ods_code", OdsCode::parse)?,
+            period: row.parse("period", text(40))?,
+            milestone_reference: row.parse("milestone_reference", MilestoneReference::parse)?,
+            forecast_on: row.parse_optional("forecast_on", parse_date)?,
+            status: row.parse("status", MilestoneStatus::from_code)?,
+            comment: row.parse_optional("comment", text(1000))?,
         })
-        .collect()
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -726,25 +742,26 @@ pub const RISK_COLUMNS: &[&str] = &[
     "mitigation",
 ];
 
-pub fn risks(table: &CsvTable) -> Result<Vec<RiskRecord>, SeedError> {
+/// The risks as the file is read.
+pub fn risks<'a>(
+    table: CsvTable<'a>,
+) -> impl Iterator<Item = Result<RiskRecord, SeedError>> + Send + 'a {
     use crate::domain::rating::{Rating, RatingScale};
-    table
-        .rows()
-        .map(|row| {
-            Ok(RiskRecord {
-                origin: origin(&row),
-                ods_code: row.parse("ods_code", OdsCode::parse)?,
-                period: row.parse("period", text(40))?,
-                position: row.parse("position", |t| {
-                    t.parse::<i32>()
-                        .ok()
-                        .filter(|n| (1..=20).contains(n))
-                        .ok_or("is not a position from 1 to 20")
-                })?,
-                description: row.parse("description", text(1000))?,
-                rating: row.parse("rating", |t| Rating::parse(RatingScale::Rag, t))?,
-                mitigation: row.parse_optional("mitigation", text(1000))?,
-            })
+    table.into_rows().map(|row| {
+        let row = row?;
+        Ok(RiskRecord {
+            origin: origin(&row),
+            ods_code: row.parse("ods_code", OdsCode::parse)?,
+            period: row.parse("period", text(40))?,
+            position: row.parse("position", |t| {
+                t.parse::<i32>()
+                    .ok()
+                    .filter(|n| (1..=20).contains(n))
+                    .ok_or("is not a position from 1 to 20")
+            })?,
+            description: row.parse("description", text(1000))?,
+            rating: row.parse("rating", |t| Rating::parse(RatingScale::Rag, t))?,
+            mitigation: row.parse_optional("mitigation", text(1000))?,
         })
-        .collect()
+    })
 }

@@ -33,13 +33,16 @@ pub struct Seed {
     pub tranches: Vec<TrancheRecord>,
     pub periods: Vec<PeriodRecord>,
     pub returns: Vec<ReturnRecord>,
-    pub updates: Vec<UpdateRecord>,
-    pub risks: Vec<RiskRecord>,
+    /// Whether the illustrative set is loaded (its lines and risks are
+    /// read from the files as they are written, never held whole).
+    pub illustrative: bool,
+    /// How many lines the returns have (read when checked).
+    pub lines: usize,
 }
 
-fn table(set: &SeedSet, name: &str, columns: &[&str]) -> Result<CsvTable, SeedError> {
-    let (display, text) = set.text(name)?;
-    CsvTable::parse(&display, text, columns)
+fn table<'a>(set: &'a SeedSet, name: &str, columns: &[&str]) -> Result<CsvTable<'a>, SeedError> {
+    let (display, input) = set.open(name)?;
+    CsvTable::parse(&display, input, columns)
 }
 
 fn unique<K: std::hash::Hash + Eq + std::fmt::Debug>(
@@ -57,60 +60,51 @@ fn unique<K: std::hash::Hash + Eq + std::fmt::Debug>(
 }
 
 pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, SeedError> {
-    let trusts = records::trusts(&table(set, "organisations.csv", TRUST_COLUMNS)?)?;
-    let participants =
-        records::participants(&table(set, "participants.csv", PARTICIPANT_COLUMNS)?)?;
-    let pairings = records::pairings(&table(set, "pairings.csv", PAIRING_COLUMNS)?)?;
-    let partners = records::partners(&table(set, "partner_organisations.csv", PARTNER_COLUMNS)?)?;
-    let partnerships =
-        records::partnerships(&table(set, "partnerships.csv", PARTNERSHIP_COLUMNS)?)?;
-    let caps = records::caps(&table(set, "funding_caps.csv", CAP_COLUMNS)?)?;
-    let cap_groups = records::cap_groups(&table(set, "cap_groups.csv", CAP_GROUP_COLUMNS)?)?;
-    let cap_group_members = records::cap_group_members(&table(
+    let trusts = records::trusts(table(set, "organisations.csv", TRUST_COLUMNS)?)?;
+    let participants = records::participants(table(set, "participants.csv", PARTICIPANT_COLUMNS)?)?;
+    let pairings = records::pairings(table(set, "pairings.csv", PAIRING_COLUMNS)?)?;
+    let partners = records::partners(table(set, "partner_organisations.csv", PARTNER_COLUMNS)?)?;
+    let partnerships = records::partnerships(table(set, "partnerships.csv", PARTNERSHIP_COLUMNS)?)?;
+    let caps = records::caps(table(set, "funding_caps.csv", CAP_COLUMNS)?)?;
+    let cap_groups = records::cap_groups(table(set, "cap_groups.csv", CAP_GROUP_COLUMNS)?)?;
+    let cap_group_members = records::cap_group_members(table(
         set,
         "cap_group_members.csv",
         CAP_GROUP_MEMBER_COLUMNS,
     )?)?;
     let mut maturity: Vec<(MaturityRecord, bool)> =
-        records::maturity(&table(set, "maturity_assessments.csv", MATURITY_COLUMNS)?)?
+        records::maturity(table(set, "maturity_assessments.csv", MATURITY_COLUMNS)?)?
             .into_iter()
             .map(|m| (m, false))
             .collect();
     let (mut allocations, mut profiles, mut milestones, mut tranches) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut periods, mut returns, mut updates, mut risks) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut periods, mut returns) = (Vec::new(), Vec::new());
     if options.include_illustrative {
-        allocations = records::allocations(&table(
+        allocations = records::allocations(table(
             set,
             "illustrative/allocations.csv",
             ALLOCATION_COLUMNS,
         )?)?;
-        profiles = records::profiles(&table(
+        profiles = records::profiles(table(
             set,
             "illustrative/allocation_profiles.csv",
             PROFILE_COLUMNS,
         )?)?;
-        milestones = records::milestones(&table(
+        milestones = records::milestones(table(
             set,
             "illustrative/milestones.csv",
             MILESTONE_COLUMNS,
         )?)?;
-        tranches = records::tranches(&table(set, "illustrative/tranches.csv", TRANCHE_COLUMNS)?)?;
-        periods = records::periods(&table(
+        tranches = records::tranches(table(set, "illustrative/tranches.csv", TRANCHE_COLUMNS)?)?;
+        periods = records::periods(table(
             set,
             "illustrative/reporting_periods.csv",
             PERIOD_COLUMNS,
         )?)?;
-        returns = records::returns(&table(set, "illustrative/returns.csv", RETURN_COLUMNS)?)?;
-        updates = records::updates(&table(
-            set,
-            "illustrative/return_milestone_updates.csv",
-            UPDATE_COLUMNS,
-        )?)?;
-        risks = records::risks(&table(set, "illustrative/return_risks.csv", RISK_COLUMNS)?)?;
+        returns = records::returns(table(set, "illustrative/returns.csv", RETURN_COLUMNS)?)?;
         maturity.extend(
-            records::maturity(&table(
+            records::maturity(table(
                 set,
                 "illustrative/maturity_assessments.csv",
                 MATURITY_COLUMNS,
@@ -119,7 +113,13 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
             .map(|m| (m, true)),
         );
     }
-    let seed = Seed {
+    // The records are collected without knowing how many there are: give
+    // back what the vectors over-reserved.
+    milestones.shrink_to_fit();
+    returns.shrink_to_fit();
+    tranches.shrink_to_fit();
+    profiles.shrink_to_fit();
+    let mut seed = Seed {
         trusts,
         participants,
         pairings,
@@ -135,10 +135,13 @@ pub fn parse_and_check(set: &SeedSet, options: SeedOptions) -> Result<Seed, Seed
         tranches,
         periods,
         returns,
-        updates,
-        risks,
+        illustrative: options.include_illustrative,
+        lines: 0,
     };
-    check(&seed)?;
+    let keys = check(&seed)?;
+    if seed.illustrative {
+        seed.lines = check_lines_and_risks(set, &keys)?;
+    }
     Ok(seed)
 }
 
@@ -171,7 +174,94 @@ fn unique_name(
     Ok(())
 }
 
-fn check(seed: &Seed) -> Result<(), SeedError> {
+/// The keys the returns' lines and risks are checked against: each return
+/// and each milestone, by trust and period or reference, with its index.
+struct Keys {
+    returns: HashMap<(OdsCode, String), u32>,
+    milestones: HashMap<(OdsCode, String), (Option<time::Date>, u32)>,
+}
+
+/// The returns' milestone lines, read a row at a time.
+pub fn updates(
+    set: &SeedSet,
+) -> Result<impl Iterator<Item = Result<UpdateRecord, SeedError>> + Send + '_, SeedError> {
+    Ok(records::updates(table(
+        set,
+        "illustrative/return_milestone_updates.csv",
+        UPDATE_COLUMNS,
+    )?))
+}
+
+/// The returns' risks, read a row at a time.
+pub fn risks(
+    set: &SeedSet,
+) -> Result<impl Iterator<Item = Result<RiskRecord, SeedError>> + Send + '_, SeedError> {
+    Ok(records::risks(table(
+        set,
+        "illustrative/return_risks.csv",
+        RISK_COLUMNS,
+    )?))
+}
+
+/// Every line names a return and a milestone in the files, once; every
+/// risk a return, once per position. Memory stays flat: a few bytes per key.
+fn check_lines_and_risks(set: &SeedSet, keys: &Keys) -> Result<usize, SeedError> {
+    let mut update_keys: HashSet<(u32, u32)> = HashSet::new();
+    for u in updates(set)? {
+        let u = u?;
+        let Some(&in_return) = keys.returns.get(&(u.ods_code.clone(), u.period.clone())) else {
+            return Err(u.origin.error(
+                Some("period"),
+                format!(
+                    "{} has no return for {} in returns.csv",
+                    u.ods_code, u.period
+                ),
+            ));
+        };
+        let reference = u.milestone_reference.as_str().to_owned();
+        let Some(&(_, milestone)) = keys
+            .milestones
+            .get(&(u.ods_code.clone(), reference.clone()))
+        else {
+            return Err(u.origin.error(
+                Some("milestone_reference"),
+                format!(
+                    "{} has no milestone {} in milestones.csv",
+                    u.ods_code,
+                    u.milestone_reference.as_str()
+                ),
+            ));
+        };
+        if !update_keys.insert((in_return, milestone)) {
+            let key = (u.ods_code.clone(), u.period.clone(), reference);
+            return Err(u
+                .origin
+                .error(None, format!("duplicate milestone update {key:?}")));
+        }
+    }
+    let mut risk_keys: HashSet<(u32, i32)> = HashSet::new();
+    for r in risks(set)? {
+        let r = r?;
+        let Some(&in_return) = keys.returns.get(&(r.ods_code.clone(), r.period.clone())) else {
+            return Err(r.origin.error(
+                Some("period"),
+                format!(
+                    "{} has no return for {} in returns.csv",
+                    r.ods_code, r.period
+                ),
+            ));
+        };
+        if !risk_keys.insert((in_return, r.position)) {
+            let key = (r.ods_code.clone(), r.period.clone(), r.position);
+            return Err(r
+                .origin
+                .error(None, format!("duplicate risk position {key:?}")));
+        }
+    }
+    Ok(update_keys.len())
+}
+
+fn check(seed: &Seed) -> Result<Keys, SeedError> {
     // Organisations and successors.
     let mut trust_codes = HashSet::new();
     let mut names = HashMap::new();
@@ -460,12 +550,12 @@ fn check(seed: &Seed) -> Result<(), SeedError> {
 
     // Milestones.
     let mut milestone_sign_off = HashMap::new();
-    for m in &seed.milestones {
+    for (index, m) in seed.milestones.iter().enumerate() {
         participant(&m.ods_code, &m.origin, "ods_code")?;
         if milestone_sign_off
             .insert(
                 (m.ods_code.clone(), m.reference.as_str().to_owned()),
-                m.signed_off_on,
+                (m.signed_off_on, index as u32),
             )
             .is_some()
         {
@@ -503,7 +593,7 @@ fn check(seed: &Seed) -> Result<(), SeedError> {
         )?;
         if let (TrancheKind::Milestone, Some(reference)) = (t.kind, &t.milestone_reference) {
             let milestone_key = (t.ods_code.clone(), reference.as_str().to_owned());
-            let Some(signed_off) = milestone_sign_off.get(&milestone_key) else {
+            let Some((signed_off, _)) = milestone_sign_off.get(&milestone_key) else {
                 return Err(t.origin.error(
                     Some("milestone_reference"),
                     format!(
@@ -533,8 +623,8 @@ fn check(seed: &Seed) -> Result<(), SeedError> {
                 .error(Some("label"), format!("duplicate period {}", p.label)));
         }
     }
-    let mut return_keys = HashSet::new();
-    for r in &seed.returns {
+    let mut return_keys = HashMap::new();
+    for (index, r) in seed.returns.iter().enumerate() {
         participant(&r.ods_code, &r.origin, "ods_code")?;
         let Some(ends_on) = period_ends.get(&r.period) else {
             return Err(r.origin.error(
@@ -549,67 +639,16 @@ fn check(seed: &Seed) -> Result<(), SeedError> {
                 .origin
                 .error(Some("submitted_on"), "is before the period ends"));
         }
-        unique(
-            &mut return_keys,
-            (r.ods_code.clone(), r.period.clone()),
-            &r.origin,
-            "return",
-        )?;
-    }
-    let mut update_keys = HashSet::new();
-    for u in &seed.updates {
-        if !return_keys.contains(&(u.ods_code.clone(), u.period.clone())) {
-            return Err(u.origin.error(
-                Some("period"),
-                format!(
-                    "{} has no return for {} in returns.csv",
-                    u.ods_code, u.period
-                ),
-            ));
+        let key = (r.ods_code.clone(), r.period.clone());
+        if return_keys.contains_key(&key) {
+            return Err(r.origin.error(None, format!("duplicate return {key:?}")));
         }
-        if !milestone_sign_off.contains_key(&(
-            u.ods_code.clone(),
-            u.milestone_reference.as_str().to_owned(),
-        )) {
-            return Err(u.origin.error(
-                Some("milestone_reference"),
-                format!(
-                    "{} has no milestone {} in milestones.csv",
-                    u.ods_code,
-                    u.milestone_reference.as_str()
-                ),
-            ));
-        }
-        unique(
-            &mut update_keys,
-            (
-                u.ods_code.clone(),
-                u.period.clone(),
-                u.milestone_reference.as_str().to_owned(),
-            ),
-            &u.origin,
-            "milestone update",
-        )?;
+        return_keys.insert(key, index as u32);
     }
-    let mut risk_keys = HashSet::new();
-    for r in &seed.risks {
-        if !return_keys.contains(&(r.ods_code.clone(), r.period.clone())) {
-            return Err(r.origin.error(
-                Some("period"),
-                format!(
-                    "{} has no return for {} in returns.csv",
-                    r.ods_code, r.period
-                ),
-            ));
-        }
-        unique(
-            &mut risk_keys,
-            (r.ods_code.clone(), r.period.clone(), r.position),
-            &r.origin,
-            "risk position",
-        )?;
-    }
-    Ok(())
+    Ok(Keys {
+        returns: return_keys,
+        milestones: milestone_sign_off,
+    })
 }
 
 #[cfg(test)]

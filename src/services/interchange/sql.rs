@@ -112,19 +112,25 @@ pub struct Batch {
     columns: &'static [&'static str],
     values: Vec<Value>,
     rows: usize,
+    /// Rows per INSERT.
+    max_rows: usize,
 }
 
-/// Rows per INSERT: few statements, well under both databases' limits on
-/// placeholders.
+/// Placeholders per INSERT at most: few statements, under both databases'
+/// limits (SQLite 32,766, PostgreSQL 65,535).
+const BATCH_PARAMS: usize = 30_000;
+/// Rows per INSERT at most.
 const BATCH_ROWS: usize = 500;
 
 impl Batch {
     pub fn new(table: &'static str, columns: &'static [&'static str]) -> Batch {
+        let max_rows = (BATCH_PARAMS / columns.len().max(1)).clamp(1, BATCH_ROWS);
         Batch {
             table,
             columns,
-            values: Vec::with_capacity(BATCH_ROWS * columns.len()),
+            values: Vec::with_capacity(max_rows * columns.len()),
             rows: 0,
+            max_rows,
         }
     }
 
@@ -132,7 +138,7 @@ impl Batch {
     pub fn push(&mut self, row: impl IntoIterator<Item = Value>) -> bool {
         self.values.extend(row);
         self.rows += 1;
-        self.rows >= BATCH_ROWS
+        self.rows >= self.max_rows
     }
 
     pub async fn flush(&mut self, sql: &Sql, txn: &DatabaseTransaction) -> Result<(), DbErr> {
@@ -161,7 +167,7 @@ impl Batch {
         let values = std::mem::take(&mut self.values);
         self.rows = 0;
         sql.exec(txn, &text, values).await?;
-        self.values.reserve(BATCH_ROWS * width);
+        self.values.reserve(self.max_rows * width);
         Ok(())
     }
 }
