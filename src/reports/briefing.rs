@@ -66,20 +66,46 @@ fn ods(code: &str, link: bool) -> Markup {
     html! { @if link { a href={ "/participants/" (code) } { (code) } } @else { (code) } }
 }
 
-/// An exception list: the first [`SHOWN`] items, the rest in a `<details>`.
-fn list<T>(id: &str, what: &str, items: &[T], item: impl Fn(&T) -> Markup) -> Markup {
+/// At most `n` of `items` (all of them for `None`), and how many are left out.
+fn at_most<T>(items: &[T], n: Option<usize>) -> (&[T], usize) {
+    match n {
+        Some(n) if items.len() > n => (&items[..n], items.len() - n),
+        _ => (items, 0),
+    }
+}
+
+/// Where the items a page leaves out can be read.
+fn left_out_note(left_out: usize) -> Markup {
+    html! {
+        @if left_out > 0 {
+            p.nhsuk-hint { (left_out) " more are not shown on this page; the briefing pack (" code { "gde report briefing" } ") lists every one." }
+        }
+    }
+}
+
+/// An exception list: the first [`SHOWN`] items, the rest (up to
+/// `limit` items in all) in a `<details>`.
+fn list<T>(
+    id: &str,
+    what: &str,
+    items: &[T],
+    limit: Option<usize>,
+    item: impl Fn(&T) -> Markup,
+) -> Markup {
     let (first, rest) = split(items);
+    let (rest, left_out) = at_most(rest, limit.map(|n| n.saturating_sub(first.len())));
     html! {
         @if items.is_empty() { p { "None." } } @else {
             ul id=(id) { @for i in first { li { (item(i)) } } }
             @if !rest.is_empty() {
                 details.nhsuk-details id={ (id) "-more" } {
-                    summary.nhsuk-details__summary { span.nhsuk-details__summary-text { "The other " (rest.len()) " " (what) } }
+                    summary.nhsuk-details__summary { span.nhsuk-details__summary-text { @if left_out > 0 { "The next " } @else { "The other " } (rest.len()) " " (what) } }
                     div.nhsuk-details__text {
                         ul id={ (id) "-rest" } { @for i in rest { li { (item(i)) } } }
                     }
                 }
             }
+            (left_out_note(left_out))
         }
     }
 }
@@ -112,10 +138,13 @@ fn slipped_table(
 /// lists show their first [`SHOWN`] items and the rest in a `<details>`).
 /// `link_records` links ODS codes and milestone references to their pages in
 /// the app (the standalone pack, opened from disk, shows them as text).
+/// `limit` caps each table and list at that many rows (the app's pages:
+/// the CSV downloads and the pack have them all; `None` for the pack).
 /// `links` gives each chart's download links (PNG, SVG, CSV).
 pub fn body(
     pack: &Pack,
     link_records: bool,
+    limit: Option<usize>,
     links: &dyn Fn(ChartKind) -> Vec<(String, String)>,
 ) -> Markup {
     let b = &pack.briefing;
@@ -164,11 +193,15 @@ pub fn body(
                         table.nhsuk-table id={ "table-" (data.kind.slug()) } {
                             caption.nhsuk-table__caption { (data.kind.title()) ": the data in the chart" }
                             thead.nhsuk-table__head { tr.nhsuk-table__row { @for (i, h) in table.headings.iter().enumerate() { th scope="col" class={ "nhsuk-table__header" @if table.numeric[i] { " nhsuk-table__header--numeric num" } } { (h) } } } }
+                            @let (rows, left_out) = at_most(&table.rows, limit);
                             tbody.nhsuk-table__body {
-                                @for row in &table.rows {
+                                @for row in rows {
                                     tr.nhsuk-table__row { @for (i, cell) in row.iter().enumerate() { td class={ "nhsuk-table__cell" @if table.numeric[i] { " nhsuk-table__cell--numeric num" } } { (cell.to_string()) } } }
                                 }
                             }
+                        }
+                        @if left_out > 0 {
+                            p.nhsuk-hint { "The first " (rows.len()) " of " (table.rows.len()) " rows; the CSV download has every row." }
                         }
                     }
                 }
@@ -180,34 +213,36 @@ pub fn body(
             @let e = &b.exceptions;
             h3 #rated-red-heading { "Participants rated Red (" (e.rated_red.len()) ")" @if p.returns { (tag()) } }
             p.nhsuk-hint { "Participants of every role (exemplars, fast followers and others) whose latest approved return is rated Red, by the programme office's rating, else the trust's own. The summary sentence above counts exemplars only, so its number can be smaller." }
-            (list("rated-red", "participants rated Red", &e.rated_red, |(code, name, role)| html! {
+            (list("rated-red", "participants rated Red", &e.rated_red, limit, |(code, name, role)| html! {
                 (name) " (" (ods(code, link_records)) "), " (role.to_lowercase())
             }))
             h3 #slipped-heading { "Milestones slipped more than 90 days (" (e.slipped_over_90.len()) ")" @if p.milestones { (tag()) } }
             @if e.slipped_over_90.is_empty() { p { "None." } } @else {
                 @let (first, rest) = split(&e.slipped_over_90);
+                @let (rest, left_out) = at_most(rest, limit.map(|n| n.saturating_sub(first.len())));
                 (slipped_table("slipped", &format!("{} milestones slipped more than 90 days, worst first{}", e.slipped_over_90.len(), if rest.is_empty() { String::new() } else { format!(": the first {}", first.len()) }), first, link_records))
                 @if !rest.is_empty() {
                     details.nhsuk-details #slipped-more {
-                        summary.nhsuk-details__summary { span.nhsuk-details__summary-text { "The other " (rest.len()) " milestones slipped more than 90 days" } }
+                        summary.nhsuk-details__summary { span.nhsuk-details__summary-text { @if left_out > 0 { "The next " } @else { "The other " } (rest.len()) " milestones slipped more than 90 days" } }
                         div.nhsuk-details__text {
-                            (slipped_table("slipped-rest", &format!("Milestones slipped more than 90 days: {} to {} of {}", first.len() + 1, e.slipped_over_90.len(), e.slipped_over_90.len()), rest, link_records))
+                            (slipped_table("slipped-rest", &format!("Milestones slipped more than 90 days: {} to {} of {}", first.len() + 1, first.len() + rest.len(), e.slipped_over_90.len()), rest, link_records))
                         }
                     }
                 }
+                (left_out_note(left_out))
             }
             h3 #match-shortfall-heading { "Local match below central funding (" (e.match_shortfall.len()) ")" @if p.money { (tag()) } }
-            (list("match-shortfall", "participants with local match below central funding", &e.match_shortfall, |(code, name, gap)| html! {
+            (list("match-shortfall", "participants with local match below central funding", &e.match_shortfall, limit, |(code, name, gap)| html! {
                 (name) " (" (ods(code, link_records)) "): " (gap) " short"
             }))
             h3 #spend-above-heading { "Spend reported above central funding released (" (e.spend_above_released.len()) ")" @if p.money || p.returns { (tag()) } }
             p.nhsuk-hint { "Spend to date in the latest approved return, against the central funding released so far; a trust's spend can include its local match." }
-            (list("spend-above", "participants whose reported spend is above the central funding released", &e.spend_above_released, |(code, name, excess)| html! {
+            (list("spend-above", "participants whose reported spend is above the central funding released", &e.spend_above_released, limit, |(code, name, excess)| html! {
                 (name) " (" (ods(code, link_records)) "): " (excess) " above"
             }))
             h3 #not-submitted-heading { "Returns not submitted" @if let Some(period) = &e.latest_period { " for " (period) } " (" (e.not_submitted.len()) ")" @if p.returns { (tag()) } }
             p.nhsuk-hint { "No return, a draft, or a return sent back for changes." }
-            (list("not-submitted", "participants whose return is not submitted", &e.not_submitted, |(code, name)| html! {
+            (list("not-submitted", "participants whose return is not submitted", &e.not_submitted, limit, |(code, name)| html! {
                 (name) " (" (ods(code, link_records)) ")"
             }))
         }
@@ -264,7 +299,7 @@ pub fn index_html(pack: &Pack) -> String {
                     main.nhsuk-main-wrapper #main-content {
                         h1 { "GDE programme briefing as at " (display_date(pack.as_at)) }
                         p.nhsuk-lede-text { "Computed from the GDE Tracker record: approved returns and changes recorded by the end of " (display_date(pack.as_at)) ". Regenerating for the same date gives the same figures." }
-                        (body(pack, false, &links))
+                        (body(pack, false, None, &links))
                     }
                 }
             }

@@ -84,11 +84,16 @@ pub fn dashboard(
     )
 }
 
+/// The most rows a table or exception list shows on the dashboard and the
+/// briefing page, so a programme of thousands of trusts still gives a page
+/// a browser can show (the CSV downloads and the pack have every row).
+pub const ROWS_ON_A_PAGE: usize = 100;
+
 /// The briefing's figures, charts and exceptions as the app shows them
 /// (records linked, downloads carrying the view's query string `qs`):
 /// rendered once per cached view by the handlers.
 pub fn briefing_body(pack: &Pack, qs: &str) -> PreEscaped<String> {
-    PreEscaped(body(pack, true, &links(qs)).into_string())
+    PreEscaped(body(pack, true, Some(ROWS_ON_A_PAGE), &links(qs)).into_string())
 }
 
 pub fn briefing(chrome: &Chrome, as_at: Date, body: &PreEscaped<String>) -> Markup {

@@ -181,6 +181,24 @@ async fn a_generated_programme_loads_and_pages_as_synthetic() {
         ),
         "a link to every exemplar"
     );
+    // The dashboard shows at most 100 rows of a chart's data table; the
+    // chart's CSV has them all.
+    let dashboard = office.get("/dashboard").await;
+    let table = dashboard.element("table-funding-by-participant");
+    assert_eq!(
+        table.matches("<tr class=\"nhsuk-table__row\">").count(),
+        100 + 1,
+        "100 rows and a header"
+    );
+    let csv = office.get("/charts/funding-by-participant.csv").await;
+    let rows = csv.body.lines().count() - 1;
+    assert!(rows > 100, "{rows} rows in the CSV");
+    assert!(
+        dashboard.body.contains(&format!(
+            "The first 100 of {rows} rows; the CSV download has every row."
+        )),
+        "the page says where the rest are"
+    );
     let page = office.get("/participants/Z0003").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Illustrative"));
