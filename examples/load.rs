@@ -7,6 +7,11 @@
 //! session that expired (303 to the sign-in page) never counts as a fast
 //! page. Bodies are read to the end, as a browser would.
 //!
+//! `--base` may be given more than once (app instances sharing one
+//! database): connection i asks the i-th instance (round robin), and after
+//! a change the requests alternate between them, so each answer after a
+//! change made through one instance may come from another.
+//!
 //! With `--after-change CMD`, each path is instead asked for `--repeats`
 //! times (default 10), one request at a time, each right after running the
 //! shell command CMD (which changes the data): the cost of the first request
@@ -21,7 +26,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 struct Args {
+    /// The first instance (signed in there); `bases` holds every instance.
     base: String,
+    bases: Vec<String>,
     email: String,
     password: String,
     connections: usize,
@@ -35,6 +42,7 @@ fn args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let mut args = Args {
         base: "http://127.0.0.1:3100".into(),
+        bases: Vec::new(),
         email: String::new(),
         password: String::new(),
         connections: 1,
@@ -46,7 +54,7 @@ fn args() -> Result<Args, String> {
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
-            "--base" => args.base = value("--base")?,
+            "--base" => args.bases.push(value("--base")?),
             "--email" => args.email = value("--email")?,
             "--password-env" => {
                 let var = value("--password-env")?;
@@ -71,6 +79,11 @@ fn args() -> Result<Args, String> {
             path if path.starts_with('/') => args.paths.push(path.to_owned()),
             other => return Err(format!("unknown argument {other:?}")),
         }
+    }
+    if let Some(first) = args.bases.first() {
+        args.base = first.clone();
+    } else {
+        args.bases.push(args.base.clone());
     }
     if args.paths.is_empty() {
         return Err("give at least one path, e.g. /participants".into());
@@ -173,15 +186,17 @@ async fn drive(client: reqwest::Client, url: String, until: Instant) -> Result_ 
     out
 }
 
-/// Each request right after `command` changed the data.
+/// Each request right after `command` changed the data, from each of
+/// `urls` in turn.
 async fn after_changes(
     client: &reqwest::Client,
-    url: &str,
+    urls: &[String],
     command: &str,
     repeats: usize,
 ) -> Result_ {
     let mut out = Result_::new();
-    for _ in 0..repeats {
+    for i in 0..repeats {
+        let url = &urls[i % urls.len()];
         let command = command.to_owned();
         let changed = tokio::task::spawn_blocking(move || {
             std::process::Command::new("sh")
@@ -232,17 +247,20 @@ async fn main() {
     let mut failed = false;
     println!("path\tconnections\trequests\terrors\treq_per_s\tp50_ms\tp99_ms\tfirst_error");
     for path in &a.paths {
-        let url = format!("{}{}", a.base, path);
+        let urls: Vec<String> = a.bases.iter().map(|b| format!("{b}{path}")).collect();
         let start = Instant::now();
         let until = start + Duration::from_secs_f64(a.seconds);
         let mut latencies = Vec::new();
         let mut errors = 0;
         let mut first_error = None;
         let results = match &a.after_change {
-            Some(command) => vec![after_changes(&client, &url, command, a.repeats).await],
+            Some(command) => vec![after_changes(&client, &urls, command, a.repeats).await],
             None => {
                 let tasks: Vec<_> = (0..a.connections)
-                    .map(|_| tokio::spawn(drive(client.clone(), url.clone(), until)))
+                    .map(|i| {
+                        let url = urls[i % urls.len()].clone();
+                        tokio::spawn(drive(client.clone(), url, until))
+                    })
                     .collect();
                 let mut results = Vec::new();
                 for task in tasks {
