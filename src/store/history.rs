@@ -88,12 +88,21 @@ pub async fn data_version(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
 
 /// `SELECT <columns> FROM` the versions of `table` current at the instant
 /// bound as the first two parameters (`?`, `?`; unix microseconds): the
-/// current rows recorded by then, and the history rows current then. Both
-/// halves are index range scans (`ix_<table>_recorded_from`,
-/// `ix_<table>_history_as_at`).
-pub fn as_at_sql(table: &str, columns: &str) -> String {
+/// current rows recorded by then, and the history rows current then. The
+/// history half is an index range scan (`ix_<table>_history_as_at`). On
+/// SQLite the current half scans the table (`+recorded_from` keeps it off
+/// `ix_<table>_recorded_from`): most current rows were recorded before any
+/// date a briefing asks about, and reading a table straight through is
+/// about eight times cheaper a row than visiting it through the index
+/// (measured: 17 ms against 135 ms for 317,323 return lines). PostgreSQL's
+/// planner makes that choice itself.
+pub fn as_at_sql(backend: DbBackend, table: &str, columns: &str) -> String {
+    let recorded_from = match backend {
+        DbBackend::Sqlite => "+recorded_from",
+        _ => "recorded_from",
+    };
     format!(
-        "SELECT {columns} FROM {table} WHERE recorded_from <= ? \
+        "SELECT {columns} FROM {table} WHERE {recorded_from} <= ? \
          UNION ALL \
          SELECT {columns} FROM {table}_history WHERE recorded_to > ? AND recorded_from <= ?"
     )

@@ -41,7 +41,7 @@ async fn rows_at<T: FromQueryResult>(
         DbBackend::Postgres => "$1",
         _ => "?1",
     };
-    let sql = as_at_sql(table, columns).replace('?', placeholder);
+    let sql = as_at_sql(backend, table, columns).replace('?', placeholder);
     T::find_by_statement(Statement::from_sql_and_values(backend, sql, [at.into()]))
         .all(db)
         .await
