@@ -32,6 +32,11 @@ async fn connect_with(
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
+                // Rows cross from SQLite's thread to ours through this
+                // channel: room for more lets the reader run ahead instead
+                // of waking us for every few rows (snapshot reads stream
+                // hundreds of thousands).
+                .row_buffer_size(1024)
         });
         // Two processes opening a brand-new file at once: switching it to WAL
         // needs a lock SQLite does not wait for, so the loser is told

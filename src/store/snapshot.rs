@@ -10,9 +10,10 @@
 //! gives the same figures.
 use std::collections::{HashMap, HashSet};
 
+use futures_util::StreamExt;
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    Statement,
+    Statement, StreamTrait,
 };
 use time::{Date, OffsetDateTime};
 
@@ -29,6 +30,17 @@ use crate::domain::snapshot::{
     AllocationAt, MilestoneAt, ParticipantAt, PeriodAt, ReturnAt, Snapshot, TrancheAt, end_of,
 };
 
+/// The statement selecting the versions of `table`'s `columns` current at
+/// unix microsecond `at`.
+fn statement_at(backend: DbBackend, table: &str, columns: &str, at: i64) -> Statement {
+    let placeholder = match backend {
+        DbBackend::Postgres => "$1",
+        _ => "?1",
+    };
+    let sql = as_at_sql(backend, table, columns).replace('?', placeholder);
+    Statement::from_sql_and_values(backend, sql, [at.into()])
+}
+
 /// The versions of `table`'s `columns` current at unix microsecond `at`.
 async fn rows_at<T: FromQueryResult>(
     db: &impl ConnectionTrait,
@@ -36,15 +48,31 @@ async fn rows_at<T: FromQueryResult>(
     columns: &str,
     at: i64,
 ) -> Result<Vec<T>, DbErr> {
-    let backend = db.get_database_backend();
-    let placeholder = match backend {
-        DbBackend::Postgres => "$1",
-        _ => "?1",
-    };
-    let sql = as_at_sql(backend, table, columns).replace('?', placeholder);
-    T::find_by_statement(Statement::from_sql_and_values(backend, sql, [at.into()]))
-        .all(db)
-        .await
+    let statement = statement_at(db.get_database_backend(), table, columns, at);
+    T::find_by_statement(statement).all(db).await
+}
+
+/// The same rows, each handed to `keep` as it arrives: the driver's copy
+/// of a row is dropped before the next is read, so a large table costs
+/// what `keep` keeps of it, not every row twice over.
+async fn each_at<T, C>(
+    db: &C,
+    table: &str,
+    columns: &str,
+    at: i64,
+    mut keep: impl FnMut(T) -> Result<(), DbErr>,
+) -> Result<(), DbErr>
+where
+    T: FromQueryResult + Send,
+    C: ConnectionTrait + StreamTrait,
+{
+    let backend = ConnectionTrait::get_database_backend(db);
+    let statement = statement_at(backend, table, columns, at);
+    let mut rows = T::find_by_statement(statement).stream(db).await?;
+    while let Some(row) = rows.next().await {
+        keep(row?)?;
+    }
+    Ok(())
 }
 
 /// Every row of a versioned entity's table as it stood at the end of
@@ -172,8 +200,51 @@ struct CapRow {
     cap_pence: i64,
 }
 
+/// A return row as it stood at `cutoff`, with its id (for ordering); `None`
+/// if it did not exist yet.
+fn return_then(r: ReturnRow, cutoff: OffsetDateTime) -> Result<Option<(i32, ReturnAt)>, DbErr> {
+    let instants = ReturnInstants {
+        status: decode("return status", ReturnStatus::from_code(&r.status))?,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        submitted_at: r.submitted_at,
+        approved_at: r.approved_at,
+    };
+    let Some(status) = status_at(&instants, cutoff) else {
+        return Ok(None);
+    };
+    let submitted = matches!(
+        status,
+        ReturnStatus::Submitted | ReturnStatus::Approved | ReturnStatus::Returned
+    );
+    Ok(Some((
+        r.id,
+        ReturnAt {
+            period_id: r.period_id,
+            participant_id: r.participant_id,
+            status,
+            // What the trust wrote counts once submitted.
+            self_rating: if submitted { r.self_rating } else { None },
+            office_rating: if status == ReturnStatus::Approved {
+                r.office_rating
+            } else {
+                None
+            },
+            spend: if submitted {
+                r.spend_to_date_pence
+            } else {
+                None
+            },
+            illustrative: r.illustrative,
+        },
+    )))
+}
+
 /// Run it inside one transaction, so every table is read at the same moment.
-pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, DbErr> {
+pub async fn build<C>(db: &C, as_at: Date) -> Result<Snapshot, DbErr>
+where
+    C: ConnectionTrait + StreamTrait,
+{
     let cutoff = end_of(as_at);
     let at = to_micros(cutoff);
 
@@ -218,112 +289,119 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
 
     // Milestones as recorded then; a completion dated after the date had
     // not happened yet.
-    let mut milestones: Vec<MilestoneAt> = rows_at::<MilestoneRow>(
+    let mut milestones: Vec<MilestoneAt> = Vec::new();
+    each_at(
         db,
         "milestones",
         "id, participant_id, reference, title, category, baseline_on, forecast_on, actual_on, status, \
          illustrative, version, signed_off_on",
         at,
-    )
-    .await?
-    .into_iter()
-    .filter(|m| included.contains(&m.participant_id))
-    .map(|m| {
-        let mut m = MilestoneAt {
-            id: m.id,
-            participant_id: m.participant_id,
-            reference: m.reference,
-            title: m.title,
-            category: m.category,
-            baseline_on: m.baseline_on,
-            forecast_on: m.forecast_on,
-            actual_on: m.actual_on,
-            status: m.status,
-            illustrative: m.illustrative,
-            version: m.version,
-            signed_off_on: m.signed_off_on.filter(|d| *d <= as_at),
-        };
-        if m.actual_on.is_some_and(|a| a > as_at) {
-            m.actual_on = None;
-            if m.status == "complete" {
-                m.status = "in_progress".into();
+        |m: MilestoneRow| {
+            if !included.contains(&m.participant_id) {
+                return Ok(());
             }
-        }
-        m
-    })
-    .collect();
+            let mut m = MilestoneAt {
+                id: m.id,
+                participant_id: m.participant_id,
+                reference: m.reference,
+                title: m.title,
+                category: m.category,
+                baseline_on: m.baseline_on,
+                forecast_on: m.forecast_on,
+                actual_on: m.actual_on,
+                status: m.status,
+                illustrative: m.illustrative,
+                version: m.version,
+                signed_off_on: m.signed_off_on.filter(|d| *d <= as_at),
+            };
+            if m.actual_on.is_some_and(|a| a > as_at) {
+                m.actual_on = None;
+                if m.status == "complete" {
+                    m.status = "in_progress".into();
+                }
+            }
+            milestones.push(m);
+            Ok(())
+        },
+    )
+    .await?;
     milestones.sort_by_key(|m| m.id);
+    milestones.shrink_to_fit();
 
     // Allocations awarded by the date, with their profiles as recorded then.
     let mut profiles: HashMap<i32, Vec<(i32, i64)>> = HashMap::new();
-    for p in rows_at::<ProfileRow>(
+    each_at(
         db,
         "allocation_profiles",
         "allocation_id, financial_year, amount_pence",
         at,
+        |p: ProfileRow| {
+            profiles
+                .entry(p.allocation_id)
+                .or_default()
+                .push((p.financial_year, p.amount_pence));
+            Ok(())
+        },
     )
-    .await?
-    {
-        profiles
-            .entry(p.allocation_id)
-            .or_default()
-            .push((p.financial_year, p.amount_pence));
-    }
-    let mut allocations: Vec<AllocationAt> = rows_at::<AllocationRow>(
+    .await?;
+    let mut allocations: Vec<AllocationAt> = Vec::new();
+    each_at(
         db,
         "allocations",
         "id, version, participant_id, reference, central_pence, local_match_pence, awarded_on, illustrative",
         at,
+        |a: AllocationRow| {
+            if a.awarded_on > as_at || !included.contains(&a.participant_id) {
+                return Ok(());
+            }
+            let mut profile = profiles.remove(&a.id).unwrap_or_default();
+            profile.sort();
+            allocations.push(AllocationAt {
+                id: a.id,
+                version: a.version,
+                participant_id: a.participant_id,
+                reference: a.reference,
+                awarded_on: a.awarded_on,
+                central: a.central_pence,
+                local_match: a.local_match_pence,
+                profile,
+                illustrative: a.illustrative,
+            });
+            Ok(())
+        },
     )
-    .await?
-    .into_iter()
-    .filter(|a| a.awarded_on <= as_at && included.contains(&a.participant_id))
-    .map(|a| {
-        let mut profile = profiles.remove(&a.id).unwrap_or_default();
-        profile.sort();
-        AllocationAt {
-            id: a.id,
-            version: a.version,
-            participant_id: a.participant_id,
-            reference: a.reference,
-            awarded_on: a.awarded_on,
-            central: a.central_pence,
-            local_match: a.local_match_pence,
-            profile,
-            illustrative: a.illustrative,
-        }
-    })
-    .collect();
+    .await?;
+    drop(profiles);
     allocations.sort_by_key(|a| a.id);
     let kept: HashSet<i32> = allocations.iter().map(|a| a.id).collect();
 
     // Tranches, released only if recorded as released by then, on a date by then.
-    let mut tranches: Vec<TrancheRow> = rows_at::<TrancheRow>(
+    let mut tranches: Vec<TrancheAt> = Vec::new();
+    each_at(
         db,
         "tranches",
         "id, version, allocation_id, name, kind, milestone_id, amount_pence, released_on, \
          illustrative",
         at,
+        |t: TrancheRow| {
+            if kept.contains(&t.allocation_id) {
+                tranches.push(TrancheAt {
+                    id: t.id,
+                    version: t.version,
+                    allocation_id: t.allocation_id,
+                    name: t.name,
+                    kind: t.kind,
+                    milestone_id: t.milestone_id,
+                    amount: t.amount_pence,
+                    released_on: t.released_on.filter(|d| *d <= as_at),
+                    illustrative: t.illustrative,
+                });
+            }
+            Ok(())
+        },
     )
-    .await?
-    .into_iter()
-    .filter(|t| kept.contains(&t.allocation_id))
-    .collect();
+    .await?;
     tranches.sort_by_key(|t| t.id);
-    let tranches = tranches
-        .into_iter()
-        .map(|t| TrancheAt {
-            id: t.id,
-            version: t.version,
-            allocation_id: t.allocation_id,
-            name: t.name,
-            kind: t.kind,
-            milestone_id: t.milestone_id,
-            amount: t.amount_pence,
-            released_on: t.released_on.filter(|d| *d <= as_at),
-            illustrative: t.illustrative,
-        })
-        .collect();
 
     // Periods on record then and ended by the date.
     let mut periods: Vec<PeriodAt> =
@@ -344,53 +422,26 @@ pub async fn build(db: &impl ConnectionTrait, as_at: Date) -> Result<Snapshot, D
     // Every return as it stood at the end of the date (the version then,
     // read through `domain::period_states` for rows kept from before
     // history was recorded).
-    let mut return_rows: Vec<ReturnRow> = rows_at::<ReturnRow>(
+    let mut returns: Vec<(i32, ReturnAt)> = Vec::new();
+    each_at(
         db,
         "returns",
         "id, period_id, participant_id, status, spend_to_date_pence, self_rating, office_rating, \
          submitted_at, approved_at, illustrative, created_at, updated_at",
         at,
+        |r: ReturnRow| {
+            if !period_ids.contains(&r.period_id) || !included.contains(&r.participant_id) {
+                return Ok(());
+            }
+            if let Some(then) = return_then(r, cutoff)? {
+                returns.push(then);
+            }
+            Ok(())
+        },
     )
-    .await?
-    .into_iter()
-    .filter(|r| period_ids.contains(&r.period_id) && included.contains(&r.participant_id))
-    .collect();
-    return_rows.sort_by_key(|r| r.id);
-    let mut returns = Vec::new();
-    for r in return_rows {
-        let instants = ReturnInstants {
-            status: decode("return status", ReturnStatus::from_code(&r.status))?,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            submitted_at: r.submitted_at,
-            approved_at: r.approved_at,
-        };
-        let Some(status) = status_at(&instants, cutoff) else {
-            continue;
-        };
-        let submitted = matches!(
-            status,
-            ReturnStatus::Submitted | ReturnStatus::Approved | ReturnStatus::Returned
-        );
-        returns.push(ReturnAt {
-            period_id: r.period_id,
-            participant_id: r.participant_id,
-            status,
-            // What the trust wrote counts once submitted.
-            self_rating: if submitted { r.self_rating } else { None },
-            office_rating: if status == ReturnStatus::Approved {
-                r.office_rating
-            } else {
-                None
-            },
-            spend: if submitted {
-                r.spend_to_date_pence
-            } else {
-                None
-            },
-            illustrative: r.illustrative,
-        });
-    }
+    .await?;
+    returns.sort_by_key(|(id, _)| *id);
+    let returns: Vec<ReturnAt> = returns.into_iter().map(|(_, r)| r).collect();
 
     // Latest HIMSS EMRAM stage assessed by the date.
     let mut emram: HashMap<i32, (Date, u8, bool)> = HashMap::new();
