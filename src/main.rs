@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    limit_allocator_arenas();
     let cli = gde::cli::Cli::parse();
     // Read once and checked before anything runs; a bad value names its variable.
     let config = match gde::Config::from_env() {
@@ -32,6 +33,28 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// glibc gives each thread that allocates under contention an arena of its
+/// own, up to eight per core, and keeps what each arena once held: after a
+/// few recomputations of a large programme's figures (rows read on the
+/// database driver's threads, figures built on the runtime's) the server
+/// held 331 MB at 10,000 participants, against 200 MB with two arenas and
+/// 155 MB with one. Two keeps both cores allocating without queueing.
+/// `MALLOC_ARENA_MAX` in the environment still decides, if set.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn limit_allocator_arenas() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: `mallopt` only sets a tuning parameter of the allocator;
+        // it is called first thing in `main`, before any other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_allocator_arenas() {}
 
 /// The error and its causes joined with ": ", leaving out a cause whose
 /// words are already there: database errors repeat their source's text in
