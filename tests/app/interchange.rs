@@ -11,7 +11,7 @@ use gde::services::By;
 use gde::services::interchange::{self, ExportFilter, ImportOutcome, Kind, Source};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
-use crate::support::{Browser, OFFICE, Page, READER, REPORTER, TestApp, fresh_db};
+use crate::support::{Browser, OFFICE, PASSWORD, Page, READER, REPORTER, TestApp, fresh_db};
 
 async fn import(db: &DatabaseConnection, kind: Kind, bytes: &[u8], dry_run: bool) -> ImportOutcome {
     interchange::import(
@@ -524,6 +524,99 @@ async fn the_office_uploads_on_the_page_and_sees_every_problem_or_what_each_row_
         .await
         .unwrap();
     assert_eq!(forged.status().as_u16(), 403);
+}
+
+/// Serves `state` on an ephemeral port; returns its base URL.
+async fn serve(state: gde::http::AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let app = gde::http::router(state);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    address
+}
+
+fn spooled_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_page_spools_a_file_up_to_the_limit_imports_it_and_removes_it() {
+    let app = TestApp::seeded().await;
+    // The limit lowered (the real one is 256 MiB) and the spool in a folder
+    // of the test's own, so what is left behind can be seen.
+    const LIMIT: usize = 3 * 1024 * 1024;
+    let spool = tempfile::tempdir().unwrap();
+    let state = gde::http::AppState::new(app.db.clone(), crate::support::test_config(&[]))
+        .with_uploads(gde::http::Uploads {
+            limit: LIMIT as u64,
+            dir: spool.path().to_owned(),
+        });
+    let office = Browser::new(&serve(state).await);
+    assert_eq!(office.sign_in(OFFICE, PASSWORD).await.status, 303);
+    let page = office.get("/import/milestones").await;
+    assert!(
+        page.body.contains("Files up to 256 MiB, here or with"),
+        "the page states the command line's limit"
+    );
+
+    // A file of exactly the limit: the export, blank lines (skipped), and a
+    // new milestone at the very end, past several spool buffers.
+    let mut file = export(&app.db, Kind::Milestones).await;
+    let row = "RAL,M90,Shared care record,other,2021-03-31,,\n";
+    assert!(file.len() + row.len() < LIMIT);
+    file.push_str(&"\n".repeat(LIMIT - file.len() - row.len()));
+    file.push_str(row);
+    assert_eq!(file.len(), LIMIT);
+    let before = fingerprint(&app.db).await;
+
+    // One byte more is refused, naming the limit; nothing written or left on disk.
+    let over = format!("{file}\n");
+    let page = upload(&office, "milestones", over.as_bytes(), false).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.text_of("import-refusal")
+            .contains("The file is larger than 3 MiB"),
+        "{}",
+        page.text_of("import-refusal")
+    );
+    assert_eq!(fingerprint(&app.db).await, before);
+    assert_eq!(spooled_files(spool.path()), Vec::<String>::new());
+
+    // At the limit: imported through the page, the summary shown, the file removed.
+    let page = upload(&office, "milestones", file.as_bytes(), true).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.text_of("import-summary")
+            .contains("would create 1, would update 0"),
+        "{}",
+        page.text_of("import-summary")
+    );
+    assert_eq!(fingerprint(&app.db).await, before);
+    let page = upload(&office, "milestones", file.as_bytes(), false).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.text_of("import-summary")
+            .contains("Imported: created 1, updated 0"),
+        "{}",
+        page.text_of("import-summary")
+    );
+    assert_eq!(fingerprint(&app.db).await[0], before[0] + 1);
+    assert_eq!(spooled_files(spool.path()), Vec::<String>::new());
+
+    // A file with problems is removed too.
+    let page = upload(&office, "milestones", b"not,a,header\n1,2,3\n", false).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert_eq!(spooled_files(spool.path()), Vec::<String>::new());
 }
 
 #[tokio::test]
