@@ -17,7 +17,9 @@ use super::{AppError, AppState, Ctx};
 use crate::domain::access::UserRole;
 use crate::domain::interchange::MAX_FILE_BYTES;
 use crate::services::By;
-use crate::services::interchange::{self, ExportFilter, Kind, ListFilter, Source};
+use crate::services::interchange::{
+    self, ExportFilter, Kind, ListFilter, ListFilterValues, Source,
+};
 use crate::services::milestones::MilestoneFilterValues;
 use crate::views::interchange as view;
 
@@ -106,25 +108,16 @@ pub struct ExportQuery {
     region: String,
 }
 
-/// The participants list's filters (role, sector, region), as its page reads them.
+/// The participants list's filters (role, sector, region), checked as the
+/// command line checks them.
 fn list_filter(q: &ExportQuery) -> Result<ListFilter, AppError> {
-    use crate::domain::participant::{Role, Sector};
-    use crate::domain::region::RegionCode;
-    let chosen = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-    Ok(ListFilter {
-        role: chosen(&q.role)
-            .map(|v| Role::from_code(&v).map_err(|e| format!("role: {e}")))
-            .transpose()
-            .map_err(AppError::BadRequest)?,
-        sector: chosen(&q.sector)
-            .map(|v| Sector::from_code(&v).map_err(|e| format!("sector: {e}")))
-            .transpose()
-            .map_err(AppError::BadRequest)?,
-        region: chosen(&q.region)
-            .map(|v| RegionCode::parse(&v).map_err(|e| format!("region: {e}")))
-            .transpose()
-            .map_err(AppError::BadRequest)?,
-    })
+    ListFilterValues {
+        role: q.role.clone(),
+        sector: q.sector.clone(),
+        region: q.region.clone(),
+    }
+    .parse()
+    .map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
 /// The records the person may read, through the list page's filters.

@@ -271,6 +271,79 @@ fn gde(url: &str, args: &[&str]) -> Command {
 }
 
 #[tokio::test]
+async fn the_command_line_exports_participants_through_the_list_pages_filters() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let all = export(&app.db, Kind::Participants).await;
+    let row_count = |csv: &str| csv.lines().count() - 1;
+    for (query, args, admits) in [
+        (
+            "role=fast_follower&sector=acute",
+            vec!["--role", "fast_follower", "--sector", "acute"],
+            (|row: &str| row.contains(",fast_follower,acute,")) as fn(&str) -> bool,
+        ),
+        ("region=Y56", vec!["--region", "y56"], |row: &str| {
+            row.split(',').nth(2) == Some("Y56")
+        }),
+    ] {
+        let output = gde(&app.url, &[&["export", "participants"][..], &args].concat())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let csv = String::from_utf8(output.stdout).unwrap();
+        let rows: Vec<&str> = csv.lines().skip(1).collect();
+        assert!(!rows.is_empty(), "{args:?}");
+        assert!(rows.iter().all(|r| admits(r)), "{args:?}: {rows:?}");
+        assert!(
+            row_count(&csv) < row_count(&all),
+            "{args:?} leaves participants out"
+        );
+        assert_eq!(
+            row_count(&csv),
+            all.lines().skip(1).filter(|r| admits(r)).count(),
+            "{args:?} keeps every matching participant"
+        );
+        // The list page's "Download CSV" with the same filters: the same file.
+        let page = office.get(&format!("/export/participants?{query}")).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.body, csv, "{query}");
+    }
+
+    // A bad value is refused naming its option, before anything is written.
+    for (args, says) in [
+        (["--role", "leader"], "--role: \"leader\" is not a known"),
+        (
+            ["--sector", "hospital"],
+            "--sector: \"hospital\" is not a known",
+        ),
+        (
+            ["--region", "Y99"],
+            "--region: \"Y99\" is not an NHS England region code",
+        ),
+    ] {
+        let output = gde(&app.url, &[&["export", "participants"][..], &args].concat())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let page = office
+            .get(&format!(
+                "/export/participants?{}={}",
+                &args[0][2..],
+                args[1]
+            ))
+            .await;
+        assert_eq!(page.status, 400, "the page refuses it too");
+    }
+}
+
+#[tokio::test]
 async fn the_command_line_lists_problems_and_exits_1_and_a_dry_run_lists_rows() {
     let app = TestApp::seeded().await;
     let dir = tempfile::tempdir().unwrap();
