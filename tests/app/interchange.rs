@@ -690,6 +690,63 @@ async fn the_page_spools_a_file_up_to_the_limit_imports_it_and_removes_it() {
     let page = upload(&office, "milestones", b"not,a,header\n1,2,3\n", false).await;
     assert_eq!(page.status, 422, "{}", page.body);
     assert_eq!(spooled_files(spool.path()), Vec::<String>::new());
+
+    // A browser that goes away mid-upload: the part spooled so far is removed.
+    use reqwest::cookie::CookieStore;
+    use tokio::io::AsyncWriteExt;
+    let path = format!(
+        "/import/milestones?{}",
+        serde_urlencoded::to_string([(
+            "authenticity_token",
+            office.token.lock().unwrap().clone().unwrap_or_default()
+        )])
+        .unwrap()
+    );
+    let url: reqwest::Url = format!("{}{path}", office.address).parse().unwrap();
+    let cookies = office.jar.cookies(&url).unwrap();
+    let mut stream = tokio::net::TcpStream::connect(url.socket_addrs(|| None).unwrap()[0])
+        .await
+        .unwrap();
+    let boundary = "gde-test-boundary-gone";
+    stream
+        .write_all(
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: {}\r\nOrigin: {}\r\nCookie: {}\r\n\
+                 Content-Type: multipart/form-data; boundary={boundary}\r\n\
+                 Content-Length: {}\r\n\r\n--{boundary}\r\n\
+                 Content-Disposition: form-data; name=\"file\"; filename=\"gone.csv\"\r\n\r\n",
+                url.authority(),
+                office.address,
+                cookies.to_str().unwrap(),
+                LIMIT
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    stream
+        .write_all(&file.as_bytes()[..LIMIT / 2])
+        .await
+        .unwrap();
+    stream.flush().await.unwrap();
+    let mut waited = 0;
+    while spooled_files(spool.path()).is_empty() && waited < 100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert_eq!(
+        spooled_files(spool.path()).len(),
+        1,
+        "the upload is being spooled"
+    );
+    drop(stream);
+    let mut waited = 0;
+    while !spooled_files(spool.path()).is_empty() && waited < 100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert_eq!(spooled_files(spool.path()), Vec::<String>::new());
+    assert_eq!(fingerprint(&app.db).await[0], before[0] + 1);
 }
 
 #[tokio::test]
