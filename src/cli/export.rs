@@ -82,13 +82,16 @@ pub fn records_template(
     Ok(())
 }
 
-/// `gde export <kind>`: the records as CSV with the import's headers.
+/// `gde export <kind>`: the records as CSV with the import's headers, for
+/// participants through the list page's filters (`list`): the same service
+/// call as the list page's "Download CSV".
 pub async fn records(
     db: &DatabaseConnection,
     kind: crate::services::interchange::Kind,
     out: Option<PathBuf>,
     period: Option<String>,
     ods: Option<String>,
+    list: &crate::services::interchange::ListFilter,
 ) -> anyhow::Result<()> {
     use crate::services::interchange::{self, ExportFilter};
     let mut filter = ExportFilter {
@@ -97,7 +100,7 @@ pub async fn records(
     };
     filter.milestones.participant = ods.map(|o| o.trim().to_uppercase());
     let mut sink = sink(&out)?;
-    let rows = interchange::export(db, &By::Cli, kind, &filter, &mut sink).await?;
+    let rows = interchange::export_listed(db, &By::Cli, kind, &filter, list, &mut sink).await?;
     sink.flush()?;
     let place = out
         .as_ref()

@@ -114,6 +114,24 @@ pub struct RecordExportArgs {
     ods: Option<String>,
 }
 
+/// `gde export participants`: the record export's options and the
+/// participants list page's filters.
+#[derive(Debug, clap::Args)]
+pub struct ParticipantExportArgs {
+    #[command(flatten)]
+    records: RecordExportArgs,
+    /// Only participants of this role, as on the participants list
+    /// (global_digital_exemplar, fast_follower).
+    #[arg(long, value_name = "ROLE")]
+    role: Option<String>,
+    /// Only participants of this sector (acute, mental_health, community, ambulance).
+    #[arg(long, value_name = "SECTOR")]
+    sector: Option<String>,
+    /// Only participants in this NHS England region, by code (Y56 London, …).
+    #[arg(long, value_name = "CODE")]
+    region: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Make an API token for an account; it acts as that account (same role and
@@ -166,8 +184,9 @@ pub enum ExportCommand {
     Allocations(RecordExportArgs),
     /// Tranches as CSV (the headers `gde import tranches` reads).
     Tranches(RecordExportArgs),
-    /// Participants with their pairings as CSV (the headers `gde import participants` reads).
-    Participants(RecordExportArgs),
+    /// Participants with their pairings as CSV (the headers `gde import participants` reads),
+    /// through the participants list's filters: --role, --sector, --region.
+    Participants(ParticipantExportArgs),
     /// Partner organisations as CSV (the headers `gde import partners` reads).
     Partners(RecordExportArgs),
     /// Partnerships as CSV (the headers `gde import partnerships` reads).
@@ -373,7 +392,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             export_records(&config, Kind::Tranches, args).await
         }
         Command::Export(ExportCommand::Participants(args)) => {
-            export_records(&config, Kind::Participants, args).await
+            let list = crate::services::interchange::ListFilterValues {
+                role: args.role.unwrap_or_default(),
+                sector: args.sector.unwrap_or_default(),
+                region: args.region.unwrap_or_default(),
+            };
+            export_listed_records(&config, Kind::Participants, args.records, list).await
         }
         Command::Export(ExportCommand::Partners(args)) => {
             export_records(&config, Kind::Partners, args).await
@@ -411,11 +435,26 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 }
 
 async fn export_records(config: &Config, kind: Kind, args: RecordExportArgs) -> anyhow::Result<()> {
+    let list = crate::services::interchange::ListFilterValues::default();
+    export_listed_records(config, kind, args, list).await
+}
+
+/// As `export_records`, through the participants list's filters (checked
+/// before anything is opened; a bad value names its option).
+async fn export_listed_records(
+    config: &Config,
+    kind: Kind,
+    args: RecordExportArgs,
+    list: crate::services::interchange::ListFilterValues,
+) -> anyhow::Result<()> {
+    let list = list
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.filter, e.reason))?;
     if args.template {
         return export::records_template(kind, args.out);
     }
     let db = read_programme(config).await?;
-    export::records(&db, kind, args.out, args.period, args.ods).await
+    export::records(&db, kind, args.out, args.period, args.ods, &list).await
 }
 
 /// Opens DATABASE_URL; each failure is one plain sentence saying where it

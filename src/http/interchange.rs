@@ -1,7 +1,12 @@
 //! Spreadsheet import and export over the web: the upload page (a CSV file
-//! as multipart/form-data, at most `MAX_UPLOAD_BYTES`), the result summary,
+//! as multipart/form-data, at most `MAX_FILE_BYTES` like the command line,
+//! spooled chunk by chunk to a temporary file and imported from there, so
+//! memory stays flat whatever the file's size), the result summary,
 //! template and export downloads (an export takes the list page's filters).
-use axum::extract::multipart::MultipartRejection;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::PathBuf;
+
+use axum::extract::multipart::{Field, MultipartRejection};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -10,10 +15,13 @@ use maud::Markup;
 
 use super::{AppError, AppState, Ctx};
 use crate::domain::access::UserRole;
+use crate::domain::interchange::MAX_FILE_BYTES;
 use crate::services::By;
-use crate::services::interchange::{self, ExportFilter, Kind, ListFilter, Source};
+use crate::services::interchange::{
+    self, ExportFilter, Kind, ListFilter, ListFilterValues, Source,
+};
 use crate::services::milestones::MilestoneFilterValues;
-use crate::views::interchange::{self as view, MAX_UPLOAD_BYTES};
+use crate::views::interchange as view;
 
 fn kind(code: &str) -> Result<Kind, AppError> {
     Kind::from_code(code).ok_or(AppError::NotFound)
@@ -100,25 +108,16 @@ pub struct ExportQuery {
     region: String,
 }
 
-/// The participants list's filters (role, sector, region), as its page reads them.
+/// The participants list's filters (role, sector, region), checked as the
+/// command line checks them.
 fn list_filter(q: &ExportQuery) -> Result<ListFilter, AppError> {
-    use crate::domain::participant::{Role, Sector};
-    use crate::domain::region::RegionCode;
-    let chosen = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-    Ok(ListFilter {
-        role: chosen(&q.role)
-            .map(|v| Role::from_code(&v).map_err(|e| format!("role: {e}")))
-            .transpose()
-            .map_err(AppError::BadRequest)?,
-        sector: chosen(&q.sector)
-            .map(|v| Sector::from_code(&v).map_err(|e| format!("sector: {e}")))
-            .transpose()
-            .map_err(AppError::BadRequest)?,
-        region: chosen(&q.region)
-            .map(|v| RegionCode::parse(&v).map_err(|e| format!("region: {e}")))
-            .transpose()
-            .map_err(AppError::BadRequest)?,
-    })
+    ListFilterValues {
+        role: q.role.clone(),
+        sector: q.sector.clone(),
+        region: q.region.clone(),
+    }
+    .parse()
+    .map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
 /// The records the person may read, through the list page's filters.
@@ -149,55 +148,219 @@ pub async fn export(
     Ok(csv(body, &format!("{}.csv", kind.code())))
 }
 
-/// Reads the upload: the file (up to the limit) and the dry-run box.
-async fn read_upload(mut multipart: Multipart) -> Result<(Vec<u8>, String, bool), String> {
-    let mut file = None;
+/// Where the upload page spools a file while it is imported, and the most it
+/// takes: the command line's limit (`MAX_FILE_BYTES`), in the system's
+/// temporary directory. A test may lower the limit or choose the directory
+/// (`AppState::with_uploads`); there is no setting for it.
+#[derive(Clone, Debug)]
+pub struct Uploads {
+    /// The largest file accepted, in bytes.
+    pub limit: u64,
+    /// Where spooled files are created.
+    pub dir: PathBuf,
+}
+
+impl Default for Uploads {
+    fn default() -> Uploads {
+        Uploads {
+            limit: MAX_FILE_BYTES,
+            dir: std::env::temp_dir(),
+        }
+    }
+}
+
+/// The upload routes' body limit: the largest file and room for the form's
+/// other fields and the multipart framing. A bigger body is cut off by axum
+/// and answered with [`too_big`].
+pub const UPLOAD_BODY_LIMIT: usize = MAX_FILE_BYTES as usize + 64 * 1024;
+
+/// Bytes gathered before each write to the spooled file.
+const SPOOL_BUFFER: usize = 1024 * 1024;
+
+/// An uploaded file on disk: a temporary file with a unique name, readable
+/// from its start, removed by [`TempUpload::remove`] or, on any other path
+/// (a refusal, an error, a request abandoned mid-way), when dropped.
+struct Spooled {
+    file: TempUpload,
+    name: String,
+}
+
+/// A temporary file that is removed when dropped (off the async threads when
+/// a runtime is running).
+struct TempUpload(Option<tempfile::NamedTempFile>);
+
+impl TempUpload {
+    async fn create(dir: PathBuf) -> Result<TempUpload, String> {
+        let file = tokio::task::spawn_blocking(move || {
+            tempfile::Builder::new()
+                .prefix("gde-upload-")
+                .suffix(".csv")
+                .tempfile_in(dir)
+        })
+        .await
+        .map_err(|e| spool_fault(&e.to_string()))?
+        .map_err(|e| spool_fault(&e.to_string()))?;
+        Ok(TempUpload(Some(file)))
+    }
+
+    /// Runs `work` on the file on a blocking thread. Should the request be
+    /// abandoned meanwhile, the file is dropped (and removed) there.
+    async fn with_file<T, F>(&mut self, work: F) -> Result<T, String>
+    where
+        F: FnOnce(&mut std::fs::File) -> std::io::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let mut file = self.0.take().ok_or_else(|| spool_fault("no file"))?;
+        let (file, result) = tokio::task::spawn_blocking(move || {
+            let result = work(file.as_file_mut());
+            (file, result)
+        })
+        .await
+        .map_err(|e| spool_fault(&e.to_string()))?;
+        self.0 = Some(file);
+        result.map_err(|e| spool_fault(&e.to_string()))
+    }
+
+    fn file(&self) -> Option<&std::fs::File> {
+        self.0.as_ref().map(|f| f.as_file())
+    }
+
+    /// Removes the file now, off the async threads.
+    async fn remove(mut self) {
+        if let Some(file) = self.0.take() {
+            let removed = tokio::task::spawn_blocking(move || file.close()).await;
+            if let Ok(Err(e)) = removed {
+                tracing::warn!(error = %e, "could not remove a spooled upload");
+            }
+        }
+    }
+}
+
+impl Drop for TempUpload {
+    fn drop(&mut self) {
+        if let Some(file) = self.0.take() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn_blocking(move || drop(file));
+                }
+                Err(_) => drop(file),
+            }
+        }
+    }
+}
+
+fn spool_fault(detail: &str) -> String {
+    tracing::error!(error = detail, "could not spool an upload");
+    "The upload could not be stored for checking; try again, or import the file with \
+     `gde import` on the command line."
+        .to_owned()
+}
+
+/// Writes one multipart field, chunk by chunk, to a new temporary file in
+/// `dir`: at most `limit` bytes (a bigger file is refused as soon as it
+/// passes the limit, and its partial copy removed); memory holds one buffer.
+async fn spool(field: &mut Field<'_>, dir: PathBuf, limit: u64) -> Result<TempUpload, String> {
+    let mut file = TempUpload::create(dir).await?;
+    let mut buffer: Vec<u8> = Vec::with_capacity(SPOOL_BUFFER);
+    let mut size: u64 = 0;
+    loop {
+        let chunk = match field.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(e) => {
+                file.remove().await;
+                return Err(upload_error(&e.body_text(), limit));
+            }
+        };
+        size += chunk.len() as u64;
+        if size > limit {
+            file.remove().await;
+            return Err(too_big(limit));
+        }
+        buffer.extend_from_slice(&chunk);
+        if buffer.len() >= SPOOL_BUFFER {
+            let full = std::mem::replace(&mut buffer, Vec::with_capacity(SPOOL_BUFFER));
+            if let Err(e) = file.with_file(move |f| f.write_all(&full)).await {
+                file.remove().await;
+                return Err(e);
+            }
+        }
+    }
+    let rest = buffer;
+    let written = file
+        .with_file(move |f| {
+            f.write_all(&rest)?;
+            f.flush()?;
+            f.seek(SeekFrom::Start(0))
+        })
+        .await;
+    if let Err(e) = written {
+        file.remove().await;
+        return Err(e);
+    }
+    Ok(file)
+}
+
+/// Reads the upload: the file, spooled to disk (up to the limit), and the
+/// dry-run box.
+async fn read_upload(
+    mut multipart: Multipart,
+    uploads: &Uploads,
+) -> Result<(Spooled, bool), String> {
+    let mut file: Option<Spooled> = None;
     let mut dry_run = false;
     loop {
-        let field = match multipart.next_field().await {
+        let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => return Err(upload_error(&e.body_text())),
+            Err(e) => {
+                if let Some(spooled) = file {
+                    spooled.file.remove().await;
+                }
+                return Err(upload_error(&e.body_text(), uploads.limit));
+            }
         };
         match field.name() {
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.csv").to_owned();
-                let mut bytes = Vec::new();
-                let mut field = field;
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => {
-                            if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                                return Err(too_big());
-                            }
-                            bytes.extend_from_slice(&chunk);
-                        }
-                        Ok(None) => break,
-                        Err(e) => return Err(upload_error(&e.body_text())),
-                    }
+                if let Some(earlier) = file.take() {
+                    earlier.file.remove().await;
                 }
-                file = Some((bytes, name));
+                let spooled = spool(&mut field, uploads.dir.clone(), uploads.limit).await?;
+                file = Some(Spooled {
+                    file: spooled,
+                    name,
+                });
             }
             Some("dry_run") => dry_run = true,
             _ => {}
         }
     }
-    let (bytes, name) = file.ok_or("Choose a CSV file to upload.")?;
-    Ok((bytes, name, dry_run))
+    let file = file.ok_or("Choose a CSV file to upload.")?;
+    Ok((file, dry_run))
 }
 
-fn too_big() -> String {
+/// `256 MiB`, or for a limit below a mebibyte `16 KiB`.
+fn size_label(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes / 1024)
+    }
+}
+
+fn too_big(limit: u64) -> String {
     format!(
-        "The file is larger than {} MiB, the most this page accepts. Split it, or import it \
-         with `gde import` on the command line (up to {} MiB).",
-        MAX_UPLOAD_BYTES / (1024 * 1024),
-        crate::domain::interchange::MAX_FILE_BYTES / (1024 * 1024)
+        "The file is larger than {}, the most an import accepts (here or with `gde import` on \
+         the command line); nothing was imported. Split it into smaller files.",
+        size_label(limit)
     )
 }
 
-fn upload_error(detail: &str) -> String {
+fn upload_error(detail: &str, limit: u64) -> String {
     if detail.contains("length limit") || detail.contains("too large") {
-        too_big()
+        too_big(limit)
     } else {
         format!("The upload could not be read: {detail}")
     }
@@ -251,7 +414,7 @@ pub async fn return_upload(
     let page = |outcome: Option<&interchange::ImportOutcome>, refusal: Option<&str>| {
         view::return_page(&ctx.chrome, &path, &export, outcome, refusal)
     };
-    let (bytes, name, dry_run) = match read(multipart).await {
+    let (file, dry_run) = match read(&state, multipart).await {
         Ok(upload) => upload,
         Err(reason) => {
             return Ok(
@@ -259,15 +422,16 @@ pub async fn return_upload(
             );
         }
     };
-    let outcome = run(&state, &by, Kind::ReturnLines, &bytes, &name, dry_run).await?;
+    let outcome = run(&state, &by, Kind::ReturnLines, file, dry_run).await?;
     Ok((status_of(&outcome), page(Some(&outcome), None)).into_response())
 }
 
 async fn read(
+    state: &AppState,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<(Vec<u8>, String, bool), String> {
+) -> Result<(Spooled, bool), String> {
     match multipart {
-        Ok(multipart) => read_upload(multipart).await,
+        Ok(multipart) => read_upload(multipart, &state.uploads).await,
         Err(e) => Err(format!(
             "Send the file from this page's form ({})",
             e.body_text()
@@ -275,27 +439,34 @@ async fn read(
     }
 }
 
+/// Imports the spooled file through the service the command line uses,
+/// reading it from disk as `gde import` does, then removes it.
 async fn run(
     state: &AppState,
     by: &By,
     kind: Kind,
-    bytes: &[u8],
-    name: &str,
+    spooled: Spooled,
     dry_run: bool,
 ) -> Result<interchange::ImportOutcome, AppError> {
-    Ok(interchange::import(
+    let Spooled { file, name } = spooled;
+    let Some(handle) = file.file() else {
+        return Err(AppError::Internal);
+    };
+    let outcome = interchange::import(
         &state.db,
         by,
         kind,
         Source {
-            reader: bytes,
-            file_name: name,
+            reader: std::io::BufReader::with_capacity(256 * 1024, handle),
+            file_name: &name,
             rating_scale: state.config.rating_scale,
         },
         dry_run,
         &mut |_| {},
     )
-    .await?)
+    .await;
+    file.remove().await;
+    Ok(outcome?)
 }
 
 fn status_of(outcome: &interchange::ImportOutcome) -> StatusCode {
@@ -315,40 +486,16 @@ pub async fn upload(
     let kind = kind(&code)?;
     let by = ctx.by()?;
     may_import(&by, kind)?;
-    let upload = match multipart {
-        Ok(multipart) => read_upload(multipart).await,
-        Err(e) => Err(format!(
-            "Send the file from this page's form ({})",
-            e.body_text()
-        )),
-    };
-    let (bytes, name, dry_run) = match upload {
+    let (file, dry_run) = match read(&state, multipart).await {
         Ok(upload) => upload,
         Err(reason) => {
             let page = view::kind_page(&ctx.chrome, kind, None, Some(&reason));
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let outcome = interchange::import(
-        &state.db,
-        &by,
-        kind,
-        Source {
-            reader: bytes.as_slice(),
-            file_name: &name,
-            rating_scale: state.config.rating_scale,
-        },
-        dry_run,
-        &mut |_| {},
-    )
-    .await?;
-    let status = if outcome.problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let outcome = run(&state, &by, kind, file, dry_run).await?;
     Ok((
-        status,
+        status_of(&outcome),
         view::kind_page(&ctx.chrome, kind, Some(&outcome), None),
     )
         .into_response())

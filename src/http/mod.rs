@@ -44,6 +44,7 @@ use crate::services::sign_in::SignInLimits;
 pub use client::ClientAddress;
 pub use context::Ctx;
 pub use error::AppError;
+pub use interchange::Uploads;
 pub use routes::{Access, Route, routes};
 
 /// The signed-in session, as axum-login gives it to handlers.
@@ -63,6 +64,8 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// Answers computed once per data version (`version_cache`).
     pub caches: Arc<Caches>,
+    /// The upload page's limit and where it spools files (`interchange::Uploads`).
+    pub uploads: Arc<interchange::Uploads>,
 }
 
 /// Who is asking, as far as it changes an answer: their role (`None`: the
@@ -172,7 +175,14 @@ impl AppState {
             csrf,
             clock: crate::clock::Clock::system(),
             caches: Arc::new(Caches::new()),
+            uploads: Arc::new(interchange::Uploads::default()),
         }
+    }
+
+    /// The same, with another upload limit or spool directory (tests).
+    pub fn with_uploads(mut self, uploads: interchange::Uploads) -> AppState {
+        self.uploads = Arc::new(uploads);
+        self
     }
 
     /// The same, with `clock` as "now" for programme data.

@@ -250,14 +250,14 @@ pub fn routes() -> Vec<Route> {
         Route::get("/briefing", Figures, dashboard::briefing_page),
         Route::get("/charts/{file}", Figures, dashboard::chart),
         Route::get("/open-data/360giving.json", OpenData, open_data::giving360),
-        // Spreadsheet import and export (uploads up to MAX_UPLOAD_BYTES).
+        // Spreadsheet import and export (uploads up to MAX_FILE_BYTES, spooled to disk).
         Route::get("/import", Office, interchange::index),
         Route::get("/import/{kind}", Office, interchange::form),
         Route::post(
             "/import/{kind}",
             Office,
             interchange::upload.layer(axum::extract::DefaultBodyLimit::max(
-                crate::views::interchange::MAX_UPLOAD_BYTES + 64 * 1024,
+                interchange::UPLOAD_BODY_LIMIT,
             )),
         ),
         Route::get(
@@ -269,7 +269,7 @@ pub fn routes() -> Vec<Route> {
             "/returns/{period}/{ods_code}/import",
             OwnTrust,
             interchange::return_upload.layer(axum::extract::DefaultBodyLimit::max(
-                crate::views::interchange::MAX_UPLOAD_BYTES + 64 * 1024,
+                interchange::UPLOAD_BODY_LIMIT,
             )),
         ),
         Route::get("/templates/{kind}", SignedIn, interchange::template),

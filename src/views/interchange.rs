@@ -8,9 +8,6 @@ use crate::domain::interchange::kinds::Kind;
 use crate::domain::interchange::{MAX_FILE_BYTES, MAX_LISTED_PROBLEMS};
 use crate::services::interchange::{ImportOutcome, MAX_LISTED_ROWS};
 
-/// The largest upload the page accepts; bigger files go through `gde import`.
-pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
-
 fn rules() -> Markup {
     html! {
         ul {
@@ -22,7 +19,7 @@ fn rules() -> Markup {
             li { "Rows are matched by their key (ODS code and reference; a partner's name and country; a partnership's ODS code, partner and role): a new one is created, an existing one updated, an identical one left unchanged, so importing the same file twice changes nothing." }
             li { "Keep the version column as exported: a record changed since your export is a conflict, and the file is refused." }
             li { "All or nothing: every row is checked first and every problem listed with its line and column; nothing is written unless every row is good." }
-            li { "Files up to " (MAX_UPLOAD_BYTES / (1024 * 1024)) " MiB here; up to " (MAX_FILE_BYTES / (1024 * 1024)) " MiB with " code { "gde import" } " on the command line." }
+            li { "Files up to " (MAX_FILE_BYTES / (1024 * 1024)) " MiB, here or with " code { "gde import" } " on the command line; a bigger file is refused and nothing imported: split it." }
         }
     }
 }

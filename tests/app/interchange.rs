@@ -11,7 +11,7 @@ use gde::services::By;
 use gde::services::interchange::{self, ExportFilter, ImportOutcome, Kind, Source};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
-use crate::support::{Browser, OFFICE, Page, READER, REPORTER, TestApp, fresh_db};
+use crate::support::{Browser, OFFICE, PASSWORD, Page, READER, REPORTER, TestApp, fresh_db};
 
 async fn import(db: &DatabaseConnection, kind: Kind, bytes: &[u8], dry_run: bool) -> ImportOutcome {
     interchange::import(
@@ -271,6 +271,79 @@ fn gde(url: &str, args: &[&str]) -> Command {
 }
 
 #[tokio::test]
+async fn the_command_line_exports_participants_through_the_list_pages_filters() {
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let all = export(&app.db, Kind::Participants).await;
+    let row_count = |csv: &str| csv.lines().count() - 1;
+    for (query, args, admits) in [
+        (
+            "role=fast_follower&sector=acute",
+            vec!["--role", "fast_follower", "--sector", "acute"],
+            (|row: &str| row.contains(",fast_follower,acute,")) as fn(&str) -> bool,
+        ),
+        ("region=Y56", vec!["--region", "y56"], |row: &str| {
+            row.split(',').nth(2) == Some("Y56")
+        }),
+    ] {
+        let output = gde(&app.url, &[&["export", "participants"][..], &args].concat())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let csv = String::from_utf8(output.stdout).unwrap();
+        let rows: Vec<&str> = csv.lines().skip(1).collect();
+        assert!(!rows.is_empty(), "{args:?}");
+        assert!(rows.iter().all(|r| admits(r)), "{args:?}: {rows:?}");
+        assert!(
+            row_count(&csv) < row_count(&all),
+            "{args:?} leaves participants out"
+        );
+        assert_eq!(
+            row_count(&csv),
+            all.lines().skip(1).filter(|r| admits(r)).count(),
+            "{args:?} keeps every matching participant"
+        );
+        // The list page's "Download CSV" with the same filters: the same file.
+        let page = office.get(&format!("/export/participants?{query}")).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.body, csv, "{query}");
+    }
+
+    // A bad value is refused naming its option, before anything is written.
+    for (args, says) in [
+        (["--role", "leader"], "--role: \"leader\" is not a known"),
+        (
+            ["--sector", "hospital"],
+            "--sector: \"hospital\" is not a known",
+        ),
+        (
+            ["--region", "Y99"],
+            "--region: \"Y99\" is not an NHS England region code",
+        ),
+    ] {
+        let output = gde(&app.url, &[&["export", "participants"][..], &args].concat())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let page = office
+            .get(&format!(
+                "/export/participants?{}={}",
+                &args[0][2..],
+                args[1]
+            ))
+            .await;
+        assert_eq!(page.status, 400, "the page refuses it too");
+    }
+}
+
+#[tokio::test]
 async fn the_command_line_lists_problems_and_exits_1_and_a_dry_run_lists_rows() {
     let app = TestApp::seeded().await;
     let dir = tempfile::tempdir().unwrap();
@@ -524,6 +597,156 @@ async fn the_office_uploads_on_the_page_and_sees_every_problem_or_what_each_row_
         .await
         .unwrap();
     assert_eq!(forged.status().as_u16(), 403);
+}
+
+/// Serves `state` on an ephemeral port; returns its base URL.
+async fn serve(state: gde::http::AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let app = gde::http::router(state);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    address
+}
+
+fn spooled_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_page_spools_a_file_up_to_the_limit_imports_it_and_removes_it() {
+    let app = TestApp::seeded().await;
+    // The limit lowered (the real one is 256 MiB) and the spool in a folder
+    // of the test's own, so what is left behind can be seen.
+    const LIMIT: usize = 3 * 1024 * 1024;
+    let spool = tempfile::tempdir().unwrap();
+    let state = gde::http::AppState::new(app.db.clone(), crate::support::test_config(&[]))
+        .with_uploads(gde::http::Uploads {
+            limit: LIMIT as u64,
+            dir: spool.path().to_owned(),
+        });
+    let office = Browser::new(&serve(state).await);
+    assert_eq!(office.sign_in(OFFICE, PASSWORD).await.status, 303);
+    let page = office.get("/import/milestones").await;
+    assert!(
+        page.body.contains("Files up to 256 MiB, here or with"),
+        "the page states the command line's limit"
+    );
+
+    // A file of exactly the limit: the export, blank lines (skipped), and a
+    // new milestone at the very end, past several spool buffers.
+    let mut file = export(&app.db, Kind::Milestones).await;
+    let row = "RAL,M90,Shared care record,other,2021-03-31,,\n";
+    assert!(file.len() + row.len() < LIMIT);
+    file.push_str(&"\n".repeat(LIMIT - file.len() - row.len()));
+    file.push_str(row);
+    assert_eq!(file.len(), LIMIT);
+    let before = fingerprint(&app.db).await;
+
+    // One byte more is refused, naming the limit; nothing written or left on disk.
+    let over = format!("{file}\n");
+    let page = upload(&office, "milestones", over.as_bytes(), false).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.text_of("import-refusal")
+            .contains("The file is larger than 3 MiB"),
+        "{}",
+        page.text_of("import-refusal")
+    );
+    assert_eq!(fingerprint(&app.db).await, before);
+    assert_eq!(spooled_files(spool.path()), Vec::<String>::new());
+
+    // At the limit: imported through the page, the summary shown, the file removed.
+    let page = upload(&office, "milestones", file.as_bytes(), true).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.text_of("import-summary")
+            .contains("would create 1, would update 0"),
+        "{}",
+        page.text_of("import-summary")
+    );
+    assert_eq!(fingerprint(&app.db).await, before);
+    let page = upload(&office, "milestones", file.as_bytes(), false).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.text_of("import-summary")
+            .contains("Imported: created 1, updated 0"),
+        "{}",
+        page.text_of("import-summary")
+    );
+    assert_eq!(fingerprint(&app.db).await[0], before[0] + 1);
+    assert_eq!(spooled_files(spool.path()), Vec::<String>::new());
+
+    // A file with problems is removed too.
+    let page = upload(&office, "milestones", b"not,a,header\n1,2,3\n", false).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert_eq!(spooled_files(spool.path()), Vec::<String>::new());
+
+    // A browser that goes away mid-upload: the part spooled so far is removed.
+    use reqwest::cookie::CookieStore;
+    use tokio::io::AsyncWriteExt;
+    let path = format!(
+        "/import/milestones?{}",
+        serde_urlencoded::to_string([(
+            "authenticity_token",
+            office.token.lock().unwrap().clone().unwrap_or_default()
+        )])
+        .unwrap()
+    );
+    let url: reqwest::Url = format!("{}{path}", office.address).parse().unwrap();
+    let cookies = office.jar.cookies(&url).unwrap();
+    let mut stream = tokio::net::TcpStream::connect(url.socket_addrs(|| None).unwrap()[0])
+        .await
+        .unwrap();
+    let boundary = "gde-test-boundary-gone";
+    stream
+        .write_all(
+            format!(
+                "POST {path} HTTP/1.1\r\nHost: {}\r\nOrigin: {}\r\nCookie: {}\r\n\
+                 Content-Type: multipart/form-data; boundary={boundary}\r\n\
+                 Content-Length: {}\r\n\r\n--{boundary}\r\n\
+                 Content-Disposition: form-data; name=\"file\"; filename=\"gone.csv\"\r\n\r\n",
+                url.authority(),
+                office.address,
+                cookies.to_str().unwrap(),
+                LIMIT
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    stream
+        .write_all(&file.as_bytes()[..LIMIT / 2])
+        .await
+        .unwrap();
+    stream.flush().await.unwrap();
+    let mut waited = 0;
+    while spooled_files(spool.path()).is_empty() && waited < 100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert_eq!(
+        spooled_files(spool.path()).len(),
+        1,
+        "the upload is being spooled"
+    );
+    drop(stream);
+    let mut waited = 0;
+    while !spooled_files(spool.path()).is_empty() && waited < 100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert_eq!(spooled_files(spool.path()), Vec::<String>::new());
+    assert_eq!(fingerprint(&app.db).await[0], before[0] + 1);
 }
 
 #[tokio::test]

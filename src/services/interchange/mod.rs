@@ -40,6 +40,62 @@ use crate::domain::interchange::{Problems, RowAction};
 pub use crate::domain::programme::Filter as ListFilter;
 pub use milestones::ExportFilter;
 
+/// The participants list's filters as typed, wherever they are typed: the
+/// list page's address (and so its "Download CSV", `/export/participants`)
+/// and `gde export participants --role --sector --region`. Blank is "any".
+/// Both are checked by [`ListFilterValues::parse`] and exported by
+/// [`export_listed`]: one filter, one path.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct ListFilterValues {
+    /// A participant role code: `global_digital_exemplar`, `fast_follower`.
+    pub role: String,
+    /// A sector code: `acute`, `mental_health`, `ambulance`.
+    pub sector: String,
+    /// An NHS England region code: `Y56`.
+    pub region: String,
+}
+
+/// A filter value refused: which filter (`role`, `sector`, `region`) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterRefusal {
+    pub filter: &'static str,
+    pub reason: String,
+}
+
+impl std::fmt::Display for FilterRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.filter, self.reason)
+    }
+}
+
+impl ListFilterValues {
+    /// The filter, or the first value that is not one of its filter's codes.
+    pub fn parse(&self) -> Result<ListFilter, FilterRefusal> {
+        use crate::domain::participant::{Role, Sector};
+        use crate::domain::region::RegionCode;
+        fn one<T, E: std::fmt::Display>(
+            filter: &'static str,
+            value: &str,
+            parse: impl Fn(&str) -> Result<T, E>,
+        ) -> Result<Option<T>, FilterRefusal> {
+            let value = value.trim();
+            if value.is_empty() {
+                return Ok(None);
+            }
+            parse(value).map(Some).map_err(|e| FilterRefusal {
+                filter,
+                reason: e.to_string(),
+            })
+        }
+        Ok(ListFilter {
+            role: one("role", &self.role, Role::from_code)?,
+            sector: one("sector", &self.sector, Sector::from_code)?,
+            region: one("region", &self.region, RegionCode::parse)?,
+        })
+    }
+}
+
 /// At most this many rows are listed one by one in a result (all are counted).
 pub const MAX_LISTED_ROWS: usize = 10_000;
 
