@@ -127,7 +127,45 @@ pub struct Filter {
     pub region: Option<RegionCode>,
 }
 
+/// A filter value refused: which filter (`role`, `sector`, `region`) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterRefusal {
+    pub filter: &'static str,
+    pub reason: String,
+}
+
+impl std::fmt::Display for FilterRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.filter, self.reason)
+    }
+}
+
 impl Filter {
+    /// The filter from its values as typed (codes; blank is "any"), or the
+    /// first value that is not one of its filter's codes. The lists, the
+    /// dashboard, the downloads and `gde export` all read filters with it.
+    pub fn parse(role: &str, sector: &str, region: &str) -> Result<Filter, FilterRefusal> {
+        fn one<T, E: std::fmt::Display>(
+            filter: &'static str,
+            value: &str,
+            parse: impl Fn(&str) -> Result<T, E>,
+        ) -> Result<Option<T>, FilterRefusal> {
+            let value = value.trim();
+            if value.is_empty() {
+                return Ok(None);
+            }
+            parse(value).map(Some).map_err(|e| FilterRefusal {
+                filter,
+                reason: e.to_string(),
+            })
+        }
+        Ok(Filter {
+            role: one("role", role, Role::from_code)?,
+            sector: one("sector", sector, Sector::from_code)?,
+            region: one("region", region, RegionCode::parse)?,
+        })
+    }
+
     /// Does a participant of this role, sector and region pass? (The lists,
     /// the dashboard and the briefing all filter with this one rule.)
     pub fn admits(&self, role: Role, sector: Sector, region: Option<&RegionCode>) -> bool {
@@ -378,6 +416,27 @@ pub struct MaturityView {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn a_filter_is_read_from_codes_with_blank_meaning_any() {
+        let f = Filter::parse(" fast_follower ", "", "Y56").expect("valid codes");
+        assert_eq!(f.role, Some(Role::FastFollower));
+        assert_eq!(f.sector, None);
+        assert_eq!(f.region.map(|r| r.to_string()).as_deref(), Some("Y56"));
+        assert_eq!(Filter::parse("", "  ", ""), Ok(Filter::default()));
+    }
+
+    #[test]
+    fn a_bad_filter_value_is_refused_naming_its_filter() {
+        let refused = Filter::parse("", "dental", "").expect_err("not a sector");
+        assert_eq!(refused.filter, "sector");
+        assert!(refused.to_string().starts_with("sector: "), "{refused}");
+        assert_eq!(Filter::parse("leader", "", "").unwrap_err().filter, "role");
+        assert_eq!(
+            Filter::parse("", "", "nowhere").unwrap_err().filter,
+            "region"
+        );
+    }
 
     fn summary(
         name: &str,

@@ -11,9 +11,7 @@ use time::Date;
 use super::{AppError, AppState, Ctx};
 use crate::domain::ods::OdsCode;
 use crate::domain::pagination::PageRequest;
-use crate::domain::participant::{Role, Sector};
 use crate::domain::programme::{Filter, ListRequest, SortKey};
-use crate::domain::region::RegionCode;
 use crate::domain::table_sort::SortOrder;
 use crate::services::programme as service;
 use crate::views;
@@ -88,15 +86,12 @@ impl ListQuery {
     fn into_request(self) -> Result<ListRequest, String> {
         let page = PageRequest::parse(self.page.as_deref(), self.size.as_deref())?;
         let chosen = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-        let role = chosen(self.role)
-            .map(|v| Role::from_code(&v).map_err(|e| format!("role: {e}")))
-            .transpose()?;
-        let sector = chosen(self.sector)
-            .map(|v| Sector::from_code(&v).map_err(|e| format!("sector: {e}")))
-            .transpose()?;
-        let region = chosen(self.region)
-            .map(|v| RegionCode::parse(&v).map_err(|e| format!("region: {e}")))
-            .transpose()?;
+        let filter = Filter::parse(
+            self.role.as_deref().unwrap_or_default(),
+            self.sector.as_deref().unwrap_or_default(),
+            self.region.as_deref().unwrap_or_default(),
+        )
+        .map_err(|e| e.to_string())?;
         let sort = chosen(self.sort)
             .map(|v| SortKey::from_code(&v))
             .transpose()?
@@ -111,11 +106,7 @@ impl ListQuery {
             }
         };
         Ok(ListRequest {
-            filter: Filter {
-                role,
-                sector,
-                region,
-            },
+            filter,
             sort,
             descending,
             page,

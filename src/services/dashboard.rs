@@ -8,9 +8,7 @@ use time::Date;
 use super::snapshot;
 use super::{By, ServiceError};
 use crate::domain::as_at::parse_as_at;
-use crate::domain::participant::{Role, Sector};
 use crate::domain::programme::Filter;
-use crate::domain::region::RegionCode;
 use crate::domain::snapshot::Snapshot;
 
 /// The dashboard's filters as typed.
@@ -32,20 +30,10 @@ pub struct DashboardRequest {
 
 impl DashboardQuery {
     pub fn parse(&self, today: Date) -> Result<DashboardRequest, String> {
-        let chosen = |v: &str| Some(v.trim().to_owned()).filter(|s| !s.is_empty());
         let as_at = parse_as_at(Some(&self.as_at), today).map_err(|e| format!("as_at: {e}"))?;
         Ok(DashboardRequest {
-            filter: Filter {
-                role: chosen(&self.role)
-                    .map(|v| Role::from_code(&v).map_err(|e| format!("role: {e}")))
-                    .transpose()?,
-                sector: chosen(&self.sector)
-                    .map(|v| Sector::from_code(&v).map_err(|e| format!("sector: {e}")))
-                    .transpose()?,
-                region: chosen(&self.region)
-                    .map(|v| RegionCode::parse(&v).map_err(|e| format!("region: {e}")))
-                    .transpose()?,
-            },
+            filter: Filter::parse(&self.role, &self.sector, &self.region)
+                .map_err(|e| e.to_string())?,
             as_at,
         })
     }

@@ -56,43 +56,12 @@ pub struct ListFilterValues {
     pub region: String,
 }
 
-/// A filter value refused: which filter (`role`, `sector`, `region`) and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FilterRefusal {
-    pub filter: &'static str,
-    pub reason: String,
-}
-
-impl std::fmt::Display for FilterRefusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.filter, self.reason)
-    }
-}
+pub use crate::domain::programme::FilterRefusal;
 
 impl ListFilterValues {
     /// The filter, or the first value that is not one of its filter's codes.
     pub fn parse(&self) -> Result<ListFilter, FilterRefusal> {
-        use crate::domain::participant::{Role, Sector};
-        use crate::domain::region::RegionCode;
-        fn one<T, E: std::fmt::Display>(
-            filter: &'static str,
-            value: &str,
-            parse: impl Fn(&str) -> Result<T, E>,
-        ) -> Result<Option<T>, FilterRefusal> {
-            let value = value.trim();
-            if value.is_empty() {
-                return Ok(None);
-            }
-            parse(value).map(Some).map_err(|e| FilterRefusal {
-                filter,
-                reason: e.to_string(),
-            })
-        }
-        Ok(ListFilter {
-            role: one("role", &self.role, Role::from_code)?,
-            sector: one("sector", &self.sector, Sector::from_code)?,
-            region: one("region", &self.region, RegionCode::parse)?,
-        })
+        ListFilter::parse(&self.role, &self.sector, &self.region)
     }
 }
 
