@@ -373,7 +373,10 @@ pub async fn update(
         return Err(ServiceError::Conflict);
     }
     let before_ods = ods_of(db, account.organisation_id).await?;
-    let txn = db.begin().await?;
+    // A new data version: pages cached per version show people by name
+    // (the participant page's history), so a rename must not wait for the
+    // next change to programme data.
+    let txn = super::begin_write(db).await?;
     // The version check in the WHERE clause makes a concurrent save lose cleanly.
     let result = Users::update_many()
         .col_expr(user::Column::Name, sea_orm::sea_query::Expr::value(name))

@@ -68,3 +68,55 @@ async fn a_change_on_one_instance_is_shown_by_another_on_its_next_request() {
     // A change that leaves a chart's data as it was keeps its tag.
     assert_eq!(get_if_none_match(&elsewhere, chart, &etag).await, 304);
 }
+
+#[tokio::test]
+async fn a_renamed_user_is_shown_by_name_on_cached_pages_at_once() {
+    use gde::entities::{Users, user};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = TestApp::seeded().await;
+    let office = app.sign_in(OFFICE).await;
+    let page = office
+        .post(
+            "/participants/RAL/milestones",
+            &[
+                ("reference", "M77"),
+                ("title", "Named in the history"),
+                ("category", "other"),
+                ("baseline_on", "2020-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let me = Users::find()
+        .filter(user::Column::Email.eq(OFFICE))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let history = office
+        .get("/participants/RAL")
+        .await
+        .text_of("audit-events");
+    assert!(history.contains(&me.name), "{history}");
+
+    let page = office
+        .post(
+            &format!("/users/{}", me.id),
+            &[
+                ("name", "Renamed Officer"),
+                ("role", "programme-office"),
+                ("organisation", ""),
+                ("version", &me.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    // The page is cached per data version: the rename must make a new one.
+    let history = office
+        .get("/participants/RAL")
+        .await
+        .text_of("audit-events");
+    assert!(history.contains("Renamed Officer"), "{history}");
+    assert!(!history.contains(&me.name), "{history}");
+}
