@@ -262,6 +262,23 @@ impl<R: Read> Rows<R> {
         self.names.get(i).map(String::as_str).unwrap_or("")
     }
 
+    /// `forecast_on (C)` and the rest: every column's name as problems give it.
+    pub fn column_names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+
+    /// The next row that can be checked, passing over rows with structural
+    /// problems (listed in `problems`); `None` at the end of the file.
+    pub fn next_row(&mut self, problems: &mut Problems) -> Option<Row> {
+        loop {
+            match self.next(problems) {
+                Next::Row(row) => return Some(row),
+                Next::Skipped => continue,
+                Next::End => return None,
+            }
+        }
+    }
+
     /// Bytes read so far (for a progress bar).
     pub fn bytes_read(&self) -> u64 {
         self.reader.get_ref().read
@@ -429,6 +446,24 @@ mod tests {
                 "line 1, column C, \"a\": appears twice in the header row",
                 "line 1: the header row lacks the column b; the columns are a,b",
             ]
+        );
+    }
+
+    #[test]
+    fn next_row_passes_over_a_bad_row_and_lists_it() {
+        let mut problems = Problems::default();
+        let mut rows = open(&b"b,a\n1,2\n3\n4,5\n"[..], COLUMNS).expect("a good header");
+        assert_eq!(rows.column_names(), ["a (B)", "b (A)"]);
+        let mut read = Vec::new();
+        while let Some(row) = rows.next_row(&mut problems) {
+            read.push((row.line, row.cell(0).to_owned()));
+        }
+        assert_eq!(read, [(2, "2".to_owned()), (4, "5".to_owned())]);
+        assert_eq!(problems.listed.len(), 1, "{problems:?}");
+        assert!(
+            problems.listed[0]
+                .to_string()
+                .starts_with("line 3: has 1 cells")
         );
     }
 

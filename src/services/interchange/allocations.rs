@@ -22,7 +22,6 @@ use crate::domain::interchange::cells::money_text;
 use crate::domain::interchange::kinds::{
     self, A_PROFILE, A_VERSION, AllocationLine, Kind, PROFILE_COLUMNS,
 };
-use crate::domain::interchange::reader::{self, Next};
 use crate::domain::interchange::{Problem, RowAction};
 use crate::domain::money::Pence;
 use crate::domain::participant::{Role, Sector};
@@ -65,28 +64,14 @@ pub(super) async fn import<R: Read + Send>(
 ) -> Result<(), ServiceError> {
     let kind = Kind::Allocations;
     let known = super::milestones::participants(db).await?;
-    let mut rows = match reader::open(source.reader, kind.columns()) {
-        Ok(rows) => rows,
-        Err(problems) => {
-            outcome.problems = problems;
-            return Ok(());
-        }
+    let Some(mut rows) = super::open_rows(source.reader, kind, outcome) else {
+        return Ok(());
     };
     let mut lines: Vec<(AllocationLine, i32, i32)> = Vec::new();
     let mut seen: HashMap<(String, String), u64> = HashMap::new();
     let mut cells_of: HashMap<u64, Vec<String>> = HashMap::new();
-    let mut names: Vec<String> = Vec::new();
-    loop {
-        let row = match rows.next(&mut outcome.problems) {
-            Next::End => break,
-            Next::Skipped => continue,
-            Next::Row(row) => row,
-        };
-        if names.is_empty() {
-            names = (0..kind.columns().len())
-                .map(|i| rows.column_name(i).to_owned())
-                .collect();
-        }
+    let names = rows.column_names();
+    while let Some(row) = rows.next_row(&mut outcome.problems) {
         let Some(line) = kinds::allocation_line(&row, &mut outcome.problems) else {
             continue;
         };

@@ -77,6 +77,22 @@ pub struct RowOutcome {
     pub action: RowAction,
 }
 
+/// Opens an import's file for `kind`; if its header has problems they are
+/// the outcome's, and there is nothing to read.
+fn open_rows<R: std::io::Read>(
+    source: R,
+    kind: Kind,
+    outcome: &mut ImportOutcome,
+) -> Option<crate::domain::interchange::reader::Rows<R>> {
+    match crate::domain::interchange::reader::open(source, kind.columns()) {
+        Ok(rows) => Some(rows),
+        Err(problems) => {
+            outcome.problems = problems;
+            None
+        }
+    }
+}
+
 /// What an import did or, in a dry run, would do.
 #[derive(Clone, Debug)]
 pub struct ImportOutcome {

@@ -21,7 +21,7 @@ use crate::domain::dates::ApproxDate;
 use crate::domain::funding::{check_allocation, check_group_allocation};
 use crate::domain::interchange::cells::{self, approx_text};
 use crate::domain::interchange::kinds::Kind;
-use crate::domain::interchange::reader::{self, Next, Row};
+use crate::domain::interchange::reader::Row;
 use crate::domain::interchange::{Problem, Problems, RowAction};
 use crate::domain::money::Pence;
 use crate::domain::names::NameKey;
@@ -323,21 +323,12 @@ pub(super) async fn import<R: Read + Send>(
     source: Source<'_, R>,
 ) -> Result<(), ServiceError> {
     let kind = Kind::Participants;
-    let mut rows = match reader::open(source.reader, kind.columns()) {
-        Ok(rows) => rows,
-        Err(problems) => {
-            outcome.problems = problems;
-            return Ok(());
-        }
+    let Some(mut rows) = super::open_rows(source.reader, kind, outcome) else {
+        return Ok(());
     };
     let mut lines: Vec<Line> = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    loop {
-        let row = match rows.next(&mut outcome.problems) {
-            Next::End => break,
-            Next::Skipped => continue,
-            Next::Row(row) => row,
-        };
+    while let Some(row) = rows.next_row(&mut outcome.problems) {
         let Some(line) = check_row(&row, &mut outcome.problems) else {
             continue;
         };

@@ -10,7 +10,6 @@ use sea_orm::DatabaseConnection;
 
 use super::{ImportOutcome, RowOutcome, Source};
 use crate::domain::interchange::kinds::{self, Kind, ReturnLine};
-use crate::domain::interchange::reader::{self, Next};
 use crate::domain::interchange::{Problem, RowAction};
 use crate::domain::rating::RatingScale;
 use crate::services::returns::{self, PeriodRef, ReturnData};
@@ -26,12 +25,8 @@ pub(super) async fn import<R: Read + Send>(
     source: Source<'_, R>,
     scale: RatingScale,
 ) -> Result<(), ServiceError> {
-    let mut rows = match reader::open(source.reader, Kind::ReturnLines.columns()) {
-        Ok(rows) => rows,
-        Err(problems) => {
-            outcome.problems = problems;
-            return Ok(());
-        }
+    let Some(mut rows) = super::open_rows(source.reader, Kind::ReturnLines, outcome) else {
+        return Ok(());
     };
     let (period_col, ods_col, ref_col) = (
         rows.column_name(0).to_owned(),
@@ -39,22 +34,16 @@ pub(super) async fn import<R: Read + Send>(
         rows.column_name(2).to_owned(),
     );
     let mut lines: Vec<ReturnLine> = Vec::new();
-    loop {
-        match rows.next(&mut outcome.problems) {
-            Next::End => break,
-            Next::Skipped => {}
-            Next::Row(row) => {
-                if lines.len() >= MAX_ROWS {
-                    outcome.problems.push(Problem::row(
-                        row.line,
-                        format!("a return has at most {MAX_ROWS} lines; this file has more"),
-                    ));
-                    break;
-                }
-                if let Some(line) = kinds::return_line(&row, &mut outcome.problems) {
-                    lines.push(line);
-                }
-            }
+    while let Some(row) = rows.next_row(&mut outcome.problems) {
+        if lines.len() >= MAX_ROWS {
+            outcome.problems.push(Problem::row(
+                row.line,
+                format!("a return has at most {MAX_ROWS} lines; this file has more"),
+            ));
+            break;
+        }
+        if let Some(line) = kinds::return_line(&row, &mut outcome.problems) {
+            lines.push(line);
         }
     }
     let Some(first) = lines.first().cloned() else {

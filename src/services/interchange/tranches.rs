@@ -18,7 +18,6 @@ use super::{ExportFilter, ImportOutcome, MAX_LISTED_ROWS, RowOutcome, Source};
 use crate::domain::funding::check_tranches;
 use crate::domain::interchange::cells::money_text;
 use crate::domain::interchange::kinds::{self, Kind, TrancheLine};
-use crate::domain::interchange::reader::{self, Next};
 use crate::domain::interchange::{Problem, RowAction};
 use crate::domain::money::Pence;
 use crate::domain::spreadsheet::{Cell, neutralise};
@@ -53,27 +52,13 @@ pub(super) async fn import<R: Read + Send>(
 ) -> Result<(), ServiceError> {
     let kind = Kind::Tranches;
     let known = super::milestones::participants(db).await?;
-    let mut rows = match reader::open(source.reader, kind.columns()) {
-        Ok(rows) => rows,
-        Err(problems) => {
-            outcome.problems = problems;
-            return Ok(());
-        }
+    let Some(mut rows) = super::open_rows(source.reader, kind, outcome) else {
+        return Ok(());
     };
     let mut lines: Vec<Row> = Vec::new();
     let mut seen: HashMap<(String, String, String), u64> = HashMap::new();
-    let mut names: Vec<String> = Vec::new();
-    loop {
-        let row = match rows.next(&mut outcome.problems) {
-            Next::End => break,
-            Next::Skipped => continue,
-            Next::Row(row) => row,
-        };
-        if names.is_empty() {
-            names = (0..kind.columns().len())
-                .map(|i| rows.column_name(i).to_owned())
-                .collect();
-        }
+    let names = rows.column_names();
+    while let Some(row) = rows.next_row(&mut outcome.problems) {
         let Some(line) = kinds::tranche_line(&row, &mut outcome.problems) else {
             continue;
         };
