@@ -6,7 +6,7 @@ use std::io::Read;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Value};
 use time::{Date, OffsetDateTime};
 
-use super::sql::{Batch, Sql};
+use super::sql::{Batch, Pipeline, Sql};
 use super::{ImportOutcome, MAX_LISTED_ROWS, RowOutcome, Source};
 use crate::domain::interchange::kinds::{self, Kind, MilestoneKey};
 use crate::domain::interchange::reader::{self, Next};
@@ -192,6 +192,7 @@ pub(super) async fn import<R: Read + Send>(
     let ddl = format!("line {line_type} NOT NULL PRIMARY KEY, {STAGE_DDL}");
     sql.exec(&txn, &sql.temp_table(STAGE, &ddl), vec![]).await?;
     let mut batch = Batch::new(STAGE, STAGE_COLUMNS);
+    let mut pipeline = Pipeline::new(&sql, &txn);
     let mut told = 0u64;
     // A hash of each staged row's key: two rows for one record have equal
     // hashes, so when no two hashes are equal the file has no duplicate and
@@ -258,7 +259,7 @@ pub(super) async fn import<R: Read + Send>(
             Value::from(s.version),
         ]);
         if full {
-            batch.flush(&sql, &txn).await?;
+            pipeline.send(&mut batch).await?;
             let read = rows.bytes_read();
             if read >= told + 256 * 1024 {
                 told = read;
@@ -266,7 +267,9 @@ pub(super) async fn import<R: Read + Send>(
             }
         }
     }
-    batch.flush(&sql, &txn).await?;
+    pipeline.send(&mut batch).await?;
+    pipeline.wait().await?;
+    std::mem::drop(pipeline);
     progress(rows.bytes_read());
     keys.sort_unstable();
     let maybe_duplicates = keys.windows(2).any(|w| w[0] == w[1]);
@@ -301,6 +304,7 @@ pub(super) async fn import<R: Read + Send>(
         )
         .await?;
     }
+    phase("claimed");
     // Each row's milestone and what the row does to it, in one pass: no
     // milestone (NULL, NULL), or its id and whether the row changes it.
     let s = STAGE;
@@ -327,6 +331,7 @@ pub(super) async fn import<R: Read + Send>(
         vec![],
     )
     .await?;
+    phase("matched");
     let missing = match kind {
         Kind::Milestones => "create",
         _ => "missing",
@@ -545,7 +550,7 @@ pub(super) async fn import<R: Read + Send>(
         return Ok(());
     }
     phase("listed");
-    apply(&sql, &txn, by, outcome, source.file_name, now).await?;
+    apply(&sql, &txn, by, outcome, source.file_name, now, &phase).await?;
     phase("applied");
     sql.exec(&txn, &format!("DROP TABLE {STAGE}"), vec![])
         .await?;
@@ -600,6 +605,7 @@ async fn apply(
     outcome: &ImportOutcome,
     file_name: &str,
     now: OffsetDateTime,
+    phase: &(dyn Fn(&str) + Sync),
 ) -> Result<(), ServiceError> {
     let reason = format!(
         "Spreadsheet import {} ({} file {}), line ",
@@ -674,6 +680,7 @@ async fn apply(
             audit_values(),
         )
         .await?;
+        phase("audited");
         let changed = sql
             .exec(
                 txn,
