@@ -6,7 +6,7 @@ use std::io::Read;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Value};
 use time::{Date, OffsetDateTime};
 
-use super::sql::{Batch, Pipeline, Sql};
+use super::sql::{Batch, Sql};
 use super::{ImportOutcome, MAX_LISTED_ROWS, RowOutcome, Source};
 use crate::domain::interchange::kinds::{self, Kind, MilestoneKey};
 use crate::domain::interchange::reader::{self, Next};
@@ -192,7 +192,6 @@ pub(super) async fn import<R: Read + Send>(
     let ddl = format!("line {line_type} NOT NULL PRIMARY KEY, {STAGE_DDL}");
     sql.exec(&txn, &sql.temp_table(STAGE, &ddl), vec![]).await?;
     let mut batch = Batch::new(STAGE, STAGE_COLUMNS);
-    let mut pipeline = Pipeline::new(&sql, &txn);
     let mut told = 0u64;
     // A hash of each staged row's key: two rows for one record have equal
     // hashes, so when no two hashes are equal the file has no duplicate and
@@ -259,7 +258,7 @@ pub(super) async fn import<R: Read + Send>(
             Value::from(s.version),
         ]);
         if full {
-            pipeline.send(&mut batch).await?;
+            batch.flush(&sql, &txn).await?;
             let read = rows.bytes_read();
             if read >= told + 256 * 1024 {
                 told = read;
@@ -267,9 +266,7 @@ pub(super) async fn import<R: Read + Send>(
             }
         }
     }
-    pipeline.send(&mut batch).await?;
-    pipeline.wait().await?;
-    std::mem::drop(pipeline);
+    batch.flush(&sql, &txn).await?;
     progress(rows.bytes_read());
     keys.sort_unstable();
     let maybe_duplicates = keys.windows(2).any(|w| w[0] == w[1]);

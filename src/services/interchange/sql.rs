@@ -141,11 +141,9 @@ impl Batch {
         self.rows >= self.max_rows
     }
 
-    /// The INSERT of the rows waiting (none when there are none), leaving
-    /// the batch empty.
-    pub fn take(&mut self, sql: &Sql) -> Option<(String, Vec<Value>)> {
+    pub async fn flush(&mut self, sql: &Sql, txn: &DatabaseTransaction) -> Result<(), DbErr> {
         if self.rows == 0 {
-            return None;
+            return Ok(());
         }
         let width = self.columns.len();
         let mut text = format!(
@@ -166,59 +164,10 @@ impl Batch {
             }
             text.push(')');
         }
-        let values = std::mem::replace(&mut self.values, Vec::with_capacity(self.max_rows * width));
+        let values = std::mem::take(&mut self.values);
         self.rows = 0;
-        Some((text, values))
-    }
-}
-
-/// Inserts batches while the caller reads the next one: each INSERT is
-/// handed to the database (SQLite's worker thread, PostgreSQL's server) as
-/// soon as its batch is full, and waited for only when the next one is, so
-/// reading and checking the file overlaps with writing it.
-pub struct Pipeline<'a> {
-    sql: &'a Sql,
-    txn: &'a DatabaseTransaction,
-    pending: Option<Pending<'a>>,
-}
-
-type Pending<'a> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, DbErr>> + Send + 'a>>;
-
-impl<'a> Pipeline<'a> {
-    pub fn new(sql: &'a Sql, txn: &'a DatabaseTransaction) -> Pipeline<'a> {
-        Pipeline {
-            sql,
-            txn,
-            pending: None,
-        }
-    }
-
-    /// Waits for the INSERT in flight, then starts the batch's.
-    pub async fn send(&mut self, batch: &mut Batch) -> Result<(), DbErr> {
-        self.wait().await?;
-        let Some((text, values)) = batch.take(self.sql) else {
-            return Ok(());
-        };
-        let (sql, txn) = (self.sql, self.txn);
-        let mut insert: Pending<'a> = Box::pin(async move { sql.exec(txn, &text, values).await });
-        // One poll hands the statement over; the rest is waited for later.
-        let first =
-            std::future::poll_fn(|cx| std::task::Poll::Ready(insert.as_mut().poll(cx))).await;
-        match first {
-            std::task::Poll::Ready(done) => {
-                done?;
-            }
-            std::task::Poll::Pending => self.pending = Some(insert),
-        }
-        Ok(())
-    }
-
-    /// Waits for the INSERT in flight, if any.
-    pub async fn wait(&mut self) -> Result<(), DbErr> {
-        if let Some(insert) = self.pending.take() {
-            insert.await?;
-        }
+        sql.exec(txn, &text, values).await?;
+        self.values.reserve(self.max_rows * width);
         Ok(())
     }
 }
