@@ -39,14 +39,10 @@ async fn reset_cache(sql: &Sql, txn: &DatabaseTransaction) -> Result<(), sea_orm
 const STAGE: &str = "gde_import_stage";
 /// The staging table's columns after `line` (SQLite: `INTEGER PRIMARY KEY`,
 /// so rows are stored in line order with no separate index; PostgreSQL: BIGINT).
-/// The last four are filled by the classification: the row's milestone, what
-/// the row does to it, and the milestone's version, baseline and sign-off
-/// (so the checks read the staging table alone).
 const STAGE_DDL: &str = "participant_id INTEGER NOT NULL, \
      organisation_id INTEGER NOT NULL, ods_code TEXT NOT NULL, reference TEXT NOT NULL, \
      title TEXT, category TEXT, baseline_on DATE, forecast_on DATE, status TEXT, \
-     actual_on DATE, version INTEGER, milestone_id INTEGER, action TEXT, \
-     current_version INTEGER, current_baseline DATE, signed_off_on DATE";
+     actual_on DATE, version INTEGER, milestone_id INTEGER, action TEXT";
 const STAGE_COLUMNS: &[&str] = &[
     "line",
     "participant_id",
@@ -320,9 +316,8 @@ pub(super) async fn import<R: Read + Send>(
     sql.exec(
         &txn,
         &format!(
-            "UPDATE {s} SET (milestone_id, action, current_version, current_baseline, \
-             signed_off_on) = (SELECT m.id, CASE WHEN {same} THEN 'unchanged' ELSE 'update' END, \
-             m.version, m.baseline_on, m.signed_off_on FROM milestones m \
+            "UPDATE {s} SET (milestone_id, action) = (SELECT m.id, CASE WHEN {same} \
+             THEN 'unchanged' ELSE 'update' END FROM milestones m \
              WHERE m.participant_id = {s}.participant_id AND m.reference = {s}.reference)"
         ),
         vec![],
@@ -398,9 +393,9 @@ pub(super) async fn import<R: Read + Send>(
         let status_col = status_col.clone();
         checks.push((
             format!(
-                "SELECT s.line, s.status, {} AS signed FROM {STAGE} s \
-                 WHERE s.action = 'update' AND s.signed_off_on IS NOT NULL",
-                sql.date_text("s.signed_off_on")
+                "SELECT s.line, s.status, {} AS signed FROM {STAGE} s JOIN milestones m \
+                 ON m.id = s.milestone_id WHERE s.action = 'update' AND m.signed_off_on IS NOT NULL",
+                sql.date_text("m.signed_off_on")
             ),
             Box::new(move |r| {
                 let (line, status, signed): (i64, String, String) = (
@@ -423,10 +418,10 @@ pub(super) async fn import<R: Read + Send>(
         let baseline_col = baseline_col.clone();
         checks.push((
             format!(
-                "SELECT s.line, {} AS proposed, {} AS current FROM {STAGE} s \
-                 WHERE s.action = 'update' AND s.current_baseline <> s.baseline_on",
+                "SELECT s.line, {} AS proposed, {} AS current FROM {STAGE} s JOIN milestones m \
+                 ON m.id = s.milestone_id WHERE s.action = 'update' AND m.baseline_on <> s.baseline_on",
                 sql.date_text("s.baseline_on"),
-                sql.date_text("s.current_baseline")
+                sql.date_text("m.baseline_on")
             ),
             Box::new(move |r| {
                 let (line, proposed, current): (i64, String, String) = (
@@ -450,9 +445,9 @@ pub(super) async fn import<R: Read + Send>(
         let version_col = version_col.clone();
         checks.push((
             format!(
-                "SELECT s.line, s.ods_code, s.reference, s.version, s.current_version AS now \
-                 FROM {STAGE} s WHERE s.action = 'update' \
-                 AND s.version IS NOT NULL AND s.version <> s.current_version"
+                "SELECT s.line, s.ods_code, s.reference, s.version, m.version AS now FROM {STAGE} s \
+                 JOIN milestones m ON m.id = s.milestone_id WHERE s.action = 'update' \
+                 AND s.version IS NOT NULL AND s.version <> m.version"
             ),
             Box::new(move |r| {
                 let (line, ods, reference, version, current): (i64, String, String, i32, i32) = (
