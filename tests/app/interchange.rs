@@ -599,22 +599,6 @@ async fn the_office_uploads_on_the_page_and_sees_every_problem_or_what_each_row_
     assert_eq!(forged.status().as_u16(), 403);
 }
 
-/// Serves `state` on an ephemeral port; returns its base URL.
-async fn serve(state: gde::http::AppState) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    let app = gde::http::router(state);
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    address
-}
-
 fn spooled_files(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -634,7 +618,7 @@ async fn the_page_spools_a_file_up_to_the_limit_imports_it_and_removes_it() {
             limit: LIMIT as u64,
             dir: spool.path().to_owned(),
         });
-    let office = Browser::new(&serve(state).await);
+    let office = Browser::new(&crate::support::serve_state(state).await);
     assert_eq!(office.sign_in(OFFICE, PASSWORD).await.status, 303);
     let page = office.get("/import/milestones").await;
     assert!(

@@ -224,9 +224,14 @@ pub async fn spawn_instance(db: DatabaseConnection) -> String {
 }
 
 pub async fn spawn_instance_with(db: DatabaseConnection, config: gde::Config) -> String {
+    serve_state(gde::http::AppState::new(db, config)).await
+}
+
+/// Serves `state` on an ephemeral port; returns its base URL.
+pub async fn serve_state(state: gde::http::AppState) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let app = gde::http::router(gde::http::AppState::new(db, config));
+    let app = gde::http::router(state);
     tokio::spawn(async move {
         axum::serve(
             listener,
